@@ -1,0 +1,7 @@
+"""``python -m seasonal_vae``: see :mod:`seasonal_vae.cli`."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,172 @@
+"""Command-line interface: one subcommand per pipeline stage.
+
+Every Snakemake rule calls one of these, so each step also runs without Snakemake, e.g.::
+
+    python -m seasonal_vae train results/windows.nc --out results/model/vae.keras \
+        --history results/model/history.csv --config config/config.yaml
+
+``--config`` takes a YAML file or an inline JSON object (what the rules pass: only the
+sections a step needs, so that changing one knob reruns only the steps it affects). Missing
+keys take the schema's defaults. Errors in user input end with a message naming the file or
+key, the problem and the fix, and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out of logs
+
+from .config import load_config
+from .errors import SeasonalVAEError
+
+log = logging.getLogger("seasonal_vae")
+
+
+def _surrogate(args, cfg):
+    from .surrogate import write_surrogate
+
+    paths = write_surrogate(args.out, args.first_year, args.last_year, args.seed)
+    log.info("wrote %d surrogate year files to %s", len(paths), args.out)
+
+
+def _download(args, cfg):
+    from .era5 import download_years
+
+    years = args.years or range(cfg["data"]["first_year"], cfg["data"]["last_year"] + 1)
+    download_years(years, args.out_dir, area=cfg["site"]["area"], pattern=cfg["data"]["file_pattern"])
+
+
+def _series(args, cfg):
+    from .series import build_series
+
+    d = cfg["data"]
+    build_series(args.raw, args.out, utc_offset_hours=cfg["site"]["utc_offset_hours"],
+                 max_gap_hours=d["max_gap_hours"], allow_long_gaps=d["allow_long_gaps"],
+                 variable=d["variable"])
+
+
+def _detrend(args, cfg):
+    from .detrend import detrend_file
+
+    detrend_file(args.series, args.out, args.report, cfg["detrend"]["rate_per_decade"],
+                 cfg["detrend"]["reference_year"])
+
+
+def _windows(args, cfg):
+    from .windows import make_windows
+
+    w = cfg["windows"]
+    make_windows(args.adjusted, args.out, w["window_hours"], w["holdout_every"], w["holdout_offset"])
+
+
+def _train(args, cfg):
+    from .train import train
+
+    train(args.windows, args.out, args.history, cfg)
+
+
+def _sample(args, cfg):
+    from .sample import write_samples
+
+    s = cfg["sampling"]
+    write_samples(args.model, args.series, args.out, n_paths=s["n_paths"], noise=s["noise"],
+                  seed=s["seed"], retrend=s["retrend"], data_label=cfg["data"]["label"])
+
+
+def _compare(args, cfg):
+    from .stats import write_comparison
+
+    write_comparison(args.series, args.samples, args.json, args.markdown)
+
+
+def _plot_comparison(args, cfg):
+    from .plotting.comparison import plot_comparison
+
+    plot_comparison(args.summary, args.series, args.samples, args.out, data_label=cfg["data"]["label"],
+                    weeks=cfg["figures"]["comparison_weeks"])
+
+
+def _show_config(args, cfg):
+    import yaml
+
+    sys.stdout.write(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests)."""
+    parser = argparse.ArgumentParser(prog="seasonal_vae", description=__doc__.split("\n\n")[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name, func, help_text):
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--config", help="YAML file or inline JSON object (defaults: the schema's)")
+        p.set_defaults(func=func)
+        return p
+
+    p = add("surrogate", _surrogate, "write the bundled surrogate record in CDS per-year layout")
+    p.add_argument("--out", type=Path, default=Path("data/surrogate"))
+    p.add_argument("--first-year", type=int, default=1974)
+    p.add_argument("--last-year", type=int, default=2023)
+    p.add_argument("--seed", type=int, default=20240814)
+
+    p = add("download", _download, "download ERA5 2 m temperature from the CDS, one file per year")
+    p.add_argument("--out-dir", type=Path, default=Path("data/raw"))
+    p.add_argument("--years", type=int, nargs="*")
+
+    p = add("series", _series, "per-year raw files -> one hourly local-time series in °F")
+    p.add_argument("raw", type=Path, nargs="+")
+    p.add_argument("--out", type=Path, required=True)
+
+    p = add("detrend", _detrend, "remove the warming trend (continuous ramp); report fitted rate")
+    p.add_argument("series", type=Path)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--report", type=Path, required=True)
+
+    p = add("windows", _windows, "standardise and split into training/validation windows")
+    p.add_argument("adjusted", type=Path)
+    p.add_argument("--out", type=Path, required=True)
+
+    p = add("train", _train, "train the seasonal-prior VAE")
+    p.add_argument("windows", type=Path)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--history", type=Path, required=True)
+
+    p = add("sample", _sample, "generate paths over the real record's dates")
+    p.add_argument("model", type=Path)
+    p.add_argument("series", type=Path)
+    p.add_argument("--out", type=Path, required=True)
+
+    p = add("compare", _compare, "statistics of the article's result figure, real vs generated")
+    p.add_argument("series", type=Path)
+    p.add_argument("samples", type=Path)
+    p.add_argument("--json", type=Path, required=True)
+    p.add_argument("--markdown", type=Path, required=True)
+
+    p = add("plot-comparison", _plot_comparison, "draw the article's five-panel result figure")
+    p.add_argument("summary", type=Path)
+    p.add_argument("series", type=Path)
+    p.add_argument("samples", type=Path)
+    p.add_argument("--out", type=Path, required=True)
+
+    add("config", _show_config, "print the validated configuration with defaults filled in")
+    return parser
+
+
+def main(argv=None) -> int:
+    """Entry point of ``python -m seasonal_vae`` and the ``seasonal-vae`` script."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        cfg = load_config(args.config)
+        args.func(args, cfg)
+    except SeasonalVAEError as err:
+        log.error("%s", err)
+        return 2
+    return 0

@@ -1,0 +1,138 @@
+"""Load and validate the workflow configuration.
+
+The JSON schema in ``config/schema.yaml`` is the single source of truth for keys, types and
+defaults. :func:`load_config` fills defaults, rejects unknown keys and wrong types with an
+error that names the key, and checks the few rules a schema cannot express (year range,
+validation split).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from .errors import ConfigError
+
+SCHEMA_PATH = Path(__file__).with_name("config.schema.yaml")
+
+
+def load_schema() -> dict:
+    """The configuration's JSON schema (shipped with the package)."""
+    with open(SCHEMA_PATH, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def _extend_with_default(validator_class):
+    """A validator that also fills in each property's ``default`` (jsonschema FAQ recipe)."""
+    validate_properties = validator_class.VALIDATORS["properties"]
+
+    def set_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for name, subschema in properties.items():
+                if "default" in subschema:
+                    instance.setdefault(name, json.loads(json.dumps(subschema["default"])))
+        yield from validate_properties(validator, properties, instance, schema)
+
+    return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
+
+
+_Validator = _extend_with_default(jsonschema.Draft7Validator)
+
+
+def _read(source: str | Path | Mapping | None) -> tuple[dict, str]:
+    if source is None:
+        return {}, "<defaults>"
+    if isinstance(source, Mapping):
+        return json.loads(json.dumps(dict(source))), "<config>"
+    text = str(source)
+    if text.lstrip().startswith("{"):
+        try:
+            return json.loads(text), "<inline JSON config>"
+        except json.JSONDecodeError as err:
+            raise ConfigError("<inline JSON config>", f"not valid JSON ({err})",
+                              "pass a JSON object or the path of a YAML file") from err
+    path = Path(text)
+    if not path.is_file():
+        raise ConfigError(path, "configuration file not found",
+                          "pass the path of a YAML file such as config/config.yaml")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as err:
+        raise ConfigError(path, f"not valid YAML ({err})", "fix the YAML syntax") from err
+    if not isinstance(data, dict):
+        raise ConfigError(path, "the top level is not a mapping of sections",
+                          "see config/config.yaml for the expected layout")
+    return data, str(path)
+
+
+def load_config(source: str | Path | Mapping | None = None) -> dict:
+    """Return the validated configuration with every default filled in.
+
+    Parameters
+    ----------
+    source:
+        A YAML file path, an inline JSON object string, a mapping, or ``None`` (defaults only).
+
+    Raises
+    ------
+    ConfigError
+        Naming the offending key (e.g. ``windows.window_hours``), the problem and the fix.
+    """
+    config, origin = _read(source)
+    errors = sorted(_Validator(load_schema()).iter_errors(config), key=lambda e: list(e.path))
+    if errors:
+        err = errors[0]
+        key = ".".join(str(p) for p in err.path) or "(top level)"
+        if err.validator == "additionalProperties":
+            fix = "remove or rename the key; allowed keys are listed in config/schema.yaml"
+        else:
+            fix = f"see the description of '{key}' in config/schema.yaml"
+        raise ConfigError(f"{origin}: {key}", err.message, fix)
+    _check_consistency(config, origin)
+    return config
+
+
+def _check_consistency(config: dict, origin: str) -> None:
+    data, win = config["data"], config["windows"]
+    if data["first_year"] > data["last_year"]:
+        raise ConfigError(f"{origin}: data.first_year", "the year range is empty "
+                          f"({data['first_year']} > {data['last_year']})",
+                          "set data.first_year <= data.last_year")
+    if win["holdout_offset"] >= win["holdout_every"]:
+        raise ConfigError(f"{origin}: windows.holdout_offset",
+                          f"must be smaller than windows.holdout_every ({win['holdout_every']})",
+                          "choose an offset in 0 .. holdout_every-1")
+    train, val = split_years(range(data["first_year"], data["last_year"] + 1),
+                             win["holdout_every"], win["holdout_offset"])
+    if not train or not val:
+        raise ConfigError(f"{origin}: windows.holdout_every",
+                          f"years {data['first_year']}-{data['last_year']} leave "
+                          f"{len(train)} training and {len(val)} validation years",
+                          "use a longer record or change holdout_every/holdout_offset so "
+                          "that both sets have at least one year")
+    north, west, south, east = config["site"]["area"]
+    if north < south or east < west:
+        raise ConfigError(f"{origin}: site.area", "expected [North, West, South, East]",
+                          "order the area as N, W, S, E with N >= S and E >= W")
+
+
+def split_years(years, holdout_every: int, holdout_offset: int) -> tuple[list[int], list[int]]:
+    """Split years into (training, validation): every ``holdout_every``-th year is held out.
+
+    Whole years are held out (rather than shuffled windows) so that neighbouring days never
+    sit on both sides of the split.
+    """
+    years = list(years)
+    first = years[0] if years else 0
+    val = [y for y in years if (y - first) % holdout_every == holdout_offset]
+    return [y for y in years if y not in val], val
+
+
+def section_json(config: Mapping, *sections: str) -> str:
+    """The named sections of ``config`` as one compact JSON object (for rule ``params``)."""
+    return json.dumps({s: config[s] for s in sections}, sort_keys=True, separators=(",", ":"))

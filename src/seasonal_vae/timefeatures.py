@@ -1,0 +1,80 @@
+"""Calendar arithmetic: time of year as an angle, decimal years, Fourier features.
+
+All functions take timestamps in the site's local standard time (naive ``datetime64``).
+Leap years are handled exactly: the fraction of the year is measured against the length of
+*that* calendar year (365 or 366 days), so θ runs from 0 at 1 January 00:00 to just under
+2π at 31 December 23:59 in every year.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+HOURS_PER_LATENT_STEP = 96
+
+
+def _as_index(times) -> pd.DatetimeIndex:
+    idx = pd.DatetimeIndex(np.atleast_1d(np.asarray(times, dtype="datetime64[ns]")))
+    if idx.tz is not None:  # pragma: no cover - naive by construction above
+        raise ValueError("timestamps must be naive local standard time")
+    return idx
+
+
+def year_fraction(times) -> np.ndarray:
+    """Fraction of the calendar year elapsed at each timestamp, in [0, 1)."""
+    idx = _as_index(times)
+    years = idx.year.to_numpy()
+    start = np.array([f"{y:04d}-01-01" for y in years], dtype="datetime64[ns]")
+    end = np.array([f"{y + 1:04d}-01-01" for y in years], dtype="datetime64[ns]")
+    now = idx.to_numpy().astype("datetime64[ns]")
+    elapsed = (now - start).astype("int64").astype("float64")
+    length = (end - start).astype("int64").astype("float64")
+    return elapsed / length
+
+
+def decimal_year(times) -> np.ndarray:
+    """Calendar year plus :func:`year_fraction` (2024.0 is 1 January 2024, 00:00)."""
+    return _as_index(times).year.to_numpy() + year_fraction(times)
+
+
+def theta(times) -> np.ndarray:
+    """Time of year as an angle: θ = 2π · year_fraction, 0 at 1 January 00:00."""
+    return 2.0 * np.pi * year_fraction(times)
+
+
+def fourier_features(theta_values, degree: int = 3) -> np.ndarray:
+    """``[sin θ, cos θ, sin 2θ, cos 2θ, …]`` along a new last axis of length ``2·degree``."""
+    th = np.asarray(theta_values, dtype="float64")[..., None]
+    orders = np.arange(1, degree + 1, dtype="float64")
+    feats = np.empty(th.shape[:-1] + (2 * degree,), dtype="float64")
+    feats[..., 0::2] = np.sin(orders * th)
+    feats[..., 1::2] = np.cos(orders * th)
+    return feats
+
+
+def latent_step_times(start, n_steps: int, hours_per_step: int = HOURS_PER_LATENT_STEP,
+                      anchor: str = "centre") -> np.ndarray:
+    """Timestamps that stand for each latent step of a series starting at ``start``.
+
+    A latent step covers ``hours_per_step`` hourly values. With ``anchor='centre'`` (the
+    package default) a step is represented by the middle of its block, i.e. ``start +
+    (i + 0.5)·hours_per_step`` hours; with ``anchor='start'`` by its first hour.
+    """
+    offsets = {"centre": 0.5, "start": 0.0}
+    if anchor not in offsets:
+        raise ValueError(f"anchor must be 'centre' or 'start', not {anchor!r}")
+    start = np.datetime64(pd.Timestamp(start).to_datetime64(), "ns")
+    hours = (np.arange(n_steps) + offsets[anchor]) * hours_per_step
+    return start + (hours * 3600e9).astype("timedelta64[ns]")
+
+
+def seasonal_features(starts, n_steps: int, degree: int = 3,
+                      hours_per_step: int = HOURS_PER_LATENT_STEP,
+                      anchor: str = "centre") -> np.ndarray:
+    """Fourier features of θ for windows beginning at ``starts``: shape ``(N, n_steps, 2·degree)``."""
+    starts = np.atleast_1d(np.asarray(starts, dtype="datetime64[ns]"))
+    out = np.empty((len(starts), n_steps, 2 * degree), dtype="float32")
+    for i, s in enumerate(starts):
+        out[i] = fourier_features(theta(latent_step_times(s, n_steps, hours_per_step, anchor)), degree)
+    return out

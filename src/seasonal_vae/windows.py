@@ -1,0 +1,172 @@
+"""Standardise the adjusted series and cut it into training and validation windows.
+
+Whole years are held out for validation (every ``holdout_every``-th year), so that no day
+sits next to its neighbour on the other side of the split. Training years form contiguous
+*segments* (runs of consecutive training years); windows never cross a segment boundary.
+With ``random_offsets`` each epoch draws a fresh phase in every segment
+(:class:`WindowSampler`), so over training the model sees every alignment of the 96-hour
+latent blocks with the calendar, not only the windows that start on 1 January.
+
+The standardisation statistics (mean and std of the *training* hours) are written with the
+windows and later stored inside the model, so that sampling can undo them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from .atomic import atomic_path
+from .config import split_years
+from .errors import InputError
+from .timefeatures import HOURS_PER_LATENT_STEP
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of consecutive hours of one split: ``values[start:stop]`` of the series."""
+
+    start: int
+    stop: int
+
+    def __len__(self) -> int:
+        return self.stop - self.start
+
+
+def segments(mask: np.ndarray) -> list[Segment]:
+    """Maximal runs of ``True`` in a boolean mask."""
+    mask = np.asarray(mask, dtype=bool)
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return [Segment(int(a), int(b)) for a, b in zip(np.flatnonzero(edges == 1),
+                                                    np.flatnonzero(edges == -1))]
+
+
+def cut(values: np.ndarray, segs: list[Segment], window_hours: int,
+        offsets: np.ndarray | None = None) -> np.ndarray:
+    """Indices of the first hour of non-overlapping windows inside each segment.
+
+    ``offsets[i]`` shifts the first window of segment ``i``; windows that contain a missing
+    value (NaN, possible only with ``data.allow_long_gaps``) are skipped.
+    """
+    starts = []
+    for i, seg in enumerate(segs):
+        first = seg.start + (0 if offsets is None else int(offsets[i]))
+        s = np.arange(first, seg.stop - window_hours + 1, window_hours)
+        starts.append(s)
+    starts = np.concatenate(starts) if starts else np.empty(0, dtype=int)
+    if starts.size and np.isnan(values).any():
+        ok = ~np.isnan(np.lib.stride_tricks.sliding_window_view(values, window_hours)[starts]).any(axis=1)
+        starts = starts[ok]
+    return starts.astype(np.int64)
+
+
+def make_windows(adjusted_path: str | Path, out_path: str | Path, window_hours: int,
+                 holdout_every: int, holdout_offset: int) -> xr.Dataset:
+    """Standardise with training statistics and write the windowed data set (netCDF).
+
+    The output holds the standardised hourly series ``x`` with its split (``is_train``), the
+    fixed windows at phase 0 (``train_start``, ``val_start``: indices of each window's first
+    hour) and, as attributes, the standardisation mean/std, window length and the years of
+    each split.
+    """
+    if window_hours % HOURS_PER_LATENT_STEP:
+        raise InputError("windows.window_hours", f"{window_hours} is not a multiple of "
+                         f"{HOURS_PER_LATENT_STEP} hours", "use 96·k hours, e.g. 1536 (k = 16)")
+    with xr.open_dataset(adjusted_path) as ds:
+        da = ds["t2m"].load()
+        attrs = dict(ds.attrs)
+    times = da["time"].to_index()
+    years = sorted(set(times.year))
+    train_years, val_years = split_years(years, holdout_every, holdout_offset)
+    is_train = np.isin(times.year, train_years)
+    values = da.values.astype("float64")
+    train_vals = values[is_train]
+    mean, std = float(np.nanmean(train_vals)), float(np.nanstd(train_vals))
+    if not np.isfinite(std) or std == 0:
+        raise InputError(adjusted_path, f"the training years {_years_text(train_years)} have "
+                         f"no variability (std = {std})", "check the input series for missing "
+                         "or constant data")
+    x = ((values - mean) / std).astype("float32")
+
+    train_segs, val_segs = segments(is_train), segments(~is_train)
+    train_start = cut(x, train_segs, window_hours)
+    val_start = cut(x, val_segs, window_hours)
+    if train_start.size == 0 or val_start.size == 0:
+        raise InputError(adjusted_path, f"the record yields {train_start.size} training and "
+                         f"{val_start.size} validation windows of {window_hours} hours",
+                         "use a longer record (more years) or a shorter windows.window_hours")
+    log.info("standardisation (training years): mean %.3f °F, std %.3f °F", mean, std)
+    log.info("training years %s: %d segments, %d windows of %d h at phase 0",
+             _years_text(train_years), len(train_segs), train_start.size, window_hours)
+    log.info("validation years %s: %d windows", _years_text(val_years), val_start.size)
+
+    out = xr.Dataset(
+        {"x": ("time", x, {"long_name": "standardised adjusted 2 m temperature", "units": "1"}),
+         "is_train": ("time", is_train.astype("int8"), {"long_name": "hour belongs to a training year"}),
+         "train_start": ("train_window", train_start, {"long_name": "index of first hour"}),
+         "val_start": ("val_window", val_start, {"long_name": "index of first hour"})},
+        coords={"time": da["time"]},
+        attrs={"title": "Standardised windows for VAE training", "data_mean": mean, "data_std": std,
+               "window_hours": window_hours, "train_years": train_years, "val_years": val_years,
+               "trend_rate_per_decade": attrs.get("trend_rate_per_decade", np.nan),
+               "trend_reference_year": attrs.get("trend_reference_year", -1),
+               "source": attrs.get("source", ""), "raw_title": attrs.get("raw_title", "")})
+    with atomic_path(out_path) as tmp:
+        out.to_netcdf(tmp)
+    return out
+
+
+def _years_text(years: list[int]) -> str:
+    return ", ".join(str(y) for y in years) if len(years) <= 12 else f"{years[0]}..{years[-1]} ({len(years)})"
+
+
+class WindowSampler:
+    """Training/validation windows as arrays, with a fresh random phase per epoch.
+
+    Parameters
+    ----------
+    ds:
+        The data set written by :func:`make_windows`.
+    split:
+        ``"train"`` or ``"val"``.
+    random_offsets:
+        Draw a random phase in each segment every epoch (training only). The epoch size is
+        kept constant at the number of windows the worst phase allows, so that every epoch has
+        the same number of batches.
+    seed:
+        Seed of the offset generator.
+    """
+
+    def __init__(self, ds: xr.Dataset, split: str, random_offsets: bool = False, seed: int = 0):
+        self.x = ds["x"].values.astype("float32")
+        self.times = ds["time"].values
+        self.window_hours = int(ds.attrs["window_hours"])
+        mask = ds["is_train"].values.astype(bool)
+        self.segments = segments(mask if split == "train" else ~mask)
+        self.random_offsets = random_offsets and split == "train"
+        self.fixed = ds[f"{split}_start"].values.astype(np.int64)
+        self.rng = np.random.default_rng(seed)
+        if self.random_offsets:
+            worst = self.window_hours - 1
+            self.epoch_size = sum(max(0, (len(s) - worst) // self.window_hours) for s in self.segments)
+        else:
+            self.epoch_size = self.fixed.size
+
+    def starts(self) -> np.ndarray:
+        """Window start indices for one epoch."""
+        if not self.random_offsets:
+            return self.fixed
+        offsets = self.rng.integers(0, self.window_hours, size=len(self.segments))
+        starts = cut(self.x, self.segments, self.window_hours, offsets)
+        return np.sort(self.rng.choice(starts, size=min(self.epoch_size, starts.size), replace=False))
+
+    def arrays(self, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The windows ``(N, window_hours)`` and their start timestamps."""
+        idx = starts[:, None] + np.arange(self.window_hours)[None, :]
+        return self.x[idx], self.times[starts]

@@ -1,0 +1,51 @@
+"""The shipped configs validate; bad configs are refused before any work, naming the key."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from seasonal_vae.config import load_config, load_schema
+from seasonal_vae.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("name", ["config.yaml", "test.yaml"])
+def test_shipped_configs_validate(name):
+    cfg = load_config(ROOT / "config" / name)
+    assert cfg["windows"]["window_hours"] % 96 == 0
+
+
+def test_config_yaml_repeats_the_schema_defaults():
+    """config/config.yaml shows every knob with its default value (a reader sees them all)."""
+    shipped = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    assert shipped == load_config(None)
+
+
+def test_packaged_schema_is_the_config_folder_schema():
+    assert load_schema() == yaml.safe_load((ROOT / "config" / "schema.yaml").read_text())
+
+
+@pytest.mark.parametrize("bad,key", [
+    ({"modle": {}}, "modle"),
+    ({"model": {"filtres": 20}}, "filtres"),
+    ({"model": {"filters": "forty"}}, "model.filters"),
+    ({"windows": {"window_hours": 1000}}, "windows.window_hours"),
+    ({"data": {"first_year": 2000, "last_year": 1990}}, "data.first_year"),
+    ({"data": {"first_year": 2000, "last_year": 2002}}, "windows.holdout_every"),
+    ({"windows": {"holdout_every": 5, "holdout_offset": 5}}, "windows.holdout_offset"),
+    ({"sampling": {"retrend": "yes"}}, "sampling.retrend"),
+    ({"model": {"prior": "gaussian"}}, "model.prior"),
+])
+def test_bad_config_names_the_key(bad, key):
+    with pytest.raises(ConfigError) as err:
+        load_config(bad)
+    assert key in str(err.value)
+    assert "How to fix" in str(err.value)
+
+
+def test_inline_json_and_missing_file():
+    assert load_config('{"model": {"filters": 20}}')["model"]["filters"] == 20
+    with pytest.raises(ConfigError, match="not found"):
+        load_config("no/such/config.yaml")
