@@ -19,11 +19,15 @@ configfile: "config/config.yaml"
 
 config.update(load_config(config))  # schema: config/schema.yaml (defaults, types, known keys)
 
+RAW_PATTERN = config["data"]["file_pattern"].replace("{year}", "{year,\\d{4}}")
 YEARS = range(config["data"]["first_year"], config["data"]["last_year"] + 1)
 RAW_FILES = [
     f"{config['data']['raw_dir']}/{config['data']['file_pattern'].format(year=y)}"
     for y in YEARS
 ]
+
+
+ENV = "environment.yml"  # used with `snakemake --use-conda`; the pip path needs no conda
 
 
 def cfg(*sections):
@@ -41,7 +45,9 @@ rule download:
     message:
         "Downloading ERA5 2 m temperature for {wildcards.year} from the Climate Data Store"
     output:
-        protected("data/raw/" + config["data"]["file_pattern"].replace("{year}", "{year,\\d{4}}")),
+        protected(f"data/raw/{RAW_PATTERN}"),
+    conda:
+        ENV
     log:
         "logs/download/{year}.log",
     params:
@@ -58,6 +64,8 @@ rule series:
         RAW_FILES,
     output:
         "results/series.nc",
+    conda:
+        ENV
     log:
         "logs/series.log",
     params:
@@ -75,6 +83,8 @@ rule detrend:
     output:
         adjusted="results/detrended.nc",
         report="results/trend.json",
+    conda:
+        ENV
     log:
         "logs/detrend.log",
     params:
@@ -91,6 +101,8 @@ rule windows:
         rules.detrend.output.adjusted,
     output:
         "results/windows.nc",
+    conda:
+        ENV
     log:
         "logs/windows.log",
     params:
@@ -108,6 +120,8 @@ rule train:
     output:
         model="results/model/vae.keras",
         history="results/model/history.csv",
+    conda:
+        ENV
     log:
         "logs/train.log",
     benchmark:
@@ -128,6 +142,8 @@ rule sample:
         series=rules.series.output,
     output:
         "results/samples.nc",
+    conda:
+        ENV
     log:
         "logs/sample.log",
     benchmark:
@@ -148,6 +164,8 @@ rule compare:
     output:
         json="results/comparison.json",
         markdown="figures/comparison.md",
+    conda:
+        ENV
     log:
         "logs/compare.log",
     shell:
@@ -165,6 +183,8 @@ rule plot_comparison:
     output:
         png="figures/comparison.png",
         svg="figures/comparison.svg",
+    conda:
+        ENV
     log:
         "logs/plot_comparison.log",
     params:

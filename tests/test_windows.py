@@ -48,10 +48,17 @@ def test_windows_cover_only_the_right_years_and_use_training_statistics(tmp_path
             idx = starts[:, None] + np.arange(960)
             assert set(np.unique(years[idx])) <= allowed
     # standardised with training hours only: training part has mean 0, std 1
-    x, train = ds["x"].values, ds["is_train"].values.astype(bool)
-    assert x[train].mean() == pytest.approx(0, abs=1e-4)
-    assert x[train].std() == pytest.approx(1, abs=1e-4)
-    assert x[~train].mean() > 3  # the hot validation years stay distinguishable
+    x, split = ds["x"].values, ds["split"].values
+    assert x[split == 1].mean() == pytest.approx(0, abs=1e-4)
+    assert x[split == 1].std() == pytest.approx(1, abs=1e-4)
+    assert x[split == 2].mean() > 3  # the hot validation years stay distinguishable
+
+
+def test_hours_outside_the_configured_years_belong_to_no_split(tmp_path, adjusted):
+    ds = make_windows(adjusted, tmp_path / "w.nc", 960, 4, 3, first_year=2001, last_year=2008)
+    years = ds["time"].to_index().year
+    assert set(ds.attrs["val_years"]) == {2004, 2008}
+    assert np.all(ds["split"].values[(years == 2000) | (years == 2009)] == 0)
 
 
 def test_random_offsets_change_the_phase_but_not_the_epoch_size(tmp_path, adjusted):

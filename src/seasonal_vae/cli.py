@@ -61,7 +61,8 @@ def _windows(args, cfg):
     from .windows import make_windows
 
     w = cfg["windows"]
-    make_windows(args.adjusted, args.out, w["window_hours"], w["holdout_every"], w["holdout_offset"])
+    make_windows(args.adjusted, args.out, w["window_hours"], w["holdout_every"], w["holdout_offset"],
+                 cfg["data"]["first_year"], cfg["data"]["last_year"])
 
 
 def _train(args, cfg):

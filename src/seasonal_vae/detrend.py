@@ -14,6 +14,7 @@ series into the climate of any chosen year.
 
 from __future__ import annotations
 
+import calendar
 import json
 import logging
 from pathlib import Path
@@ -56,8 +57,11 @@ def shift_to_year(da: xr.DataArray, rate_per_decade: float, reference_year: int,
     return da + rate_per_decade / 10.0 * (target_year - reference_year)
 
 
-def fit_rate(da: xr.DataArray) -> dict:
-    """Fit the warming rate to the yearly means of complete, gap-free years (OLS).
+def fit_rate(da: xr.DataArray, min_coverage: float = 0.99) -> dict:
+    """Fit the warming rate to yearly means (OLS), as the article did.
+
+    Only years with valid data for at least ``min_coverage`` of their hours are used (a
+    UTC record seen in local time reaches a few hours into the neighbouring years).
 
     Returns
     -------
@@ -65,16 +69,16 @@ def fit_rate(da: xr.DataArray) -> dict:
         ``rate_per_decade`` and its standard error ``stderr_per_decade`` in °F/decade, and
         the number of years used.
     """
-    counts = da.notnull().groupby("time.year").sum()
-    expected = da["time"].to_index().to_series().groupby(da["time"].dt.year.values).size()
-    means = da.groupby("time.year").mean()
-    full = [int(y) for y in means["year"].values
-            if counts.sel(year=y) == expected.loc[y] and expected.loc[y] >= 8760]
+    years = da["time"].dt.year
+    valid = da.notnull().groupby(years).sum()
+    means = da.groupby(years).mean()
+    hours_in_year = np.array([366 * 24 if calendar.isleap(int(y)) else 365 * 24
+                              for y in valid["year"].values])
+    full = valid["year"].values[valid.values >= min_coverage * hours_in_year].astype(int)
     if len(full) < 3:
         return {"rate_per_decade": float("nan"), "stderr_per_decade": float("nan"),
                 "n_years": len(full)}
-    y = means.sel(year=full).values
-    fit = sm.OLS(y, sm.add_constant(np.asarray(full, dtype=float))).fit()
+    fit = sm.OLS(means.sel(year=full).values, sm.add_constant(full.astype(float))).fit()
     return {"rate_per_decade": float(fit.params[1] * 10), "stderr_per_decade": float(fit.bse[1] * 10),
             "n_years": len(full)}
 

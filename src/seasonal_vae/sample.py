@@ -120,7 +120,7 @@ def write_samples(model_path: str | Path, series_path: str | Path, out_path: str
                 "noise_sigma_degF": model.noise_sigma * model.data_std, "seed": seed,
                 "retrend": str(retrend), "climate": climate_description(model, retrend),
                 "start": str(times[0]), "n_hours": len(times), "training_data": data_label,
-                "utc_offset_hours": real.attrs.get("utc_offset_hours", ""),
+                "utc_offset_hours": real["time"].attrs.get("utc_offset_hours", ""),
                 "comment": "time is local standard time, as in the series the model was trained on"}
     encoding = {"t2m": {"zlib": True, "complevel": 4}}
     with atomic_path(out_path) as tmp:

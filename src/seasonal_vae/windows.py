@@ -27,6 +27,8 @@ from .timefeatures import HOURS_PER_LATENT_STEP
 
 log = logging.getLogger(__name__)
 
+SPLITS = {"train": 1, "val": 2}
+
 
 @dataclass(frozen=True)
 class Segment:
@@ -67,13 +69,18 @@ def cut(values: np.ndarray, segs: list[Segment], window_hours: int,
 
 
 def make_windows(adjusted_path: str | Path, out_path: str | Path, window_hours: int,
-                 holdout_every: int, holdout_offset: int) -> xr.Dataset:
+                 holdout_every: int, holdout_offset: int, first_year: int | None = None,
+                 last_year: int | None = None) -> xr.Dataset:
     """Standardise with training statistics and write the windowed data set (netCDF).
 
-    The output holds the standardised hourly series ``x`` with its split (``is_train``), the
-    fixed windows at phase 0 (``train_start``, ``val_start``: indices of each window's first
-    hour) and, as attributes, the standardisation mean/std, window length and the years of
-    each split.
+    The years ``first_year..last_year`` (default: every year in the file) are split into
+    training and validation years; hours of other years (e.g. the few hours of the previous
+    year that a UTC record reaches in local time) belong to neither.
+
+    The output holds the standardised hourly series ``x`` with its ``split`` (1 training,
+    2 validation, 0 neither), the fixed windows at phase 0 (``train_start``, ``val_start``:
+    indices of each window's first hour) and, as attributes, the standardisation mean/std,
+    the window length and the years of each split.
     """
     if window_hours % HOURS_PER_LATENT_STEP:
         raise InputError("windows.window_hours", f"{window_hours} is not a multiple of "
@@ -82,11 +89,14 @@ def make_windows(adjusted_path: str | Path, out_path: str | Path, window_hours: 
         da = ds["t2m"].load()
         attrs = dict(ds.attrs)
     times = da["time"].to_index()
-    years = sorted(set(times.year))
-    train_years, val_years = split_years(years, holdout_every, holdout_offset)
-    is_train = np.isin(times.year, train_years)
+    first_year = times.year.min() if first_year is None else first_year
+    last_year = times.year.max() if last_year is None else last_year
+    train_years, val_years = split_years(range(first_year, last_year + 1), holdout_every,
+                                         holdout_offset)
+    split = np.where(np.isin(times.year, train_years), SPLITS["train"],
+                     np.where(np.isin(times.year, val_years), SPLITS["val"], 0)).astype("int8")
     values = da.values.astype("float64")
-    train_vals = values[is_train]
+    train_vals = values[split == SPLITS["train"]]
     mean, std = float(np.nanmean(train_vals)), float(np.nanstd(train_vals))
     if not np.isfinite(std) or std == 0:
         raise InputError(adjusted_path, f"the training years {_years_text(train_years)} have "
@@ -94,7 +104,8 @@ def make_windows(adjusted_path: str | Path, out_path: str | Path, window_hours: 
                          "or constant data")
     x = ((values - mean) / std).astype("float32")
 
-    train_segs, val_segs = segments(is_train), segments(~is_train)
+    train_segs = segments(split == SPLITS["train"])
+    val_segs = segments(split == SPLITS["val"])
     train_start = cut(x, train_segs, window_hours)
     val_start = cut(x, val_segs, window_hours)
     if train_start.size == 0 or val_start.size == 0:
@@ -108,7 +119,8 @@ def make_windows(adjusted_path: str | Path, out_path: str | Path, window_hours: 
 
     out = xr.Dataset(
         {"x": ("time", x, {"long_name": "standardised adjusted 2 m temperature", "units": "1"}),
-         "is_train": ("time", is_train.astype("int8"), {"long_name": "hour belongs to a training year"}),
+         "split": ("time", split, {"long_name": "split of each hour", "flag_values": [0, 1, 2],
+                                   "flag_meanings": "unused training validation"}),
          "train_start": ("train_window", train_start, {"long_name": "index of first hour"}),
          "val_start": ("val_window", val_start, {"long_name": "index of first hour"})},
         coords={"time": da["time"]},
@@ -116,7 +128,7 @@ def make_windows(adjusted_path: str | Path, out_path: str | Path, window_hours: 
                "window_hours": window_hours, "train_years": train_years, "val_years": val_years,
                "trend_rate_per_decade": attrs.get("trend_rate_per_decade", np.nan),
                "trend_reference_year": attrs.get("trend_reference_year", -1),
-               "source": attrs.get("source", ""), "raw_title": attrs.get("raw_title", "")})
+               "raw_title": attrs.get("raw_title", "")})
     with atomic_path(out_path) as tmp:
         out.to_netcdf(tmp)
     return out
@@ -147,8 +159,7 @@ class WindowSampler:
         self.x = ds["x"].values.astype("float32")
         self.times = ds["time"].values
         self.window_hours = int(ds.attrs["window_hours"])
-        mask = ds["is_train"].values.astype(bool)
-        self.segments = segments(mask if split == "train" else ~mask)
+        self.segments = segments(ds["split"].values == SPLITS[split])
         self.random_offsets = random_offsets and split == "train"
         self.fixed = ds[f"{split}_start"].values.astype(np.int64)
         self.rng = np.random.default_rng(seed)
