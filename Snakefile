@@ -31,8 +31,9 @@ ENV = "environment.yml"  # used with `snakemake --use-conda`; the pip path needs
 
 
 def cfg(*sections):
-    """The given config sections as inline JSON for `--config`."""
-    return section_json(config, *sections)
+    """The given config sections as inline JSON for `--config` (a function, so that
+    Snakemake does not read the braces of the JSON as wildcards)."""
+    return lambda wildcards: section_json(config, *sections)
 
 
 rule all:
@@ -59,7 +60,7 @@ rule download:
 
 rule series:
     message:
-        "Reading {len(input)} year files into one hourly local-time series in °F"
+        "Reading the per-year raw files into one hourly local-time series in °F"
     input:
         RAW_FILES,
     output:

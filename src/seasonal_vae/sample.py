@@ -82,7 +82,7 @@ def generate(model: SeasonalVAE, start, n_hours: int, n_paths: int = 1, noise: b
         da = apply_trend(da, model.trend_rate_per_decade, model.trend_reference_year)
     elif retrend != "none":
         da = shift_to_year(da, model.trend_rate_per_decade, model.trend_reference_year, int(retrend))
-    da = da.astype("float32")
+    da = da.astype("float32").rename("t2m")
     da.attrs = {"units": "degF", "standard_name": "air_temperature",
                 "long_name": "generated 2 m air temperature"}
     return da
