@@ -1,0 +1,152 @@
+"""The shared figure style and the five-panel comparison figure: files, text and layout."""
+
+import json
+
+import matplotlib
+import matplotlib.image as mpimg
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+from scipy.signal import lfilter
+
+from seasonal_vae import stats
+from seasonal_vae.errors import InputError
+from seasonal_vae.series import load_series
+from seasonal_vae.plotting import (
+    GENERATED_COLOR,
+    REAL_COLOR,
+    apply_style,
+    comparison_figure,
+    data_note,
+    plot_comparison,
+    save_figure,
+)
+from seasonal_vae.plotting import comparison as comparison_module
+
+LABEL = "surrogate data — not ERA5 (see data/README.md)"
+
+
+def synthetic(times, seed, warm=0.0):
+    """Seasonal and diurnal cycles plus AR(1) weather, °F."""
+    yf = (times.day_of_year.to_numpy() - 1) / 365.25
+    cycle = 75 - 20 * np.cos(2 * np.pi * yf) - 11 * np.cos(2 * np.pi * (times.hour.to_numpy() - 4) / 24)
+    weather = lfilter([1.0], [1.0, -0.98], np.random.default_rng(seed).normal(0, 0.6, len(times)))
+    return cycle + weather + warm
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory):
+    """``series.nc``, ``samples.nc`` (two years, local time) and their comparison summary."""
+    root = tmp_path_factory.mktemp("inputs")
+    times = pd.date_range("2021-12-31 17:00", "2023-12-31 16:00", freq="h")
+    real = synthetic(times, 0)
+    real[-30:] = np.nan  # the record ends in a gap: the windows end at the last valid hour
+    series, samples = root / "series.nc", root / "samples.nc"
+    xr.Dataset({"t2m": ("time", real, {"units": "degF"})}, coords={"time": times}).to_netcdf(series)
+    generated = np.stack([synthetic(times, 1, warm=0.7), synthetic(times, 2)]).astype("float32")
+    xr.Dataset({"t2m": (("path", "time"), generated, {"units": "degF"})}, coords={"time": times},
+               attrs={"noise": "on", "retrend": "none", "seed": 11}).to_netcdf(samples)
+    summary_json = root / "comparison.json"
+    stats.write_comparison(series, samples, summary_json, root / "comparison.md")
+    return series, samples, summary_json
+
+
+def test_colours_are_fixed_and_distinct():
+    assert REAL_COLOR != GENERATED_COLOR
+    assert all(matplotlib.colors.is_color_like(c) for c in (REAL_COLOR, GENERATED_COLOR))
+
+
+def test_apply_style_selects_agg_when_headless():
+    apply_style(headless=True)
+    assert matplotlib.get_backend().lower() == "agg"
+    assert matplotlib.rcParams["savefig.dpi"] == 200
+
+
+def test_save_figure_writes_png_and_svg_and_closes(tmp_path):
+    apply_style()
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    png, svg = save_figure(fig, tmp_path / "sub" / "line.png")
+    assert png == tmp_path / "sub" / "line.png" and svg == tmp_path / "sub" / "line.svg"
+    assert png.read_bytes().startswith(b"\x89PNG")
+    assert "<svg" in svg.read_text(encoding="utf-8")
+    assert not plt.fignum_exists(fig.number)
+    assert sorted(p.name for p in png.parent.iterdir()) == ["line.png", "line.svg"]
+
+
+def test_save_figure_wants_a_png_path(tmp_path):
+    fig = plt.figure()
+    with pytest.raises(ValueError, match=".png"):
+        save_figure(fig, tmp_path / "figure.pdf")
+    assert not plt.fignum_exists(fig.number)
+
+
+def test_data_note_keeps_clear_of_the_axes():
+    apply_style()
+    fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
+    ax.plot([0, 1], [0, 1])
+    ax.set_xlabel("x label")
+    data_note("line one\nline two", fig)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    (note,) = fig.texts
+    assert note.get_text() == "line one\nline two"
+    assert not note.get_window_extent(renderer).overlaps(ax.get_tightbbox(renderer))
+    plt.close(fig)
+
+
+def test_plot_comparison_renders_png_and_svg(inputs, tmp_path):
+    series, samples, summary_json = inputs
+    png, svg = plot_comparison(summary_json, series, samples, tmp_path / "comparison.png", LABEL)
+    assert png.stat().st_size > 20_000 and svg.stat().st_size > 20_000
+    image = mpimg.imread(png)
+    assert image.shape[:2] == (1600, 2800)  # 14 × 8 in at 200 dpi
+    colours = np.unique((image[::7, ::7, :3] * 255).astype(np.uint8).reshape(-1, 3), axis=0)
+    assert len(colours) > 2
+    assert plt.get_fignums() == []
+
+
+def test_footer_names_data_source_and_noise(inputs, tmp_path, monkeypatch):
+    series, samples, summary_json = inputs
+    captured = {}
+
+    def capture(fig, path):
+        captured["texts"] = [t.get_text() for t in fig.texts]
+        return save_figure(fig, path)
+
+    monkeypatch.setattr(comparison_module, "save_figure", capture)
+    plot_comparison(summary_json, series, samples, tmp_path / "c.png", LABEL)
+    (footer,) = captured["texts"]
+    assert footer.startswith(LABEL)
+    assert "observation noise on" in footer and "seed 11" in footer
+
+
+def test_legend_and_footer_cover_no_panel(inputs):
+    series, samples, summary_json = inputs
+    summary = json.loads(summary_json.read_text(encoding="utf-8"))
+    real = load_series(series).dropna("time")
+    generated, _ = stats.load_sample_path(samples, 0)
+    fig = comparison_figure(summary, real, generated, footer=LABEL, weeks=2)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    assert len(fig.axes) == 5
+    assert all(ax.get_title() for ax in fig.axes)
+    (legend,) = fig.legends
+    (footer,) = fig.texts
+    for ax in fig.axes:
+        panel = ax.get_tightbbox(renderer)
+        assert not legend.get_window_extent(renderer).overlaps(panel), ax.get_title()
+        assert not footer.get_window_extent(renderer).overlaps(panel), ax.get_title()
+    # panel 3 shows exactly two weeks of hours per series, ending at the last valid real hour
+    hourly = next(ax for ax in fig.axes if ax.get_title().startswith("Hourly"))
+    assert [len(line.get_xdata()) for line in hourly.get_lines()] == [14 * 24, 14 * 24]
+    plt.close(fig)
+
+
+def test_plot_comparison_refuses_a_summary_of_another_path(inputs, tmp_path):
+    series, samples, summary_json = inputs
+    with pytest.raises(InputError, match="summarises generated path 0, not 1"):
+        plot_comparison(summary_json, series, samples, tmp_path / "c.png", LABEL, path_index=1)
+    assert not (tmp_path / "c.png").exists()
