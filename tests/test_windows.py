@@ -30,11 +30,23 @@ def test_segments_and_cut():
     mask = np.array([1, 1, 1, 0, 0, 1, 1, 1, 1, 1], bool)
     segs = segments(mask)
     assert [(s.start, s.stop) for s in segs] == [(0, 3), (5, 10)]
-    x = np.zeros(10)
-    assert list(cut(x, segs, 2)) == [0, 5, 7]
-    assert list(cut(x, segs, 2, offsets=np.array([1, 1]))) == [1, 6, 8]
-    x[7] = np.nan
-    assert list(cut(x, segs, 2)) == [0, 5]
+    # the same in days of 24 hours, windows of two days, series starting at midnight
+    hourly = np.repeat(mask, 24)
+    segs = segments(hourly)
+    x = np.zeros(hourly.size)
+    assert list(cut(x, segs, 48)) == [0, 120, 168]
+    assert list(cut(x, segs, 48, offsets=np.array([24, 24]))) == [24, 144, 192]
+    x[170] = np.nan
+    assert list(cut(x, segs, 48)) == [0, 120]
+
+
+def test_windows_start_at_local_midnight_whatever_the_first_hour():
+    segs = segments(np.ones(24 * 10, bool))
+    x = np.zeros(24 * 10)
+    # index 0 is 17:00 (a UTC-midnight record seen at UTC-7): the first window starts at index 7
+    starts = cut(x, segs, 48, first_hour_of_day=17)
+    assert list(starts) == [7, 55, 103, 151]
+    assert all((s + 17) % 24 == 0 for s in starts)
 
 
 def test_windows_cover_only_the_right_years_and_use_training_statistics(tmp_path, adjusted):
@@ -67,6 +79,7 @@ def test_random_offsets_change_the_phase_but_not_the_epoch_size(tmp_path, adjust
     draws = [sampler.starts() for _ in range(5)]
     assert len({d.size for d in draws}) == 1
     assert len({tuple(d % 960) for d in draws}) > 1
+    assert all(np.all(d % 24 == 0) for d in draws)  # the record starts at midnight
     x, times = sampler.arrays(draws[0])
     assert x.shape == (draws[0].size, 960) and times.shape == (draws[0].size,)
     fixed = WindowSampler(ds, "val", random_offsets=True, seed=1)

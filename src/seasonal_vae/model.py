@@ -29,8 +29,10 @@ import keras
 import tensorflow as tf
 from keras import layers, ops
 
-STRIDES = (3, 2, 2, 2, 2, 2)
-HOURS_PER_LATENT_STEP = math.prod(STRIDES)  # 96
+from .timefeatures import HOURS_PER_LATENT_STEP
+
+STRIDES = (3, 2, 2, 2, 2, 2)  # morning/afternoon/evening-like thirds of 3 h, then doublings
+assert math.prod(STRIDES) == HOURS_PER_LATENT_STEP  # 96 hours per latent step
 PACKAGE = "seasonal_vae"
 
 

@@ -25,7 +25,7 @@ from .atomic import atomic_path
 from .detrend import retrend as apply_trend
 from .detrend import shift_to_year
 from .model import SeasonalVAE
-from .timefeatures import HOURS_PER_LATENT_STEP, seasonal_features
+from .timefeatures import HOURS_PER_LATENT_STEP, WINDOW_START_HOUR, seasonal_features
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,8 @@ def generate(model: SeasonalVAE, start, n_hours: int, n_paths: int = 1, noise: b
     model:
         A trained :class:`SeasonalVAE`.
     start:
-        First timestamp (local standard time), anything :class:`pandas.Timestamp` accepts.
+        First timestamp (local standard time), anything :class:`pandas.Timestamp` accepts;
+        any hour (the latent grid itself always begins at local midnight).
     n_hours:
         Length of each path, any positive number of hours (generated in whole 96-hour latent
         steps and trimmed).
@@ -60,8 +61,14 @@ def generate(model: SeasonalVAE, start, n_hours: int, n_paths: int = 1, noise: b
     if n_hours < 1 or n_paths < 1:
         raise ValueError("n_hours and n_paths must be positive")
     start = pd.Timestamp(start)
-    n_steps = math.ceil(n_hours / HOURS_PER_LATENT_STEP)
-    features = seasonal_features([start.to_datetime64()], n_steps, model.fourier_degree,
+    # The latent grid begins at local midnight, as every training window did; a start at
+    # another hour is generated from the midnight before it and the lead-in is dropped.
+    grid_start = start.floor("D") + pd.Timedelta(hours=WINDOW_START_HOUR)
+    if grid_start > start:
+        grid_start -= pd.Timedelta(days=1)
+    lead = int((start - grid_start) / pd.Timedelta(hours=1))
+    n_steps = math.ceil((lead + n_hours) / HOURS_PER_LATENT_STEP)
+    features = seasonal_features([grid_start.to_datetime64()], n_steps, model.fourier_degree,
                                  HOURS_PER_LATENT_STEP, model.theta_anchor)
     prior_mean, prior_log_var = (np.asarray(a) for a in model.prior(features))
     rng = np.random.default_rng(seed)
@@ -71,7 +78,7 @@ def generate(model: SeasonalVAE, start, n_hours: int, n_paths: int = 1, noise: b
         n = min(batch_paths, n_paths - first)
         eps = rng.standard_normal((n,) + prior_mean.shape[1:]).astype("float32")
         z = prior_mean + np.exp(0.5 * prior_log_var) * eps
-        x = np.asarray(model.decoder(z, training=False))[:, :n_hours]
+        x = np.asarray(model.decoder(z, training=False))[:, lead:lead + n_hours]
         if noise:
             x = x + sigma * rng.standard_normal(x.shape).astype("float32")
         paths[first:first + n] = x * model.data_std + model.data_mean

@@ -12,6 +12,9 @@ import numpy as np
 import pandas as pd
 
 HOURS_PER_LATENT_STEP = 96
+#: Local hour at which training windows, and so every latent step, begin. A latent step spans
+#: four whole days, so the diurnal cycle keeps one phase within the latent grid.
+WINDOW_START_HOUR = 0
 
 
 def _as_index(times) -> pd.DatetimeIndex:

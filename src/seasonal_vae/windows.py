@@ -23,7 +23,7 @@ import xarray as xr
 from .atomic import atomic_path
 from .config import split_years
 from .errors import InputError
-from .timefeatures import HOURS_PER_LATENT_STEP
+from .timefeatures import HOURS_PER_LATENT_STEP, WINDOW_START_HOUR
 
 log = logging.getLogger(__name__)
 
@@ -50,17 +50,22 @@ def segments(mask: np.ndarray) -> list[Segment]:
 
 
 def cut(values: np.ndarray, segs: list[Segment], window_hours: int,
-        offsets: np.ndarray | None = None) -> np.ndarray:
+        offsets: np.ndarray | None = None, first_hour_of_day: int = 0) -> np.ndarray:
     """Indices of the first hour of non-overlapping windows inside each segment.
 
-    ``offsets[i]`` shifts the first window of segment ``i``; windows that contain a missing
-    value (NaN, possible only with ``data.allow_long_gaps``) are skipped.
+    Every window starts at local midnight (:data:`~seasonal_vae.timefeatures.WINDOW_START_HOUR`),
+    given that index 0 of ``values`` is at hour ``first_hour_of_day``: since a latent step
+    spans whole days, the diurnal cycle then sits at the same place in every latent step, and
+    the decoder can learn it as a fixed pattern (random start hours would leave its phase to
+    chance, and the mean diurnal cycle of generated data would come out flat). ``offsets[i]``
+    (a multiple of 24 hours) shifts the first window of segment ``i``; windows that contain a
+    missing value (NaN, possible only with ``data.allow_long_gaps``) are skipped.
     """
     starts = []
     for i, seg in enumerate(segs):
-        first = seg.start + (0 if offsets is None else int(offsets[i]))
-        s = np.arange(first, seg.stop - window_hours + 1, window_hours)
-        starts.append(s)
+        align = (WINDOW_START_HOUR - first_hour_of_day - seg.start) % 24
+        first = seg.start + align + (0 if offsets is None else int(offsets[i]))
+        starts.append(np.arange(first, seg.stop - window_hours + 1, window_hours))
     starts = np.concatenate(starts) if starts else np.empty(0, dtype=int)
     if starts.size and np.isnan(values).any():
         ok = ~np.isnan(np.lib.stride_tricks.sliding_window_view(values, window_hours)[starts]).any(axis=1)
@@ -106,8 +111,9 @@ def make_windows(adjusted_path: str | Path, out_path: str | Path, window_hours: 
 
     train_segs = segments(split == SPLITS["train"])
     val_segs = segments(split == SPLITS["val"])
-    train_start = cut(x, train_segs, window_hours)
-    val_start = cut(x, val_segs, window_hours)
+    hour0 = int(times[0].hour)
+    train_start = cut(x, train_segs, window_hours, first_hour_of_day=hour0)
+    val_start = cut(x, val_segs, window_hours, first_hour_of_day=hour0)
     if train_start.size == 0 or val_start.size == 0:
         raise InputError(adjusted_path, f"the record yields {train_start.size} training and "
                          f"{val_start.size} validation windows of {window_hours} hours",
@@ -148,7 +154,8 @@ class WindowSampler:
     split:
         ``"train"`` or ``"val"``.
     random_offsets:
-        Draw a random phase in each segment every epoch (training only). The epoch size is
+        Draw a random phase (whole days) in each segment every epoch (training only). The
+        epoch size is
         kept constant at the number of windows the worst phase allows, so that every epoch has
         the same number of batches.
     seed:
@@ -158,13 +165,14 @@ class WindowSampler:
     def __init__(self, ds: xr.Dataset, split: str, random_offsets: bool = False, seed: int = 0):
         self.x = ds["x"].values.astype("float32")
         self.times = ds["time"].values
+        self.hour0 = int(ds["time"].to_index()[0].hour)
         self.window_hours = int(ds.attrs["window_hours"])
         self.segments = segments(ds["split"].values == SPLITS[split])
         self.random_offsets = random_offsets and split == "train"
         self.fixed = ds[f"{split}_start"].values.astype(np.int64)
         self.rng = np.random.default_rng(seed)
         if self.random_offsets:
-            worst = self.window_hours - 1
+            worst = self.window_hours - 1 + 23  # latest phase plus the alignment to midnight
             self.epoch_size = sum(max(0, (len(s) - worst) // self.window_hours) for s in self.segments)
         else:
             self.epoch_size = self.fixed.size
@@ -173,8 +181,8 @@ class WindowSampler:
         """Window start indices for one epoch."""
         if not self.random_offsets:
             return self.fixed
-        offsets = self.rng.integers(0, self.window_hours, size=len(self.segments))
-        starts = cut(self.x, self.segments, self.window_hours, offsets)
+        offsets = 24 * self.rng.integers(0, self.window_hours // 24, size=len(self.segments))
+        starts = cut(self.x, self.segments, self.window_hours, offsets, self.hour0)
         return np.sort(self.rng.choice(starts, size=min(self.epoch_size, starts.size), replace=False))
 
     def arrays(self, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
