@@ -31,7 +31,7 @@ from keras import layers, ops
 
 from .timefeatures import HOURS_PER_LATENT_STEP
 
-STRIDES = (3, 2, 2, 2, 2, 2)  # morning/afternoon/evening-like thirds of 3 h, then doublings
+STRIDES = (3, 2, 2, 2, 2, 2)  # one unit per 3 h, then 6 h, 12 h, 1 day, 2 days, 4 days
 assert math.prod(STRIDES) == HOURS_PER_LATENT_STEP  # 96 hours per latent step
 PACKAGE = "seasonal_vae"
 
