@@ -1,0 +1,163 @@
+"""The bundled surrogate record: CDS layout, calibration, determinism and reproducibility."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import netCDF4
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from seasonal_vae import surrogate
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data" / "surrogate"
+YEARS = range(1974, 2024)
+PATHS = [DATA / f"era5_t2m_{year}.nc" for year in YEARS]
+UTC_OFFSET_HOURS = -7  # Phoenix keeps MST all year
+
+
+def _lag1_slope(values) -> float:
+    """OLS slope of x[t+1] on x[t]."""
+    x = np.asarray(values, dtype="float64")
+    return float(np.polyfit(x[:-1], x[1:], 1)[0])
+
+
+@pytest.fixture(scope="module")
+def record() -> pd.Series:
+    """The committed record in °F, indexed by local standard time."""
+    missing = [path.name for path in PATHS if not path.exists()]
+    assert not missing, f"missing from {DATA}: {missing}"
+    t2m = xr.concat([xr.open_dataset(path)["t2m"].load() for path in PATHS], "valid_time")
+    fahrenheit = (t2m.values.reshape(-1).astype("float64") - 273.15) * 9.0 / 5.0 + 32.0
+    local = pd.DatetimeIndex(t2m["valid_time"].values) + pd.Timedelta(hours=UTC_OFFSET_HOURS)
+    return pd.Series(fahrenheit, index=local)
+
+
+@pytest.mark.parametrize("path", PATHS, ids=[path.name for path in PATHS])
+def test_file_has_cds_layout(path):
+    year = int(path.stem.rsplit("_", 1)[1])
+    with xr.open_dataset(path) as ds:
+        assert list(ds.data_vars) == ["t2m"]
+        t2m = ds["t2m"]
+        assert t2m.dims == ("valid_time", "latitude", "longitude")
+        assert t2m.dtype == np.float32
+        assert t2m.attrs["units"] == "K"
+        assert t2m.attrs["long_name"] == "2 metre temperature"
+        assert t2m.attrs["GRIB_paramId"] == 167
+        assert t2m.attrs["GRIB_shortName"] == "2t"
+        np.testing.assert_array_equal(ds["latitude"].values, [33.5])
+        np.testing.assert_array_equal(ds["longitude"].values, [-112.0])
+        assert ds["latitude"].attrs["units"] == "degrees_north"
+        assert ds["latitude"].attrs["standard_name"] == "latitude"
+        assert ds["longitude"].attrs["units"] == "degrees_east"
+        assert ds["valid_time"].attrs["standard_name"] == "time"
+        assert int(ds["number"]) == 0
+        assert set(ds["expver"].values.tolist()) == {"0001"}
+        times = pd.DatetimeIndex(ds["valid_time"].values)
+        expected = pd.date_range(f"{year}-01-01", f"{year}-12-31 23:00", freq="h")
+        assert times.equals(expected)
+        assert ds.attrs["Conventions"] == "CF-1.7"
+        assert ds.attrs["institution"] == "European Centre for Medium-Range Weather Forecasts"
+        assert ds.attrs["GRIB_centre"] == "ecmf"
+        for key in ("title", "source", "comment"):
+            assert "SURROGATE DATA" in ds.attrs[key] and "not ERA5" in ds.attrs[key]
+        assert f"seed {surrogate.DEFAULT_SEED}" in ds.attrs["title"]
+        assert np.isfinite(t2m.values).all()
+    with netCDF4.Dataset(path) as raw:
+        valid_time = raw.variables["valid_time"]
+        assert valid_time.dtype == np.int64
+        assert valid_time.units == "seconds since 1970-01-01"
+        assert valid_time.calendar == "proleptic_gregorian"
+        assert raw.variables["t2m"].filters()["zlib"]
+
+
+def test_byte_checksums_match_files():
+    lines = (DATA / surrogate.CHECKSUM_FILE).read_text(encoding="utf-8").splitlines()
+    listed = {name: digest for digest, name in (line.split("  ", 1) for line in lines)}
+    assert sorted(listed) == [path.name for path in PATHS]
+    for path in PATHS:
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == listed[path.name]
+
+
+def test_hour_count(record):
+    assert len(record) == 438_288
+    assert record.index.is_monotonic_increasing
+    assert (np.diff(record.index.asi8) == 3_600 * 10**9).all()
+
+
+@pytest.fixture(scope="module")
+def measured(record) -> dict[str, float]:
+    """The statistics the article's original processing printed or plotted."""
+    hours = record.index.hour
+    months = record.groupby(record.index.month).mean()
+    diurnal = record.groupby(hours).mean()
+    return {
+        "mean": record.mean(), "std": record.std(), "min": record.min(), "max": record.max(),
+        "january": months[1], "december": months[12], "july": months[7],
+        "06h": diurnal[6], "16h": diurnal[16],
+        "hourly slope": _lag1_slope(record),
+        "daily slope": _lag1_slope(record.resample("D").mean()),
+        "monthly slope": _lag1_slope(record.resample("MS").mean()),
+    }
+
+
+# Published value of the real 1974–2023 ERA5 record, and the tolerance of the surrogate.
+TARGETS = {
+    "mean": (73.37, 0.5), "std": (18.32, 1.0), "min": (22.0, 6.0), "max": (120.0, 4.0),
+    "january": (55.0, 3.0), "december": (55.0, 3.0), "july": (96.0, 3.0),
+    "06h": (63.5, 2.0), "16h": (86.5, 2.0),
+    "hourly slope": (0.985, 0.01), "daily slope": (0.982, 0.02), "monthly slope": (0.842, 0.05),
+}
+
+
+@pytest.mark.parametrize("name", TARGETS)
+def test_statistic_matches_real_record(measured, name):
+    target, tolerance = TARGETS[name]
+    assert measured[name] == pytest.approx(target, abs=tolerance)
+
+
+def test_diurnal_cycle_is_asymmetric(record):
+    diurnal = record.groupby(record.index.hour).mean()
+    assert diurnal.idxmin() in (5, 6, 7)  # near sunrise
+    assert diurnal.idxmax() in (14, 15, 16)  # mid-afternoon
+    # Fast morning rise, slower evening and night cooling.
+    rise_hours = diurnal.idxmax() - diurnal.idxmin()
+    assert rise_hours < 24 - rise_hours
+
+
+def test_warming_trend(record):
+    yearly = record.groupby(record.index.year).mean().loc[1974:2023]
+    slope = np.polyfit(yearly.index, yearly.values, 1)[0]
+    assert slope == pytest.approx(0.07, abs=0.03)  # °F per year
+
+
+def test_solar_geometry_at_the_solstices():
+    minutes = np.arange(1440) / 1440.0
+    for date, day_length, noon_elevation in (("2021-06-21", 14.2, 79.9),
+                                             ("2021-12-21", 9.8, 33.1)):
+        local_midnight = np.datetime64(f"{date}T07:00", "m").astype("int64") / 1440.0
+        cos_zenith, _ = surrogate.solar_geometry(local_midnight + minutes)
+        assert (cos_zenith > 0).sum() / 60.0 == pytest.approx(day_length, abs=0.1)
+        assert np.degrees(np.arcsin(cos_zenith.max())) == pytest.approx(noon_elevation, abs=0.2)
+
+
+def test_generation_is_deterministic():
+    first = surrogate.generate_surrogate(1990, 1991, seed=7)
+    again = surrogate.generate_surrogate(1990, 1991, seed=7)
+    other = surrogate.generate_surrogate(1990, 1991, seed=8)
+    assert first.dims == ("valid_time",)
+    assert first.sizes["valid_time"] == 2 * 8760
+    np.testing.assert_array_equal(first.values, again.values)
+    assert not np.array_equal(first.values, other.values)
+
+
+def test_regeneration_reproduces_committed_values(tmp_path):
+    expected = (DATA / surrogate.VALUES_CHECKSUM_FILE).read_text(encoding="utf-8").split()[0]
+    assert surrogate.value_checksum(PATHS) == expected
+    regenerated = surrogate.write_cds_files(surrogate.generate_surrogate(), tmp_path)
+    assert [path.name for path in regenerated] == [path.name for path in PATHS]
+    assert surrogate.value_checksum(regenerated) == expected
