@@ -24,6 +24,7 @@ import statsmodels.api as sm
 import xarray as xr
 
 from .atomic import atomic_path
+from .series import load_series
 from .timefeatures import decimal_year
 
 log = logging.getLogger(__name__)
@@ -86,8 +87,6 @@ def fit_rate(da: xr.DataArray, min_coverage: float = 0.99) -> dict:
 def detrend_file(series_path: str | Path, out_path: str | Path, out_json: str | Path,
                  rate_per_decade: float, reference_year: int) -> xr.Dataset:
     """Read the series, write the adjusted series (netCDF) and the trend report (JSON)."""
-    from .series import load_series
-
     observed = load_series(series_path)
     fitted = fit_rate(observed)
     log.info("warming rate: configured %.3f °F/decade, fitted to yearly means %.3f ± %.3f "

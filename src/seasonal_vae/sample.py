@@ -25,7 +25,9 @@ from .atomic import atomic_path
 from .detrend import retrend as apply_trend
 from .detrend import shift_to_year
 from .model import SeasonalVAE
+from .series import load_series
 from .timefeatures import HOURS_PER_LATENT_STEP, WINDOW_START_HOUR, seasonal_features
+from .train import load_model
 
 log = logging.getLogger(__name__)
 
@@ -109,9 +111,6 @@ def write_samples(model_path: str | Path, series_path: str | Path, out_path: str
                   n_paths: int, noise: bool, seed: int, retrend: str | int,
                   data_label: str = "") -> xr.Dataset:
     """Generate ``n_paths`` paths over exactly the dates of the real series; write netCDF."""
-    from .series import load_series
-    from .train import load_model
-
     model = load_model(model_path)
     real = load_series(series_path)
     times = real["time"].to_index()

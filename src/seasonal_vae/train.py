@@ -19,6 +19,7 @@ import tensorflow as tf
 import xarray as xr
 
 from .atomic import atomic_path
+from .errors import InputError
 from .model import SeasonalVAE
 from .timefeatures import HOURS_PER_LATENT_STEP, seasonal_features
 from .windows import WindowSampler
@@ -138,9 +139,7 @@ def train(windows_path: str | Path, model_path: str | Path, history_path: str | 
 
 
 def load_model(path: str | Path) -> SeasonalVAE:
-    """Load a saved :class:`SeasonalVAE` (``.keras``)."""
-    from .errors import InputError
-
+    """Load a saved :class:`SeasonalVAE` (``.keras``) with a clear error if it cannot be."""
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "model file not found", "train one first (snakemake train)")
