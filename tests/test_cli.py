@@ -11,7 +11,27 @@ from seasonal_vae.cli import build_parser, main
 def test_every_stage_has_a_subcommand():
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     assert set(sub.choices) == {"surrogate", "download", "series", "detrend", "windows", "train",
-                                "sample", "compare", "plot-comparison", "config"}
+                                "sample", "generate", "compare", "plot-comparison", "config"}
+
+
+def test_generate_any_start_and_length(tmp_path):
+    import xarray as xr
+
+    from seasonal_vae.model import SeasonalVAE
+
+    model = SeasonalVAE(filters=8, latent_dim=3, data_mean=75.0, data_std=18.0,
+                        trend_rate_per_decade=0.7, trend_reference_year=2024, seed=0)
+    model.save(tmp_path / "m.keras")
+    out = tmp_path / "g.nc"
+    assert main(["generate", str(tmp_path / "m.keras"), "--start", "2031-06-01T05:00",
+                 "--hours", "1000", "--paths", "3", "--seed", "1", "--retrend", "2031",
+                 "--noise", "--out", str(out)]) == 0
+    ds = xr.open_dataset(out)
+    assert ds["t2m"].shape == (3, 1000) and ds["t2m"].attrs["units"] == "degF"
+    assert str(ds["time"].values[0]).startswith("2031-06-01T05:00")
+    assert ds.attrs["noise"] == "on" and ds.attrs["seed"] == 1
+    assert ds.attrs["climate"] == "climate of the year 2031"
+    ds.close()
 
 
 def test_config_prints_the_validated_config(capsys):

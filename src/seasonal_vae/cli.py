@@ -79,6 +79,19 @@ def _sample(args, cfg):
                   seed=s["seed"], retrend=s["retrend"], data_label=cfg["data"]["label"])
 
 
+def _generate(args, cfg):
+    from .sample import write_generated
+
+    s = cfg["sampling"]
+    retrend = s["retrend"] if args.retrend is None else args.retrend
+    retrend = int(retrend) if str(retrend).isdigit() else retrend
+    write_generated(args.model, args.out, args.start, args.hours,
+                    n_paths=s["n_paths"] if args.paths is None else args.paths,
+                    noise=s["noise"] if args.noise is None else args.noise,
+                    seed=s["seed"] if args.seed is None else args.seed, retrend=retrend,
+                    data_label=cfg["data"]["label"])
+
+
 def _compare(args, cfg):
     from .stats import write_comparison
 
@@ -141,6 +154,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("sample", _sample, "generate paths over the real record's dates")
     p.add_argument("model", type=Path)
     p.add_argument("series", type=Path)
+    p.add_argument("--out", type=Path, required=True)
+
+    p = add("generate", _generate, "generate paths of any length from any start date")
+    p.add_argument("model", type=Path)
+    p.add_argument("--start", required=True, help="first timestamp, local standard time")
+    p.add_argument("--hours", type=int, required=True, help="length of each path in hours")
+    p.add_argument("--paths", type=int, help="number of paths (default: sampling.n_paths)")
+    p.add_argument("--noise", action=argparse.BooleanOptionalAction,
+                   help="add observation noise (default: sampling.noise)")
+    p.add_argument("--seed", type=int, help="default: sampling.seed")
+    p.add_argument("--retrend", help="'none', 'dates' or a year (default: sampling.retrend)")
     p.add_argument("--out", type=Path, required=True)
 
     p = add("compare", _compare, "statistics of the article's result figure, real vs generated")

@@ -107,28 +107,41 @@ def climate_description(model: SeasonalVAE, retrend: str | int) -> str:
     return f"climate of the year {int(retrend)}"
 
 
-def write_samples(model_path: str | Path, series_path: str | Path, out_path: str | Path,
-                  n_paths: int, noise: bool, seed: int, retrend: str | int,
-                  data_label: str = "") -> xr.Dataset:
-    """Generate ``n_paths`` paths over exactly the dates of the real series; write netCDF."""
+def write_generated(model_path: str | Path, out_path: str | Path, start, n_hours: int,
+                    n_paths: int, noise: bool, seed: int, retrend: str | int,
+                    data_label: str = "", time_attrs: dict | None = None) -> xr.Dataset:
+    """Generate ``n_paths`` paths of ``n_hours`` from ``start`` and write CF netCDF.
+
+    The file records the dates (the time axis, local standard time), the units and every
+    setting (model, seed, noise, climate) as attributes.
+    """
     model = load_model(model_path)
-    real = load_series(series_path)
-    times = real["time"].to_index()
-    da = generate(model, times[0], len(times), n_paths=n_paths, noise=noise, seed=seed,
-                  retrend=retrend)
-    log.info("generated %d paths of %d hours from %s (noise %s, %s)", n_paths, len(times),
-             times[0], "on" if noise else "off", climate_description(model, retrend))
+    da = generate(model, start, n_hours, n_paths=n_paths, noise=noise, seed=seed, retrend=retrend)
+    log.info("generated %d paths of %d hours from %s (noise %s, %s)", n_paths, n_hours,
+             da["time"].values[0], "on" if noise else "off", climate_description(model, retrend))
+    time_attrs = dict(time_attrs or {})
     ds = da.to_dataset()
-    ds["time"].attrs = dict(real["time"].attrs)
+    ds["time"].attrs = {"standard_name": "time", "long_name": "local standard time", **time_attrs}
     ds["path"].attrs = {"long_name": "index of an independent generated path"}
     ds.attrs = {"Conventions": "CF-1.8", "title": "Synthetic hourly 2 m temperature from the "
                 "seasonal-prior VAE", "model": str(model_path), "noise": "on" if noise else "off",
                 "noise_sigma_degF": model.noise_sigma * model.data_std, "seed": seed,
                 "retrend": str(retrend), "climate": climate_description(model, retrend),
-                "start": str(times[0]), "n_hours": len(times), "training_data": data_label,
-                "utc_offset_hours": real["time"].attrs.get("utc_offset_hours", ""),
+                "start": str(da["time"].values[0]), "n_hours": n_hours,
+                "training_data": data_label,
+                "utc_offset_hours": time_attrs.get("utc_offset_hours", ""),
                 "comment": "time is local standard time, as in the series the model was trained on"}
     encoding = {"t2m": {"zlib": True, "complevel": 4}}
     with atomic_path(out_path) as tmp:
         ds.to_netcdf(tmp, encoding=encoding)
     return ds
+
+
+def write_samples(model_path: str | Path, series_path: str | Path, out_path: str | Path,
+                  n_paths: int, noise: bool, seed: int, retrend: str | int,
+                  data_label: str = "") -> xr.Dataset:
+    """Generate ``n_paths`` paths over exactly the dates of the real series; write netCDF."""
+    real = load_series(series_path)
+    times = real["time"].to_index()
+    return write_generated(model_path, out_path, times[0], len(times), n_paths, noise, seed,
+                           retrend, data_label, time_attrs=dict(real["time"].attrs))
