@@ -7,8 +7,11 @@
 # the same steps run without Snakemake. Rules receive only the config sections they use,
 # so changing one knob reruns only the steps that depend on it.
 
+from pathlib import Path
+
 from snakemake.utils import min_version
 
+import seasonal_vae
 from seasonal_vae.config import load_config, section_json
 
 min_version("9.0")
@@ -27,6 +30,7 @@ RAW_FILES = [
 ]
 
 
+PLOTTING = Path(seasonal_vae.__file__).parent / "plotting"  # drawing code, an input of figures
 ENV = "environment.yml"  # used with `snakemake --use-conda`; the pip path needs no conda
 
 
@@ -181,6 +185,8 @@ rule plot_comparison:
         summary=rules.compare.output.json,
         series=rules.series.output,
         samples=rules.sample.output,
+        # the drawing code itself: restyling reruns this figure only, never the computation
+        code=[f"{PLOTTING}/comparison.py", f"{PLOTTING}/style.py"],
     output:
         png="figures/comparison.png",
         svg="figures/comparison.svg",
