@@ -65,3 +65,21 @@ def test_latent_step_anchor():
 def test_seasonal_features_shape():
     f = seasonal_features(np.array(["2020-02-27", "2021-12-30"], dtype="datetime64[ns]"), 16, 3)
     assert f.shape == (2, 16, 6) and f.dtype == np.float32
+
+
+def test_seasonal_features_of_many_windows_equal_those_of_each_window():
+    """The vectorised computation gives, bit for bit, each window's own features."""
+    rng = np.random.default_rng(0)
+    hours = rng.integers(0, 50 * 8766, size=300)
+    starts = np.datetime64("1974-01-01T00", "ns") + (hours * 3600 * 10**9).astype("timedelta64[ns]")
+    starts = np.concatenate([starts, np.array(["2020-02-29T00", "2023-12-31T00", "1975-12-29T00"],
+                                              dtype="datetime64[ns]")])
+    for anchor in ("centre", "start"):
+        for n_steps, degree in ((16, 3), (1, 1), (5, 4)):
+            many = seasonal_features(starts, n_steps, degree, anchor=anchor)
+            assert many.dtype == np.float32 and many.shape == (starts.size, n_steps, 2 * degree)
+            for i in (0, 150, starts.size - 3, starts.size - 1):
+                one = fourier_features(theta(latent_step_times(starts[i], n_steps, anchor=anchor)),
+                                       degree).astype("float32")
+                np.testing.assert_array_equal(many[i], one)
+    assert seasonal_features(starts[:0], 16, 3).shape == (0, 16, 6)

@@ -26,14 +26,11 @@ def _as_index(times) -> pd.DatetimeIndex:
 
 def year_fraction(times) -> np.ndarray:
     """Fraction of the calendar year elapsed at each timestamp, in [0, 1)."""
-    idx = _as_index(times)
-    years = idx.year.to_numpy()
-    start = np.array([f"{y:04d}-01-01" for y in years], dtype="datetime64[ns]")
-    end = np.array([f"{y + 1:04d}-01-01" for y in years], dtype="datetime64[ns]")
-    now = idx.to_numpy().astype("datetime64[ns]")
-    elapsed = (now - start).astype("int64").astype("float64")
-    length = (end - start).astype("int64").astype("float64")
-    return elapsed / length
+    now = _as_index(times).to_numpy().astype("datetime64[ns]")
+    year = now.astype("datetime64[Y]")
+    start = year.astype("datetime64[ns]")
+    length = (year + 1).astype("datetime64[ns]") - start
+    return (now - start).astype("int64") / length.astype("int64")
 
 
 def decimal_year(times) -> np.ndarray:
@@ -75,9 +72,14 @@ def latent_step_times(start, n_steps: int, hours_per_step: int = HOURS_PER_LATEN
 def seasonal_features(starts, n_steps: int, degree: int = 3,
                       hours_per_step: int = HOURS_PER_LATENT_STEP,
                       anchor: str = "centre") -> np.ndarray:
-    """Fourier features of θ for windows beginning at ``starts``: shape ``(N, n_steps, 2·degree)``."""
+    """Fourier features of θ for windows beginning at ``starts``: shape ``(N, n_steps, 2·degree)``.
+
+    Computed for all windows' latent-step times at once (training redraws its windows, and
+    so these features, every epoch).
+    """
     starts = np.atleast_1d(np.asarray(starts, dtype="datetime64[ns]"))
-    out = np.empty((len(starts), n_steps, 2 * degree), dtype="float32")
-    for i, s in enumerate(starts):
-        out[i] = fourier_features(theta(latent_step_times(s, n_steps, hours_per_step, anchor)), degree)
-    return out
+    origin = np.datetime64(0, "ns")
+    steps = latent_step_times(origin, n_steps, hours_per_step, anchor) - origin
+    times = (starts[:, None] + steps[None, :]).ravel()
+    feats = fourier_features(theta(times), degree) if times.size else np.empty((0, 2 * degree))
+    return feats.reshape(len(starts), n_steps, 2 * degree).astype("float32")
