@@ -1,11 +1,14 @@
 """The whole Snakemake workflow, end to end, on a small slice of the bundled data.
 
 Runs in a temporary copy of the workflow (8 years, 300 short epochs) and checks that every output
-exists and is sane, that a second `snakemake -n` has nothing to do, and that the Snakefile
-passes `snakemake --lint`.
+exists and is sane, that a second `snakemake -n` has nothing to do, that editing only the
+plotting code or changing only a figure setting reruns only the figure, and that the Snakefile
+passes `snakemake --lint`. The build runs without CDS credentials (HOME is a temporary folder
+and CDSAPI_* are unset): the offline default never needs them.
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,16 +23,35 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 
-def _env():
+def _env(work=None):
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    if work is not None:
+        # the workflow copy imports its own copy of the package (so that a test may touch the
+        # plotting code without touching the repository) and has no CDS credentials
+        env["PYTHONPATH"] = str(work / "src")
+        env["HOME"] = str(work / "home")
+        for name in ("CDSAPI_URL", "CDSAPI_KEY", "CDSAPI_RC"):
+            env.pop(name, None)
     return env
 
 
 def _snakemake(args, cwd):
-    return subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=cwd, env=_env(),
+    work = None if Path(cwd) == ROOT else Path(cwd)
+    return subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=cwd, env=_env(work),
                           capture_output=True, text=True, timeout=1200)
+
+
+def _jobs(dry_run):
+    """The "Job stats" table of `snakemake -n` as {rule: count}; {} when nothing is to do."""
+    text = dry_run.stdout + dry_run.stderr
+    assert dry_run.returncode == 0, text
+    match = re.search(r"Job stats:\n.*?\n-+\s+-+\n(.*?)\n\s*total", text, re.S)
+    if not match:
+        assert "Nothing to be done" in text, text
+        return {}
+    return {name: int(n) for name, n in (line.split() for line in match.group(1).splitlines())}
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +60,8 @@ def workdir(tmp_path_factory):
     shutil.copy(ROOT / "Snakefile", work)
     shutil.copytree(ROOT / "config", work / "config")
     shutil.copy(ROOT / "environment.yml", work)
+    shutil.copytree(ROOT / "src", work / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    (work / "home").mkdir()
     test_cfg = yaml.safe_load((ROOT / "config" / "test.yaml").read_text())
     years = range(test_cfg["data"]["first_year"], test_cfg["data"]["last_year"] + 1)
     (work / "data" / "surrogate").mkdir(parents=True)
@@ -86,6 +110,46 @@ def test_second_run_has_nothing_to_do(workdir):
     dry = _snakemake(["--cores", "2", "--configfile", "config/test.yaml", "-n"], workdir)
     assert dry.returncode == 0, dry.stderr
     assert "Nothing to be done" in dry.stdout + dry.stderr
+
+
+def test_the_build_used_the_package_copy_and_no_download(workdir):
+    dry = _snakemake(["--cores", "2", "--configfile", "config/test.yaml", "-n", "--forceall"],
+                     workdir)
+    assert "download" not in _jobs(dry)
+    assert not (workdir / "home" / ".cdsapirc").exists() and not (workdir / "data" / "raw").exists()
+
+
+def test_editing_the_plotting_code_reruns_only_the_figure(workdir):
+    """Snakemake (>= 8) reruns a job when an input's content changes; an input that is only
+    newer (`touch`) but has the checksum recorded at the last run does not rerun anything."""
+    code = workdir / "src" / "seasonal_vae" / "plotting" / "comparison.py"
+    original, before = code.read_bytes(), code.stat()
+    dry_run = ["--cores", "2", "--configfile", "config/test.yaml", "-n"]
+    try:
+        os.utime(code)  # `touch`: same content, nothing to do
+        assert _jobs(_snakemake(dry_run, workdir)) == {}
+        code.write_bytes(original + b"\n# restyled\n")  # an edit: only the figure
+        assert _jobs(_snakemake(dry_run, workdir)) == {"plot_comparison": 1, "all": 1}
+    finally:
+        code.write_bytes(original)
+        os.utime(code, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert _jobs(_snakemake(dry_run, workdir)) == {}
+
+
+@pytest.mark.parametrize("change, rerun", [
+    ({"figures": {"comparison_weeks": 2}}, {"plot_comparison", "all"}),
+    ({"sampling": {"seed": 8}}, {"sample", "compare", "plot_comparison", "all"}),
+    ({"detrend": {"rate_per_decade": 0.5}},
+     {"detrend", "windows", "train", "sample", "compare", "plot_comparison", "all"}),
+])
+def test_changing_one_setting_reruns_only_what_depends_on_it(workdir, change, rerun):
+    cfg = yaml.safe_load((workdir / "config" / "test.yaml").read_text())
+    for section, values in change.items():
+        cfg.setdefault(section, {}).update(values)
+    changed = workdir / "config" / "changed.yaml"
+    changed.write_text(yaml.safe_dump(cfg))
+    dry = _snakemake(["--cores", "2", "--configfile", "config/changed.yaml", "-n"], workdir)
+    assert set(_jobs(dry)) == rerun
 
 
 def test_lint_is_clean():

@@ -66,6 +66,9 @@ def _windows(args, cfg):
 
 
 def _train(args, cfg):
+    from .windows import check_windows_file
+
+    check_windows_file(args.windows)  # a clear error before TensorFlow starts
     from .train import train
 
     train(args.windows, args.out, args.history, cfg)
@@ -80,6 +83,22 @@ def _sample(args, cfg):
 
 
 def _generate(args, cfg):
+    import pandas as pd
+
+    from .errors import InputError
+
+    try:
+        pd.Timestamp(args.start)
+    except (TypeError, ValueError) as err:
+        raise InputError("--start", f"{args.start!r} is not a date ({err})",
+                         "give a timestamp such as 2031-06-01 or 2031-06-01T05:00") from err
+    for flag, value in (("--hours", args.hours), ("--paths", args.paths)):
+        if value is not None and value < 1:
+            raise InputError(flag, f"{value} is not a positive number", f"give {flag} 1 or more")
+    if args.retrend is not None and args.retrend not in ("none", "dates") \
+            and not args.retrend.isdigit():
+        raise InputError("--retrend", f"{args.retrend!r} is neither 'none', 'dates' nor a year",
+                         "give --retrend none, --retrend dates or a year such as 2031")
     from .sample import write_generated
 
     s = cfg["sampling"]
@@ -186,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     """Entry point of ``python -m seasonal_vae`` and the ``seasonal-vae`` script."""
     args = build_parser().parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)  # progress reaches a redirected log at once
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:

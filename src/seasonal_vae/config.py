@@ -9,6 +9,7 @@ validation split).
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,16 @@ def _extend_with_default(validator_class):
     return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
 
 
-_Validator = _extend_with_default(jsonschema.Draft7Validator)
+def _is_integer(checker, instance) -> bool:
+    """JSON-schema ``integer`` without floats: ``1536.0`` is refused rather than passed on to
+    code that needs a Python ``int`` (range(), array indices)."""
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+_Draft7 = jsonschema.validators.extend(
+    jsonschema.Draft7Validator,
+    type_checker=jsonschema.Draft7Validator.TYPE_CHECKER.redefine("integer", _is_integer))
+_Validator = _extend_with_default(_Draft7)
 
 
 def _read(source: str | Path | Mapping | None) -> tuple[dict, str]:
@@ -84,6 +94,11 @@ def load_config(source: str | Path | Mapping | None = None) -> dict:
         Naming the offending key (e.g. ``windows.window_hours``), the problem and the fix.
     """
     config, origin = _read(source)
+    # The Snakemake rules pass only the sections a step uses (e.g. `series` gets site and
+    # data); the validation split concerns data *and* windows, so it is checked only where
+    # the windows section is part of what was given (the whole config always is, so
+    # Snakemake checks it before any job starts).
+    check_split = not origin.startswith("<inline") or "windows" in config
     errors = sorted(_Validator(load_schema()).iter_errors(config), key=lambda e: list(e.path))
     if errors:
         err = errors[0]
@@ -93,16 +108,49 @@ def load_config(source: str | Path | Mapping | None = None) -> dict:
         else:
             fix = f"see the description of '{key}' in config/schema.yaml"
         raise ConfigError(f"{origin}: {key}", err.message, fix)
-    _check_consistency(config, origin)
+    _check_consistency(config, origin, check_split)
     return config
 
 
-def _check_consistency(config: dict, origin: str) -> None:
+def _non_finite(value, key: str = ""):
+    """The first key whose value is a NaN or infinite number (YAML ``.nan``, ``.inf``)."""
+    if isinstance(value, dict):
+        for name, item in value.items():
+            found = _non_finite(item, f"{key}.{name}" if key else str(name))
+            if found:
+                return found
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _non_finite(item, f"{key}.{i}")
+            if found:
+                return found
+    elif isinstance(value, float) and not math.isfinite(value):
+        return key, value
+    return None
+
+
+def _check_consistency(config: dict, origin: str, check_split: bool = True) -> None:
+    bad = _non_finite(config)
+    if bad:
+        key, value = bad
+        raise ConfigError(f"{origin}: {key}", f"{value!r} is not a finite number",
+                          f"give a finite value; see the description of '{key}' in "
+                          "config/schema.yaml")
     data, win = config["data"], config["windows"]
     if data["first_year"] > data["last_year"]:
         raise ConfigError(f"{origin}: data.first_year", "the year range is empty "
                           f"({data['first_year']} > {data['last_year']})",
                           "set data.first_year <= data.last_year")
+    if check_split:
+        _check_split(data, win, origin)
+    north, west, south, east = config["site"]["area"]
+    if north < south or east < west:
+        raise ConfigError(f"{origin}: site.area", "expected [North, West, South, East]",
+                          "order the area as N, W, S, E with N >= S and E >= W")
+
+
+def _check_split(data: dict, win: dict, origin: str) -> None:
+    """Both the training and the validation split must get at least one year."""
     if win["holdout_offset"] >= win["holdout_every"]:
         raise ConfigError(f"{origin}: windows.holdout_offset",
                           f"must be smaller than windows.holdout_every ({win['holdout_every']})",
@@ -115,10 +163,6 @@ def _check_consistency(config: dict, origin: str) -> None:
                           f"{len(train)} training and {len(val)} validation years",
                           "use a longer record or change holdout_every/holdout_offset so "
                           "that both sets have at least one year")
-    north, west, south, east = config["site"]["area"]
-    if north < south or east < west:
-        raise ConfigError(f"{origin}: site.area", "expected [North, West, South, East]",
-                          "order the area as N, W, S, E with N >= S and E >= W")
 
 
 def split_years(years, holdout_every: int, holdout_offset: int) -> tuple[list[int], list[int]]:

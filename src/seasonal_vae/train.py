@@ -8,17 +8,21 @@ final ``.keras`` file is written atomically, so it is never half-written.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import math
 import shutil
 from pathlib import Path
 
+import h5py
 import keras
 import numpy as np
 import tensorflow as tf
 import xarray as xr
 
 from .atomic import atomic_path
+from .config import section_json
 from .errors import InputError
 from .model import SeasonalVAE
 from .timefeatures import HOURS_PER_LATENT_STEP, seasonal_features
@@ -64,6 +68,56 @@ class WindowDataset(keras.utils.PyDataset):
             self.x, self.features = self.x[order], self.features[order]
 
 
+def _prepare_work_dir(work: Path, windows_path: Path, cfg: dict) -> None:
+    """Keep an interrupted run's checkpoint only if it can be resumed safely.
+
+    :func:`train` resumes from ``work`` (Keras ``BackupAndRestore``). That is right
+    only when the checkpoint was made from the same windows with the same settings, and
+    readable: a run killed while Keras wrote its checkpoint leaves a damaged HDF5 file, and
+    one made with other settings would resume the wrong model. In those cases the folder is
+    discarded (with a warning) and training restarts cleanly from epoch 1. The settings are
+    recorded in ``work/settings.json``; :func:`train` removes the folder on success.
+    """
+    digest = hashlib.sha256()
+    with open(windows_path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    settings = {"windows_sha256": digest.hexdigest(),
+                "config": json.loads(section_json(cfg, "model", "windows", "training"))}
+    stamp = work / "settings.json"
+    if work.exists():
+        reason = None
+        try:
+            previous = json.loads(stamp.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            previous = None
+        if previous != settings:
+            reason = "it was made with other settings or another windows file"
+        elif not _checkpoint_readable(work):
+            reason = "its checkpoint is damaged (the run was killed while writing it)"
+        if reason:
+            log.warning("discarding the interrupted run in %s: %s; training restarts from "
+                        "epoch 1", work, reason)
+            shutil.rmtree(work)
+    work.mkdir(parents=True, exist_ok=True)
+    with atomic_path(stamp) as tmp:
+        tmp.write_text(json.dumps(settings, sort_keys=True), encoding="utf-8")
+
+
+def _checkpoint_readable(work: Path) -> bool:
+    """Whether every HDF5 and JSON file of a checkpoint folder opens."""
+    try:
+        for path in work.rglob("*"):
+            if path.suffix == ".h5":
+                with h5py.File(path, "r") as fh:
+                    fh.visit(lambda name: None)
+            elif path.suffix == ".json":
+                json.loads(path.read_text(encoding="utf-8"))
+    except Exception:  # h5py and json raise many types for a truncated file
+        return False
+    return True
+
+
 def set_seed(seed: int) -> None:
     """Seed Python, NumPy and TensorFlow, and make TensorFlow's kernels deterministic."""
     keras.utils.set_random_seed(seed)
@@ -84,12 +138,13 @@ def train(windows_path: str | Path, model_path: str | Path, history_path: str | 
         The validated configuration (sections ``model``, ``windows``, ``training``).
     work_dir:
         Folder for the resumable backup and the best-weights checkpoint; defaults to
-        ``<model_path>.work`` and is removed after success.
+        ``<model_path>.work`` and is removed after success. A run interrupted with the same
+        windows and settings resumes from it; a damaged or foreign one is discarded.
     """
     mcfg, wcfg, tcfg = config["model"], config["windows"], config["training"]
     model_path, history_path = Path(model_path), Path(history_path)
     work_dir = Path(work_dir) if work_dir else model_path.with_name(model_path.name + ".work")
-    work_dir.mkdir(parents=True, exist_ok=True)
+    _prepare_work_dir(work_dir, Path(windows_path), config)
     set_seed(tcfg["seed"])
 
     with xr.open_dataset(windows_path) as f:
@@ -114,9 +169,13 @@ def train(windows_path: str | Path, model_path: str | Path, history_path: str | 
     if resuming:
         log.info("resuming an interrupted run from %s", backup_dir)
     partial_history = work_dir / "history.csv"
+    # BackupAndRestore restores the model and the epoch, not ModelCheckpoint's best loss so
+    # far: hand it over, so that a resumed run keeps the best weights of the whole run.
+    best_so_far = _best_val_loss(partial_history) if resuming and best.exists() else None
     callbacks = [
         keras.callbacks.BackupAndRestore(str(backup_dir)),
         keras.callbacks.ModelCheckpoint(str(best), monitor="val_loss", save_best_only=True,
+                                        initial_value_threshold=best_so_far,
                                         save_weights_only=True),
         keras.callbacks.CSVLogger(str(partial_history), append=resuming),
     ]
@@ -136,6 +195,18 @@ def train(windows_path: str | Path, model_path: str | Path, history_path: str | 
         shutil.copyfile(partial_history, tmp)
     shutil.rmtree(work_dir)
     return final
+
+
+def _best_val_loss(history_csv: Path) -> float | None:
+    """Lowest ``val_loss`` in a (partial) Keras CSV history, or None if there is none."""
+    import csv
+
+    try:
+        with open(history_csv, newline="", encoding="utf-8") as fh:
+            losses = [float(row["val_loss"]) for row in csv.DictReader(fh) if row.get("val_loss")]
+    except (OSError, ValueError, KeyError):
+        return None
+    return min(losses) if losses else None
 
 
 def load_model(path: str | Path) -> SeasonalVAE:

@@ -90,14 +90,25 @@ def make_windows(adjusted_path: str | Path, out_path: str | Path, window_hours: 
     if window_hours % HOURS_PER_LATENT_STEP:
         raise InputError("windows.window_hours", f"{window_hours} is not a multiple of "
                          f"{HOURS_PER_LATENT_STEP} hours", "use 96·k hours, e.g. 1536 (k = 16)")
-    with xr.open_dataset(adjusted_path) as ds:
-        da = ds["t2m"].load()
-        attrs = dict(ds.attrs)
+    da, attrs = _load_adjusted(adjusted_path)
     times = da["time"].to_index()
     first_year = times.year.min() if first_year is None else first_year
     last_year = times.year.max() if last_year is None else last_year
     train_years, val_years = split_years(range(first_year, last_year + 1), holdout_every,
                                          holdout_offset)
+    for name, years in (("training", train_years), ("validation", val_years)):
+        if not years:
+            raise InputError("windows.holdout_every", f"years {first_year}-{last_year} leave "
+                             f"no {name} year, so 0 {name} windows (holdout_every="
+                             f"{holdout_every}, holdout_offset={holdout_offset})",
+                             "use a longer record or "
+                             "change holdout_every/holdout_offset")
+        if not np.isin(times.year, years).any():
+            raise InputError(adjusted_path, f"the record ({_format_time(times[0])} to "
+                             f"{_format_time(times[-1])}) holds no hour of the {name} years "
+                             f"{_years_text(years)}", "set data.first_year/data.last_year to "
+                             "years the raw files cover (and rebuild the series), or adjust "
+                             "windows.holdout_every/holdout_offset")
     split = np.where(np.isin(times.year, train_years), SPLITS["train"],
                      np.where(np.isin(times.year, val_years), SPLITS["val"], 0)).astype("int8")
     values = da.values.astype("float64")
@@ -115,9 +126,19 @@ def make_windows(adjusted_path: str | Path, out_path: str | Path, window_hours: 
     train_start = cut(x, train_segs, window_hours, first_hour_of_day=hour0)
     val_start = cut(x, val_segs, window_hours, first_hour_of_day=hour0)
     if train_start.size == 0 or val_start.size == 0:
+        longest = {name: max((len(g) for g in segs), default=0)
+                   for name, segs in (("training", train_segs), ("validation", val_segs))}
+        n_nan = int(np.isnan(x).sum())
         raise InputError(adjusted_path, f"the record yields {train_start.size} training and "
-                         f"{val_start.size} validation windows of {window_hours} hours",
-                         "use a longer record (more years) or a shorter windows.window_hours")
+                         f"{val_start.size} validation windows of {window_hours} hours "
+                         f"(windows.window_hours): the longest run of training years is "
+                         f"{longest['training']} hours, of validation years "
+                         f"{longest['validation']} hours"
+                         + (f", and {n_nan} missing hour(s) (data.allow_long_gaps) rule out "
+                            "every window that touches them" if n_nan else ""),
+                         "use a longer record (more years) or a shorter windows.window_hours "
+                         "(a multiple of 96 no longer than the shortest split)"
+                         + (", or fill the gaps" if n_nan else ""))
     log.info("standardisation (training years): mean %.3f °F, std %.3f °F", mean, std)
     log.info("training years %s: %d segments, %d windows of %d h at phase 0",
              _years_text(train_years), len(train_segs), train_start.size, window_hours)
@@ -138,6 +159,67 @@ def make_windows(adjusted_path: str | Path, out_path: str | Path, window_hours: 
     with atomic_path(out_path) as tmp:
         out.to_netcdf(tmp)
     return out
+
+
+def _format_time(t) -> str:
+    return f"{t:%Y-%m-%d %H:%M}"
+
+
+def _load_adjusted(path: str | Path) -> tuple[xr.DataArray, dict]:
+    """The detrended series ``t2m`` and the file's attributes, or a clear error."""
+    path = Path(path)
+    fix = "rebuild it with the detrend stage (python -m seasonal_vae detrend ...)"
+    if not path.is_file():
+        raise InputError(path, "file not found", fix)
+    try:
+        with xr.open_dataset(path) as ds:
+            if "t2m" not in ds.data_vars or ds["t2m"].dims != ("time",):
+                raise InputError(path, "no variable 't2m' on a 'time' axis (the file holds "
+                                 f"{sorted(map(str, ds.data_vars))})", fix)
+            da = ds["t2m"].load()
+            attrs = dict(ds.attrs)
+    except InputError:
+        raise
+    except Exception as err:
+        raise InputError(path, f"cannot be read as netCDF ({type(err).__name__}: {err})",
+                         fix) from err
+    if not np.issubdtype(da["time"].dtype, np.datetime64) or da.sizes["time"] == 0:
+        raise InputError(path, "the time axis is empty or not decoded as dates", fix)
+    return da, attrs
+
+
+WINDOWS_VARIABLES = {"x": ("time",), "split": ("time",), "train_start": ("train_window",),
+                     "val_start": ("val_window",)}
+WINDOWS_ATTRS = ("data_mean", "data_std", "window_hours", "trend_rate_per_decade",
+                 "trend_reference_year")
+
+
+def check_windows_file(path: str | Path) -> None:
+    """Check that ``path`` is a readable file written by :func:`make_windows`.
+
+    Raises
+    ------
+    InputError
+        Naming the file, what is missing or unreadable, and how to rebuild it.
+    """
+    path = Path(path)
+    fix = "rebuild it with the windows stage (python -m seasonal_vae windows ...)"
+    if not path.is_file():
+        raise InputError(path, "file not found", fix)
+    try:
+        with xr.open_dataset(path) as ds:
+            problems = [f"variable '{name}' on {dims}" for name, dims in WINDOWS_VARIABLES.items()
+                        if name not in ds.variables or ds[name].dims != dims]
+            problems += [f"attribute '{name}'" for name in WINDOWS_ATTRS if name not in ds.attrs]
+            n_train = ds.sizes.get("train_window", 0)
+            n_val = ds.sizes.get("val_window", 0)
+    except Exception as err:
+        raise InputError(path, f"cannot be read as netCDF ({type(err).__name__}: {err})",
+                         fix) from err
+    if problems:
+        raise InputError(path, "not a windows file: it lacks " + ", ".join(problems), fix)
+    if not n_train or not n_val:
+        raise InputError(path, f"holds {n_train} training and {n_val} validation windows", fix)
 
 
 def _years_text(years: list[int]) -> str:
