@@ -94,10 +94,11 @@ def load_config(source: str | Path | Mapping | None = None) -> dict:
         Naming the offending key (e.g. ``windows.window_hours``), the problem and the fix.
     """
     config, origin = _read(source)
-    # The Snakemake rules pass only the sections a step uses (e.g. `series` gets site and
-    # data); the validation split concerns data *and* windows, so it is checked only where
-    # the windows section is part of what was given (the whole config always is, so
-    # Snakemake checks it before any job starts).
+    # An inline JSON config is what a Snakemake rule passes: only the sections its step uses
+    # (e.g. `series` gets site and data). The validation split concerns data *and* windows,
+    # so there it is checked only if a windows section is given, never against defaults the
+    # step does not use. A file or mapping is a whole configuration and is always checked
+    # (so Snakemake checks the split before any job starts).
     check_split = not origin.startswith("<inline") or "windows" in config
     errors = sorted(_Validator(load_schema()).iter_errors(config), key=lambda e: list(e.path))
     if errors:
