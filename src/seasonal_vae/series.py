@@ -366,13 +366,42 @@ def _attributes(arrays: Sequence[xr.DataArray], paths: Sequence[Path], utc_offse
     return attrs
 
 
-def load_series(path: str | Path) -> xr.DataArray:
-    """Read the series written by :func:`build_series` into memory.
+def open_checked(path: str | Path, fix: str, dims: tuple[str, ...] = ("time",),
+                 variable: str = "t2m") -> xr.Dataset:
+    """Read a netCDF file that a pipeline stage wrote into memory, with clear errors.
 
     Parameters
     ----------
     path
-        The series netCDF file.
+        The file.
+    fix
+        What the user should do if it is missing or wrong (usually: rerun the stage).
+    dims, variable
+        The variable the file must hold, and its dimensions.
+
+    Raises
+    ------
+    InputError
+        If the file is missing, unreadable, or lacks ``variable`` on ``dims``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "file not found", fix)
+    try:
+        with xr.open_dataset(path, engine="netcdf4") as ds:
+            ds = ds.load()
+    except Exception as err:
+        raise InputError(path, f"cannot be read as netCDF ({type(err).__name__}: {err})",
+                         fix) from err
+    if variable not in ds.data_vars or ds[variable].dims != dims:
+        where = "a 'time' axis" if dims == ("time",) else f"dims {dims}"
+        raise InputError(path, f"no variable '{variable}' on {where} (the file holds "
+                         f"{sorted(map(str, ds.data_vars))})", fix)
+    return ds
+
+
+def load_series(path: str | Path) -> xr.DataArray:
+    """Read the series written by :func:`build_series` into memory.
 
     Returns
     -------
@@ -384,17 +413,5 @@ def load_series(path: str | Path) -> xr.DataArray:
     InputError
         If the file is missing, unreadable or has no ``t2m`` on a ``time`` axis.
     """
-    path = Path(path)
     fix = "rebuild it with the series stage (seasonal_vae.series.build_series)"
-    if not path.is_file():
-        raise InputError(path, "file not found", fix)
-    try:
-        with xr.open_dataset(path, engine="netcdf4") as ds:
-            ds = ds.load()
-    except Exception as err:
-        raise InputError(path, f"cannot be read as netCDF ({type(err).__name__}: {err})",
-                         fix) from err
-    if "t2m" not in ds.data_vars or ds["t2m"].dims != ("time",):
-        raise InputError(path, "no variable 't2m' on a 'time' axis (the file holds "
-                         f"{sorted(map(str, ds.data_vars))})", fix)
-    return ds["t2m"]
+    return open_checked(path, fix)["t2m"]

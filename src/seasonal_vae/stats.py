@@ -26,7 +26,7 @@ from scipy import stats as sps
 
 from seasonal_vae.atomic import atomic_path
 from seasonal_vae.errors import InputError
-from seasonal_vae.series import load_series
+from seasonal_vae.series import load_series, open_checked
 
 #: Numbers published with the article's result figure (D. Kyle 2024; DESIGN.md §6), in °F.
 #: ``real_overall`` is what the author's processing printed for the 1974–2023 ERA5 record
@@ -412,25 +412,6 @@ def comparison_markdown(summary: dict) -> str:
     return "\n".join(lines)
 
 
-def _open_t2m(path: Path) -> xr.Dataset:
-    """Open a netCDF file and check that it holds a ``t2m`` variable in °F."""
-    try:
-        ds = xr.open_dataset(path)
-    except (OSError, ValueError) as exc:
-        raise InputError(path, f"cannot be read as netCDF ({exc})",
-                         "rerun the pipeline step that writes it") from exc
-    if "t2m" not in ds:
-        ds.close()
-        raise InputError(path, f"has no variable 't2m' (variables: {sorted(ds.data_vars)})",
-                         "pass the series or samples file the pipeline wrote")
-    units = ds["t2m"].attrs.get("units", "degF")
-    if units != "degF":
-        ds.close()
-        raise InputError(path, f"'t2m' is in {units!r}, not 'degF'",
-                         "pass the °F files the pipeline wrote")
-    return ds
-
-
 def load_sample_path(samples_path: str | Path, path_index: int = 0) -> tuple[xr.DataArray, dict]:
     """Load one generated path from ``samples_path``.
 
@@ -452,17 +433,19 @@ def load_sample_path(samples_path: str | Path, path_index: int = 0) -> tuple[xr.
         If the file is unusable or has no path ``path_index``.
     """
     samples_path = Path(samples_path)
-    with _open_t2m(samples_path) as ds:
-        t2m = ds["t2m"]
-        if t2m.dims != ("path", "time"):
-            raise InputError(samples_path, f"'t2m' has dims {t2m.dims}, expected ('path', 'time')",
-                             "pass results/samples.nc, as written by the sampling step")
-        if not 0 <= path_index < t2m.sizes["path"]:
-            raise InputError(samples_path,
-                             f"has {t2m.sizes['path']} paths; path {path_index} does not exist",
-                             f"choose a path index from 0 to {t2m.sizes['path'] - 1}")
-        da = t2m.isel(path=path_index, drop=True).load().astype("float64")
-        attrs = dict(ds.attrs)
+    ds = open_checked(samples_path, "pass results/samples.nc, as written by the sampling step",
+                      dims=("path", "time"))
+    t2m = ds["t2m"]
+    units = t2m.attrs.get("units", "degF")
+    if units != "degF":
+        raise InputError(samples_path, f"'t2m' is in {units!r}, not 'degF'",
+                         "pass the °F files the pipeline wrote")
+    if not 0 <= path_index < t2m.sizes["path"]:
+        raise InputError(samples_path,
+                         f"has {t2m.sizes['path']} paths; path {path_index} does not exist",
+                         f"choose a path index from 0 to {t2m.sizes['path'] - 1}")
+    da = t2m.isel(path=path_index, drop=True).astype("float64")
+    attrs = dict(ds.attrs)
     return da, attrs
 
 

@@ -23,6 +23,7 @@ import xarray as xr
 from .atomic import atomic_path
 from .config import split_years
 from .errors import InputError
+from .series import open_checked
 from .timefeatures import HOURS_PER_LATENT_STEP, WINDOW_START_HOUR
 
 log = logging.getLogger(__name__)
@@ -167,25 +168,12 @@ def _format_time(t) -> str:
 
 def _load_adjusted(path: str | Path) -> tuple[xr.DataArray, dict]:
     """The detrended series ``t2m`` and the file's attributes, or a clear error."""
-    path = Path(path)
     fix = "rebuild it with the detrend stage (python -m seasonal_vae detrend ...)"
-    if not path.is_file():
-        raise InputError(path, "file not found", fix)
-    try:
-        with xr.open_dataset(path) as ds:
-            if "t2m" not in ds.data_vars or ds["t2m"].dims != ("time",):
-                raise InputError(path, "no variable 't2m' on a 'time' axis (the file holds "
-                                 f"{sorted(map(str, ds.data_vars))})", fix)
-            da = ds["t2m"].load()
-            attrs = dict(ds.attrs)
-    except InputError:
-        raise
-    except Exception as err:
-        raise InputError(path, f"cannot be read as netCDF ({type(err).__name__}: {err})",
-                         fix) from err
+    ds = open_checked(path, fix)
+    da = ds["t2m"]
     if not np.issubdtype(da["time"].dtype, np.datetime64) or da.sizes["time"] == 0:
         raise InputError(path, "the time axis is empty or not decoded as dates", fix)
-    return da, attrs
+    return da, dict(ds.attrs)
 
 
 WINDOWS_VARIABLES = {"x": ("time",), "split": ("time",), "train_start": ("train_window",),
