@@ -24,7 +24,7 @@ import statsmodels.api as sm
 import xarray as xr
 
 from .atomic import atomic_path
-from .series import load_series
+from .series import SERIES_FIX, open_checked
 from .timefeatures import decimal_year
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,8 @@ def fit_rate(da: xr.DataArray, min_coverage: float = 0.99) -> dict:
 def detrend_file(series_path: str | Path, out_path: str | Path, out_json: str | Path,
                  rate_per_decade: float, reference_year: int) -> xr.Dataset:
     """Read the series, write the adjusted series (netCDF) and the trend report (JSON)."""
-    observed = load_series(series_path)
+    source = open_checked(series_path, SERIES_FIX)  # one read: the series and its attributes
+    observed = source["t2m"]
     fitted = fit_rate(observed)
     log.info("warming rate: configured %.3f °F/decade, fitted to yearly means %.3f ± %.3f "
              "°F/decade (%d complete years)", rate_per_decade, fitted["rate_per_decade"],
@@ -98,9 +99,7 @@ def detrend_file(series_path: str | Path, out_path: str | Path, out_json: str | 
                       "long_name": f"2 m air temperature adjusted to the {reference_year} climate",
                       "comment": f"observed - {rate_per_decade} degF/decade * (t - {reference_year}.5)"}
     ds = adjusted.to_dataset(name="t2m")
-    with xr.open_dataset(series_path) as src:
-        source_attrs = dict(src.attrs)
-    ds.attrs = {**source_attrs, "Conventions": "CF-1.8",
+    ds.attrs = {**source.attrs, "Conventions": "CF-1.8",
                 "title": "Detrended hourly 2 m temperature",
                 "trend_rate_per_decade": rate_per_decade, "trend_reference_year": reference_year,
                 "fitted_rate_per_decade": fitted["rate_per_decade"]}

@@ -366,6 +366,9 @@ def _attributes(arrays: Sequence[xr.DataArray], paths: Sequence[Path], utc_offse
     return attrs
 
 
+SERIES_FIX = "rebuild it with the series stage (seasonal_vae.series.build_series)"
+
+
 def open_checked(path: str | Path, fix: str, dims: tuple[str, ...] = ("time",),
                  variable: str = "t2m") -> xr.Dataset:
     """Read a netCDF file that a pipeline stage wrote into memory, with clear errors.
@@ -413,5 +416,4 @@ def load_series(path: str | Path) -> xr.DataArray:
     InputError
         If the file is missing, unreadable or has no ``t2m`` on a ``time`` axis.
     """
-    fix = "rebuild it with the series stage (seasonal_vae.series.build_series)"
-    return open_checked(path, fix)["t2m"]
+    return open_checked(path, SERIES_FIX)["t2m"]
