@@ -1,3 +1,113 @@
 import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: The tiny pipeline's settings: three surrogate years, one held out, a small model and a few
+#: epochs. It learns little; it exists so that figures, metrics and applications run on a
+#: real trained model and real pipeline files in seconds.
+TINY_CONFIG = {
+    "data": {"raw_dir": "data/surrogate", "first_year": 1974, "last_year": 1976,
+             "label": "surrogate data (tiny test slice)"},
+    "windows": {"holdout_every": 3, "holdout_offset": 2},  # 1976 held out
+    "model": {"filters": 8, "latent_dim": 4},
+    "training": {"epochs": 3, "batch_size": 8, "learning_rate": 0.003},
+    "sampling": {"n_paths": 2},
+}
+
+
+@pytest.fixture(scope="session")
+def tiny_pipeline(tmp_path_factory):
+    """Every file of the pipeline up to the samples, built by the package on a tiny slice.
+
+    Returns a dict of paths: ``raw`` (list), ``series``, ``detrended``, ``trend``, ``windows``,
+    ``model``, ``history``, ``samples``, ``standard_model`` (the N(0, I)-prior ablation),
+    ``standard_samples`` and ``config`` (the validated configuration dict).
+    """
+    from seasonal_vae.config import load_config
+    from seasonal_vae.detrend import detrend_file
+    from seasonal_vae.sample import write_samples
+    from seasonal_vae.series import build_series
+    from seasonal_vae.train import train
+    from seasonal_vae.windows import make_windows
+
+    root = tmp_path_factory.mktemp("tiny_pipeline")
+    cfg = load_config(TINY_CONFIG)
+    d, w, s = cfg["data"], cfg["windows"], cfg["sampling"]
+    raw = []
+    for year in range(d["first_year"], d["last_year"] + 1):
+        name = d["file_pattern"].format(year=year)
+        raw.append(root / "raw" / name)
+        raw[-1].parent.mkdir(exist_ok=True)
+        shutil.copy(ROOT / "data" / "surrogate" / name, raw[-1])
+    p = {"raw": raw, "config": cfg}
+    for key, name in [("series", "series.nc"), ("detrended", "detrended.nc"),
+                      ("trend", "trend.json"), ("windows", "windows.nc")]:
+        p[key] = root / name
+    build_series(raw, p["series"], utc_offset_hours=cfg["site"]["utc_offset_hours"],
+                 max_gap_hours=d["max_gap_hours"], allow_long_gaps=d["allow_long_gaps"],
+                 variable=d["variable"])
+    detrend_file(p["series"], p["detrended"], p["trend"], cfg["detrend"]["rate_per_decade"],
+                 cfg["detrend"]["reference_year"])
+    make_windows(p["detrended"], p["windows"], w["window_hours"], w["holdout_every"],
+                 w["holdout_offset"], d["first_year"], d["last_year"])
+    for prior, prefix in (("seasonal", ""), ("standard", "standard_")):
+        run_cfg = {**cfg, "model": {**cfg["model"], "prior": prior}}
+        model_dir = root / "models" / prior
+        p[prefix + "model"] = model_dir / "vae.keras"
+        p[prefix + "history"] = model_dir / "history.csv"
+        p[prefix + "samples"] = root / "samples" / f"{prior}.nc"
+        train(p["windows"], p[prefix + "model"], p[prefix + "history"], run_cfg)
+        write_samples(p[prefix + "model"], p["series"], p[prefix + "samples"], n_paths=s["n_paths"],
+                      noise=s["noise"], seed=s["seed"], retrend=s["retrend"], data_label=d["label"])
+    return p
+
+
+def snakemake_env(work=None):
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    if work is not None:
+        # the workflow copy imports its own copy of the package (so that a test may touch the
+        # plotting code without touching the repository) and has no CDS credentials
+        env["PYTHONPATH"] = str(work / "src")
+        env["HOME"] = str(work / "home")
+        for name in ("CDSAPI_URL", "CDSAPI_KEY", "CDSAPI_RC"):
+            env.pop(name, None)
+    return env
+
+
+def snakemake(args, cwd):
+    work = None if Path(cwd) == ROOT else Path(cwd)
+    return subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=cwd, env=snakemake_env(work),
+                          capture_output=True, text=True, timeout=1200)
+
+
+@pytest.fixture(scope="session")
+def workdir(tmp_path_factory):
+    """The whole workflow built by Snakemake in a temporary copy, on the small test slice
+    (config/test.yaml: 8 years, 300 short epochs); shared by the workflow and notebook tests."""
+    work = tmp_path_factory.mktemp("workflow")
+    shutil.copy(ROOT / "Snakefile", work)
+    shutil.copytree(ROOT / "config", work / "config")
+    shutil.copy(ROOT / "environment.yml", work)
+    shutil.copytree(ROOT / "src", work / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    (work / "home").mkdir()
+    test_cfg = yaml.safe_load((ROOT / "config" / "test.yaml").read_text())
+    years = range(test_cfg["data"]["first_year"], test_cfg["data"]["last_year"] + 1)
+    (work / "data" / "surrogate").mkdir(parents=True)
+    for y in years:
+        shutil.copy(ROOT / "data" / "surrogate" / f"era5_t2m_{y}.nc", work / "data" / "surrogate")
+    run = snakemake(["--cores", "2", "--configfile", "config/test.yaml"], work)
+    if run.returncode != 0:
+        logs = "\n".join(f"--- {p}\n{p.read_text()[-3000:]}" for p in sorted(work.glob("logs/**/*.log")))
+        pytest.fail(f"snakemake failed:\n{run.stderr[-5000:]}\n{logs}")
+    return work
