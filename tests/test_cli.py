@@ -9,9 +9,18 @@ from seasonal_vae.cli import build_parser, main
 
 
 def test_every_stage_has_a_subcommand():
+    import re
+    from pathlib import Path
+
     sub = next(a for a in build_parser()._actions if a.dest == "command")
-    assert set(sub.choices) == {"surrogate", "download", "series", "detrend", "windows", "train",
-                                "sample", "generate", "compare", "plot-comparison", "config"}
+    assert {"surrogate", "download", "series", "detrend", "windows", "train", "sample", "generate",
+            "compare", "plot-comparison", "figure-data", "plot", "evaluate", "impute", "anomaly",
+            "forecast", "config"} <= set(sub.choices)
+    # every rule of the Snakefile calls an existing subcommand
+    snakefile = (Path(__file__).resolve().parents[1] / "Snakefile").read_text()
+    called = set(re.findall(r"python -m seasonal_vae ([a-z-]+)\b(?!\{)", snakefile))
+    called |= {f"plot-{name}" for name in ("imputation", "anomaly", "forecast")}  # plot-{params...}
+    assert called <= set(sub.choices), called - set(sub.choices)
 
 
 def test_generate_any_start_and_length(tmp_path):

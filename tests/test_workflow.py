@@ -9,9 +9,6 @@ and CDSAPI_* are unset): the offline default never needs them.
 
 import os
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,28 +16,9 @@ import pytest
 import xarray as xr
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from conftest import ROOT, snakemake as _snakemake
+
 pytestmark = pytest.mark.slow
-
-
-def _env(work=None):
-    env = dict(os.environ)
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    env["TF_CPP_MIN_LOG_LEVEL"] = "2"
-    if work is not None:
-        # the workflow copy imports its own copy of the package (so that a test may touch the
-        # plotting code without touching the repository) and has no CDS credentials
-        env["PYTHONPATH"] = str(work / "src")
-        env["HOME"] = str(work / "home")
-        for name in ("CDSAPI_URL", "CDSAPI_KEY", "CDSAPI_RC"):
-            env.pop(name, None)
-    return env
-
-
-def _snakemake(args, cwd):
-    work = None if Path(cwd) == ROOT else Path(cwd)
-    return subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=cwd, env=_env(work),
-                          capture_output=True, text=True, timeout=1200)
 
 
 def _jobs(dry_run):
@@ -54,41 +32,34 @@ def _jobs(dry_run):
     return {name: int(n) for name, n in (line.split() for line in match.group(1).splitlines())}
 
 
-@pytest.fixture(scope="module")
-def workdir(tmp_path_factory):
-    work = tmp_path_factory.mktemp("workflow")
-    shutil.copy(ROOT / "Snakefile", work)
-    shutil.copytree(ROOT / "config", work / "config")
-    shutil.copy(ROOT / "environment.yml", work)
-    shutil.copytree(ROOT / "src", work / "src", ignore=shutil.ignore_patterns("__pycache__"))
-    (work / "home").mkdir()
-    test_cfg = yaml.safe_load((ROOT / "config" / "test.yaml").read_text())
-    years = range(test_cfg["data"]["first_year"], test_cfg["data"]["last_year"] + 1)
-    (work / "data" / "surrogate").mkdir(parents=True)
-    for y in years:
-        shutil.copy(ROOT / "data" / "surrogate" / f"era5_t2m_{y}.nc", work / "data" / "surrogate")
-    run = _snakemake(["--cores", "2", "--configfile", "config/test.yaml"], work)
-    if run.returncode != 0:
-        logs = "\n".join(f"--- {p}\n{p.read_text()[-3000:]}" for p in sorted(work.glob("logs/**/*.log")))
-        pytest.fail(f"snakemake failed:\n{run.stderr[-5000:]}\n{logs}")
-    return work
+FIGURES = ["comparison", "conv_matrix", "strides", "free_time_axis", "prior", "graphical_model",
+           "training", "trend", "seasonal", "diurnal", "acf", "samples", "evaluation",
+           "imputation", "anomaly", "forecast"]
 
 
 def test_every_output_exists(workdir):
-    for rel in ["results/series.nc", "results/detrended.nc", "results/trend.json",
-                "results/windows.nc", "results/model/vae.keras", "results/model/history.csv",
-                "results/samples.nc", "results/comparison.json", "figures/comparison.md",
-                "figures/comparison.png", "figures/comparison.svg"]:
+    outputs = ["results/series.nc", "results/detrended.nc", "results/trend.json", "results/windows.nc",
+               "results/comparison.json", "figures/comparison.md", "results/metrics.csv",
+               "figures/metrics.md", "results/applications/anomaly_top.csv"]
+    for prior in ("seasonal", "standard"):
+        outputs += [f"results/models/{prior}/vae.keras", f"results/models/{prior}/history.csv",
+                    f"results/samples/{prior}.nc"]
+    outputs += [f"figures/{name}.{ext}" for name in FIGURES for ext in ("png", "svg")]
+    for rel in outputs:
         path = workdir / rel
         assert path.is_file() and path.stat().st_size > 0, rel
-    assert (workdir / "figures" / "comparison.png").stat().st_size > 20_000
-    for log in ["series", "detrend", "windows", "train", "sample", "compare", "plot_comparison"]:
-        assert (workdir / "logs" / f"{log}.log").is_file(), log
+    for name in FIGURES:
+        assert (workdir / "figures" / f"{name}.png").stat().st_size > 20_000, name
+    logs = {p.relative_to(workdir / "logs").as_posix() for p in (workdir / "logs").rglob("*.log")}
+    assert {"series.log", "detrend.log", "windows.log", "train/seasonal.log", "train/standard.log",
+            "sample/seasonal.log", "compare.log", "plot/prior.log", "figure_data/prior.log"} <= logs
+    # nothing half-written is left anywhere
+    assert not [p for p in workdir.rglob("*") if ".tmp" in p.name or p.name.endswith(".work")]
 
 
 def test_outputs_are_sane(workdir):
     real = xr.open_dataset(workdir / "results" / "series.nc")["t2m"]
-    samples = xr.open_dataset(workdir / "results" / "samples.nc")["t2m"]
+    samples = xr.open_dataset(workdir / "results" / "samples" / "seasonal.nc")["t2m"]
     assert real.sizes["time"] == 8 * 8760 + 2 * 24  # 1974-1981, two leap days
     assert samples.sizes == {"path": 2, "time": real.sizes["time"]}
     np.testing.assert_array_equal(samples["time"].values, real["time"].values)
@@ -102,7 +73,7 @@ def test_outputs_are_sane(workdir):
     gen_hourly = gen.groupby("time.hour").mean().values
     assert 12 <= int(np.argmax(gen_hourly)) <= 18 and 3 <= int(np.argmin(gen_hourly)) <= 8
     assert abs(float(samples.mean()) - float(real.mean())) < 5
-    history = (workdir / "results" / "model" / "history.csv").read_text().splitlines()
+    history = (workdir / "results" / "models" / "seasonal" / "history.csv").read_text().splitlines()
     assert len(history) == 1 + 300 and "val_loss" in history[0]
 
 
@@ -136,11 +107,19 @@ def test_editing_the_plotting_code_reruns_only_the_figure(workdir):
     assert _jobs(_snakemake(dry_run, workdir)) == {}
 
 
+SAMPLE_FIGURES = {"seasonal", "diurnal", "acf", "samples"}  # the figures that read the samples
+
+
 @pytest.mark.parametrize("change, rerun", [
-    ({"figures": {"comparison_weeks": 2}}, {"plot_comparison", "all"}),
-    ({"sampling": {"seed": 8}}, {"sample", "compare", "plot_comparison", "all"}),
-    ({"detrend": {"rate_per_decade": 0.5}},
-     {"detrend", "windows", "train", "sample", "compare", "plot_comparison", "all"}),
+    ({"figures": {"comparison_weeks": 2}}, {"plot_comparison", "figure_data", "plot_samples", "all"}),
+    ({"sampling": {"seed": 8}},
+     {"sample", "sample_with_noise", "compare", "plot_comparison", "figure_data", "evaluate",
+      "plot_evaluation", "all"} | {f"plot_{name}" for name in SAMPLE_FIGURES}),
+    ({"evaluation": {"n_splits": 4}}, {"evaluate", "plot_evaluation", "all"}),
+    ({"evaluation": {"seed": 3}}, {"baseline", "evaluate", "plot_evaluation", "all"}),
+    ({"applications": {"n_members": 5}},
+     {"impute", "anomaly", "forecast", "plot_imputation", "plot_anomaly", "plot_forecast", "all"}),
+    ({"detrend": {"rate_per_decade": 0.5}}, "everything but series"),
 ])
 def test_changing_one_setting_reruns_only_what_depends_on_it(workdir, change, rerun):
     cfg = yaml.safe_load((workdir / "config" / "test.yaml").read_text())
@@ -149,6 +128,10 @@ def test_changing_one_setting_reruns_only_what_depends_on_it(workdir, change, re
     changed = workdir / "config" / "changed.yaml"
     changed.write_text(yaml.safe_dump(cfg))
     dry = _snakemake(["--cores", "2", "--configfile", "config/changed.yaml", "-n"], workdir)
+    if rerun == "everything but series":
+        everything = _jobs(_snakemake(["--cores", "2", "--configfile", "config/test.yaml", "-n",
+                                       "--forceall"], workdir))
+        rerun = set(everything) - {"series"}
     assert set(_jobs(dry)) == rerun
 
 
@@ -156,3 +139,18 @@ def test_lint_is_clean():
     lint = _snakemake(["--lint"], ROOT)
     assert lint.returncode == 0, lint.stdout + lint.stderr
     assert "Congratulations" in lint.stdout + lint.stderr
+
+
+def test_the_evaluation_judges_every_generator_against_a_floor(workdir):
+    from seasonal_vae.evaluation import read_metrics
+
+    table = read_metrics(workdir / "results" / "metrics.csv")
+    assert list(dict.fromkeys(table["generator"])) == ["vae", "vae_noise", "vae_standard_prior",
+                                                       "harmonic_ar", "bootstrap"]
+    assert table["value"].notna().all() and (table["n_floor"] > 0).all()
+    assert (table["floor_p95"] >= table["floor_median"]).all()
+    # the noisy samples are the same paths plus noise: same climatology of the mean, to ~0.1 °F
+    value = table.set_index(["generator", "metric"])["value"]
+    assert abs(value["vae", "clim_mean_rmse"] - value["vae_noise", "clim_mean_rmse"]) < 0.3
+    shown = (workdir / "figures" / "metrics.md").read_text()
+    assert "Floor median (p95)" in shown and "bootstrap" in shown

@@ -2,8 +2,8 @@
 
 Every Snakemake rule calls one of these, so each step also runs without Snakemake, e.g.::
 
-    python -m seasonal_vae train results/windows.nc --out results/model/vae.keras \
-        --history results/model/history.csv --config config/config.yaml
+    python -m seasonal_vae train results/windows.nc --out results/models/seasonal/vae.keras \
+        --history results/models/seasonal/history.csv --config config/config.yaml
 
 ``--config`` takes a YAML file or an inline JSON object (what the rules pass: only the
 sections a step needs, so that changing one knob reruns only the steps it affects). Missing
@@ -14,6 +14,7 @@ key, the problem and the fix, and exit status 2.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
@@ -25,6 +26,10 @@ from .config import load_config
 from .errors import SeasonalVAEError
 
 log = logging.getLogger("seasonal_vae")
+
+#: Modules that add subcommands of their own: each has ``add_commands(add)``, where
+#: ``add(name, func, help) -> argparse.ArgumentParser`` registers one subcommand.
+EXTENSIONS = ("seasonal_vae.evaluation_cli", "seasonal_vae.applications_cli")
 
 
 def _surrogate(args, cfg):
@@ -124,6 +129,18 @@ def _plot_comparison(args, cfg):
                     weeks=cfg["figures"]["comparison_weeks"])
 
 
+def _figure_data(args, cfg):
+    from .figures import INPUT_NAMES, write_figure_data
+
+    write_figure_data(args.name, {key: getattr(args, key) for key in INPUT_NAMES}, args.out, cfg)
+
+
+def _plot(args, cfg):
+    from .figures import plot_figure
+
+    plot_figure(args.name, args.data, args.out, cfg)
+
+
 def _show_config(args, cfg):
     import yaml
 
@@ -197,6 +214,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("series", type=Path)
     p.add_argument("samples", type=Path)
     p.add_argument("--out", type=Path, required=True)
+
+    p = add("figure-data", _figure_data, "compute the numbers one figure shows (netCDF)")
+    p.add_argument("name", help="the figure, e.g. prior (see seasonal_vae.figures)")
+    for key in ("model", "windows", "series", "detrended", "trend", "history", "samples"):
+        p.add_argument(f"--{key}", type=Path, help=f"the pipeline's {key} file, if the figure reads it")
+    p.add_argument("--out", type=Path, required=True)
+
+    p = add("plot", _plot, "draw one figure from its computed numbers (PNG and SVG)")
+    p.add_argument("name", help="the figure, e.g. prior")
+    p.add_argument("data", type=Path, help="what figure-data wrote for it")
+    p.add_argument("--out", type=Path, required=True, help="the PNG (the SVG goes beside it)")
+
+    for module in EXTENSIONS:
+        importlib.import_module(module).add_commands(add)
 
     add("config", _show_config, "print the validated configuration with defaults filled in")
     return parser

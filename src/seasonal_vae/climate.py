@@ -70,7 +70,7 @@ BAND = (0.05, 0.95)
 #: Lags of the ACF figure: hours (30 days) and days.
 HOURLY_LAGS = 30 * 24
 DAILY_LAGS = 60
-_SAMPLES_FIX = "pass results/samples.nc (or results/samples/<prior>.nc), as written by the sampling step"
+_SAMPLES_FIX = "pass results/samples/<prior>.nc, as written by the sampling step"
 _RESOLUTIONS = ("hourly", "daily", "monthly")
 
 

@@ -2,7 +2,7 @@
 
 All functions take an hourly :class:`xarray.DataArray` of temperature with a ``time``
 dimension in the site's local standard time (naive ``datetime64``), as written to
-``results/series.nc`` and ``results/samples.nc``. Missing values (NaN) are allowed: means
+``results/series.nc`` and ``results/samples/<prior>.nc``. Missing values (NaN) are allowed: means
 skip them, and a daily or monthly mean is only formed when at least ``min_coverage`` of the
 period's hours are present, so that a partial first day (a UTC record shifted into local
 time starts in the evening) or a gap does not bias the aggregated series.
@@ -433,7 +433,7 @@ def load_sample_path(samples_path: str | Path, path_index: int = 0) -> tuple[xr.
         If the file is unusable or has no path ``path_index``.
     """
     samples_path = Path(samples_path)
-    ds = open_checked(samples_path, "pass results/samples.nc, as written by the sampling step",
+    ds = open_checked(samples_path, "pass results/samples/<prior>.nc, as written by the sampling step",
                       dims=("path", "time"))
     t2m = ds["t2m"]
     units = t2m.attrs.get("units", "degF")
@@ -458,7 +458,7 @@ def write_comparison(series_path: str | Path, samples_path: str | Path, out_json
     series_path
         ``results/series.nc``: real hourly ``t2m`` (°F, local standard time).
     samples_path
-        ``results/samples.nc``: generated ``t2m`` with dims ``(path, time)``.
+        ``results/samples/<prior>.nc``: generated ``t2m`` with dims ``(path, time)``.
     out_json, out_md
         Where to write :func:`comparison_summary` (plus a ``samples`` entry saying which path,
         file, noise setting, re-trend year and seed) and its :func:`comparison_markdown`.

@@ -238,7 +238,7 @@ def plot_comparison(summary_json: str | Path, series_path: str | Path, samples_p
     series_path
         ``results/series.nc`` (real hourly ``t2m``), read for panels 3 and 4.
     samples_path
-        ``results/samples.nc`` (generated ``t2m``, dims ``(path, time)``), read for panels
+        ``results/samples/<prior>.nc`` (generated ``t2m``, dims ``(path, time)``), read for panels
         3 and 4 and for its ``noise`` and ``seed`` attributes.
     out_png
         The PNG to write; an SVG is written beside it.
