@@ -1,0 +1,137 @@
+"""Where the pipeline's outputs are, for notebooks and interactive use.
+
+The notebooks read what ``snakemake`` built rather than recomputing it. :func:`open_workspace`
+finds the workflow folder (the one holding the ``Snakefile``) and its configuration, and
+:class:`Workspace` names every output by the key the Snakefile uses for it, with a clear error
+when an output has not been built yet.
+
+The folder is, in this order: the ``SEASONAL_VAE_WORKDIR`` environment variable (the tests run
+the notebooks against a small build elsewhere), or the first folder upwards from the current one
+that holds a ``Snakefile`` (the repository, when a notebook is opened from ``notebooks/``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import load_config, split_years
+from .errors import InputError
+
+ENV_VAR = "SEASONAL_VAE_WORKDIR"
+
+#: Every output a notebook may read, relative to the workflow folder (as in the Snakefile).
+OUTPUTS = {
+    "series": "results/series.nc",
+    "detrended": "results/detrended.nc",
+    "trend": "results/trend.json",
+    "windows": "results/windows.nc",
+    "model": "results/models/seasonal/vae.keras",
+    "history": "results/models/seasonal/history.csv",
+    "standard_model": "results/models/standard/vae.keras",
+    "samples": "results/samples/seasonal.nc",
+    "standard_samples": "results/samples/standard.nc",
+    "standard_history": "results/models/standard/history.csv",
+    "comparison": "results/comparison.json",
+    "comparison_table": "figures/comparison.md",
+    "harmonic_ar": "results/baselines/harmonic_ar.nc",
+    "bootstrap": "results/baselines/bootstrap.nc",
+    "metrics": "results/metrics.csv",
+    "metrics_floor": "results/metrics_floor.csv",
+    "metrics_table": "figures/metrics.md",
+    "imputation": "results/applications/imputation.nc",
+    "imputation_scores": "results/applications/imputation.json",
+    "imputation_table": "figures/imputation.md",
+    "anomaly": "results/applications/anomaly.nc",
+    "anomaly_scores": "results/applications/anomaly.json",
+    "anomaly_top": "results/applications/anomaly_top.csv",
+    "anomaly_table": "figures/anomaly.md",
+    "forecast": "results/applications/forecast.nc",
+    "forecast_scores": "results/applications/forecast.json",
+    "forecast_table": "figures/forecast.md",
+}
+
+
+def find_root(start: str | Path | None = None) -> Path:
+    """The workflow folder: ``$SEASONAL_VAE_WORKDIR``, or the nearest folder with a Snakefile."""
+    if os.environ.get(ENV_VAR):
+        root = Path(os.environ[ENV_VAR]).expanduser().resolve()
+        if not (root / "Snakefile").is_file():
+            raise InputError(f"${ENV_VAR}={root}", "this folder has no Snakefile",
+                             "point it at a copy of the workflow, or unset it")
+        return root
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "Snakefile").is_file() and (folder / "config").is_dir():
+            return folder
+    raise InputError(str(here), "neither this folder nor any above it holds the Snakefile",
+                     "open the notebook from the repository, or set "
+                     f"${ENV_VAR} to the workflow folder")
+
+
+@dataclass
+class Workspace:
+    """The workflow folder, its validated configuration, and its outputs by name."""
+
+    root: Path
+    config: dict = field(repr=False)
+    config_file: Path
+
+    def path(self, key: str) -> Path:
+        """The output ``key`` (see :data:`OUTPUTS`), checked to exist."""
+        if key not in OUTPUTS:
+            raise KeyError(f"unknown output {key!r}; known: {', '.join(OUTPUTS)}")
+        path = self.root / OUTPUTS[key]
+        if not path.exists():
+            raise InputError(str(path), "has not been built yet",
+                             f"run `snakemake --cores 2` in {self.root} first (README, command 1)")
+        return path
+
+    def figure_data(self, name: str) -> Path:
+        """The computed numbers of figure ``name`` (``results/figdata/<name>.nc``)."""
+        path = self.root / "results" / "figdata" / f"{name}.nc"
+        if not path.exists():
+            raise InputError(str(path), "has not been built yet",
+                             f"run `snakemake --cores 2` in {self.root} first (README, command 1)")
+        return path
+
+    def figure(self, name: str):
+        """Draw figure ``name`` from its computed numbers, as the pipeline does; returns it."""
+        import xarray as xr
+
+        from .figures import get
+
+        return get(name).draw(xr.load_dataset(self.figure_data(name)), self.config)
+
+    @property
+    def years(self) -> range:
+        """The configured calendar years of the record."""
+        d = self.config["data"]
+        return range(d["first_year"], d["last_year"] + 1)
+
+    @property
+    def split(self) -> tuple[list[int], list[int]]:
+        """(training years, held-out years), as the windows step splits them."""
+        w = self.config["windows"]
+        return split_years(self.years, w["holdout_every"], w["holdout_offset"])
+
+
+def open_workspace(start: str | Path | None = None) -> Workspace:
+    """Find the workflow folder and read the configuration it was built with.
+
+    The configuration is ``config/config.yaml``, overlaid with the file named by
+    ``$SEASONAL_VAE_CONFIG`` if set (relative to the folder; the tests set it to
+    ``config/test.yaml``, as they pass ``--configfile`` to Snakemake).
+    """
+    import yaml
+
+    root = find_root(start)
+    config_file = root / "config" / "config.yaml"
+    cfg = yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}
+    overlay = os.environ.get("SEASONAL_VAE_CONFIG")
+    if overlay:
+        config_file = root / overlay
+        for section, values in (yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}).items():
+            cfg.setdefault(section, {}).update(values)
+    return Workspace(root=root, config=load_config(cfg), config_file=config_file)
