@@ -2,6 +2,9 @@
 #
 #   raw ERA5 (per-year netCDF) -> series -> detrended -> windows -> trained model
 #     -> samples -> comparison statistics -> figures
+#   and beside it: the article's figures from the model (figure_data -> plot_*), the N(0, I)
+#   ablation and two baselines judged against held-out years (baseline, evaluate), and the
+#   applications (impute, anomaly, forecast).
 #
 # Each rule is one CLI call of the `seasonal_vae` package (python -m seasonal_vae <step>);
 # the same steps run without Snakemake. Rules receive only the config sections they use,
@@ -37,7 +40,6 @@ RAW_FILES = [
 
 PLOTTING = Path(seasonal_vae.__file__).parent / "plotting"  # drawing code, an input of figures
 MAIN = config["model"]["prior"]  # the model of the figures; the other prior is the ablation
-PRIORS = ["seasonal", "standard"]
 ENV = "environment.yml"  # used with `snakemake --use-conda`; the pip path needs no conda
 
 
