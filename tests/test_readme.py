@@ -1,18 +1,30 @@
-"""The README stays true: its commands are the ones CI runs, its table is the pipeline's output."""
+"""The README stays true: its commands are the ones CI runs, its tables and figures are the pipeline's."""
 
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def test_readme_table_is_the_pipelines_comparison_table():
-    table = [line for line in (ROOT / "figures" / "comparison.md").read_text().splitlines()
+@pytest.mark.parametrize("name", ["comparison", "metrics", "imputation", "anomaly", "forecast"])
+def test_readme_tables_are_the_pipelines_tables(name):
+    """Each table the README shows between its markers is the one the pipeline wrote."""
+    table = [line for line in (ROOT / "figures" / f"{name}.md").read_text().splitlines()
              if line.startswith("|")]
-    start = README.index("<!-- comparison table")
-    end = README.index("<!-- end of comparison table")
+    start = README.index(f"<!-- {name} table")
+    end = README.index(f"<!-- end of {name} table")
     shown = [line for line in README[start:end].splitlines() if line.startswith("|")]
     assert shown == table
+
+
+def test_every_figure_is_shown_with_its_caption():
+    from seasonal_vae.figures import registry
+
+    for name, spec in registry().items():
+        assert f"](figures/{name}.png)" in README, name
+        assert spec.caption in README.replace("\n", " "), f"{name}: caption not in the README"
 
 
 def test_ci_runs_the_readme_commands():
