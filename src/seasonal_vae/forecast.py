@@ -267,13 +267,5 @@ def forecast_file(model_path: str | Path, windows_path: str | Path, out_nc: str 
                   out_json: str | Path, out_md: str | Path | None = None, data_label: str = "",
                   **settings) -> dict:
     """Run :func:`score_forecasts` on pipeline files; write netCDF, JSON and Markdown."""
-    from .train import load_model
-
-    model = load_model(model_path)
-    record = inf.load_record(windows_path)
-    ds = score_forecasts(model, record, **{**DEFAULTS, **settings})
-    ds.attrs.update({"model": str(model_path), "data_label": data_label})
-    summary = summarise(ds)
-    summary["data_label"] = data_label
-    inf.write_results(ds, out_nc, summary, out_json, markdown(summary), out_md)
-    return summary
+    return inf.run_on_files(score_forecasts, summarise, markdown, model_path, windows_path,
+                            out_nc, out_json, out_md, data_label, {**DEFAULTS, **settings})

@@ -433,6 +433,27 @@ def write_results(ds: xr.Dataset, out_nc: str | Path, summary: dict, out_json: s
             tmp.write_text(markdown, encoding="utf-8")
 
 
+def run_on_files(score, summarise, markdown, model_path: str | Path, windows_path: str | Path,
+                 out_nc: str | Path, out_json: str | Path, out_md: str | Path | None,
+                 data_label: str, settings: dict) -> dict:
+    """Score an application on pipeline files and write its results.
+
+    ``score(model, record, **settings) -> Dataset`` does the work; ``summarise(ds) -> dict``
+    and ``markdown(summary) -> str`` make the scores and their table (gap filling and
+    forecasting share this; anomaly detection also writes a table of the top blocks).
+    """
+    from .train import load_model
+
+    model = load_model(model_path)
+    record = load_record(windows_path)
+    ds = score(model, record, **settings)
+    ds.attrs.update({"model": str(model_path), "data_label": data_label})
+    summary = summarise(ds)
+    summary["data_label"] = data_label
+    write_results(ds, out_nc, summary, out_json, markdown(summary), out_md)
+    return summary
+
+
 def settings_attrs(settings: dict) -> dict:
     """Settings as netCDF attributes (numbers and strings; sequences as comma-joined text)."""
     out = {}
