@@ -150,3 +150,30 @@ def test_plot_comparison_refuses_a_summary_of_another_path(inputs, tmp_path):
     with pytest.raises(InputError, match="summarises generated path 0, not 1"):
         plot_comparison(summary_json, series, samples, tmp_path / "c.png", LABEL, path_index=1)
     assert not (tmp_path / "c.png").exists()
+
+
+def test_the_same_figure_gives_the_same_svg_bytes(tmp_path):
+    """Clip paths (not rectangles) get ids from memory addresses in matplotlib; saved SVGs
+    renumber them, so drawing a figure twice writes the same bytes."""
+    import matplotlib.patches as mpatches
+    import matplotlib.pyplot as plt
+
+    from seasonal_vae.plotting.style import apply_style, save_figure, stable_clip_ids
+
+    apply_style()  # as every figure does (it fixes svg.hashsalt)
+
+    def draw():
+        fig, ax = plt.subplots(figsize=(3, 2))
+        circle = mpatches.Circle((0.5, 0.5), 0.4, transform=ax.transAxes)
+        for k in range(3):
+            (line,) = ax.plot([0, 1], [k, k + 1])
+            line.set_clip_path(circle)
+        return fig
+
+    first, second = draw(), draw()  # both alive: their clip paths sit at different addresses
+    save_figure(first, tmp_path / "a.png")
+    save_figure(second, tmp_path / "b.png")
+    a, b = (tmp_path / "a.svg").read_text(), (tmp_path / "b.svg").read_text()
+    assert 'clip-path="url(#clip1)"' in a and 'id="clip1"' in a
+    assert a == b
+    assert stable_clip_ids('x="url(#p0123456789)" id="p0123456789"') == 'x="url(#clip1)" id="clip1"'

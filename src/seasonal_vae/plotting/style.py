@@ -8,6 +8,7 @@ reference values (such as the article's published numbers) :data:`REFERENCE_COLO
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -117,6 +118,21 @@ def save_figure(fig: Figure, path: str | Path) -> tuple[Path, Path]:
             fig.savefig(tmp, format="png", dpi=PNG_DPI)
         with atomic_path(svg) as tmp:
             fig.savefig(tmp, format="svg", metadata={"Date": None})
+            tmp.write_text(stable_clip_ids(tmp.read_text(encoding="utf-8")), encoding="utf-8")
     finally:
         plt.close(fig)
     return png, svg
+
+
+_CLIP_ID = re.compile(r'(?<=id=")p[0-9a-f]{10}(?=")|(?<=url\(#)p[0-9a-f]{10}(?=\))')
+
+
+def stable_clip_ids(svg: str) -> str:
+    """Renumber matplotlib's clip-path ids in order of first use (``clip1``, ``clip2``, ...).
+
+    Matplotlib names a clip *path* (not a clip rectangle) after the memory address of the
+    path object, so the same figure gets other ids in another process; numbered in order of
+    appearance, the same figure always gives the same SVG bytes.
+    """
+    names: dict[str, str] = {}
+    return _CLIP_ID.sub(lambda m: names.setdefault(m.group(0), f"clip{len(names) + 1}"), svg)
