@@ -125,6 +125,7 @@ def open_workspace(start: str | Path | None = None) -> Workspace:
     ``config/test.yaml``, as they pass ``--configfile`` to Snakemake).
     """
     import yaml
+    from snakemake.utils import update_config
 
     root = find_root(start)
     config_file = root / "config" / "config.yaml"
@@ -132,6 +133,6 @@ def open_workspace(start: str | Path | None = None) -> Workspace:
     overlay = os.environ.get("SEASONAL_VAE_CONFIG")
     if overlay:
         config_file = root / overlay
-        for section, values in (yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}).items():
-            cfg.setdefault(section, {}).update(values)
+        # merged at every depth, as Snakemake merges a --configfile into the config
+        update_config(cfg, yaml.safe_load(config_file.read_text(encoding="utf-8")) or {})
     return Workspace(root=root, config=load_config(cfg), config_file=config_file)
