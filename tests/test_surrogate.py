@@ -120,6 +120,52 @@ def test_statistic_matches_real_record(measured, name):
     assert measured[name] == pytest.approx(target, abs=tolerance)
 
 
+# Weather statistics of the real hourly record at the AZMET Phoenix Greenway station,
+# 2003–2017 (data/greenway/azmet_greenway_2003_2017_utc.csv.xz, hour-ending means shifted to
+# MST), as measured by surrogate.weather_statistics, and the tolerance of the surrogate. A
+# station is not ERA5's ~30 km grid cell, whose value is smoother, so these pin the shape
+# (a daily range that varies from day to day, fast sub-daily weather, multi-day persistence
+# that fades within a week) rather than the station's exact numbers; data/README.md compares.
+WEATHER_TARGETS = {
+    "range_mean": (24.1, 1.5), "range_std": (6.3, 1.0),
+    "acf_h6": (0.78, 0.04), "acf_h12": (0.64, 0.04), "acf_h24": (0.69, 0.04),
+    "acf_h96": (0.19, 0.05),
+    "acf_d1": (0.80, 0.03), "acf_d2": (0.55, 0.04), "acf_d5": (0.17, 0.04),
+}
+
+
+@pytest.fixture(scope="module")
+def weather(record) -> dict[str, float]:
+    return surrogate.weather_statistics(record)
+
+
+@pytest.mark.parametrize("name", WEATHER_TARGETS)
+def test_weather_statistic_matches_station(weather, name):
+    target, tolerance = WEATHER_TARGETS[name]
+    assert weather[name] == pytest.approx(target, abs=tolerance)
+
+
+def test_hourly_anomaly_acf_has_a_diurnal_rebound(weather):
+    # Day-to-day changes of the diurnal range make anomalies half a day apart less alike
+    # than anomalies a whole day apart, as at the station (0.64 at 12 h, 0.69 at 24 h).
+    assert weather["acf_h12"] < weather["acf_h24"]
+
+
+def test_weather_statistics_on_a_known_series():
+    index = pd.date_range("2001-01-01 05:00", "2001-03-02 23:00", freq="h")
+    rng = np.random.default_rng(0)
+    day = (index.floor("D") - index[0].floor("D")).days.to_numpy()
+    ranges = rng.uniform(10.0, 30.0, day[-1] + 1)
+    shape = np.where(index.hour == 15, 1.0, 0.0)  # one hot hour a day, else flat
+    values = pd.Series(50.0 + ranges[day] * shape, index=index)
+    stats = surrogate.weather_statistics(values)  # the partial first day is dropped
+    whole = ranges[1:]
+    assert stats["range_mean"] == pytest.approx(whole.mean())
+    assert stats["range_std"] == pytest.approx(whole.std(ddof=1))
+    with pytest.raises(ValueError, match="gap-free"):
+        surrogate.weather_statistics(values.drop(values.index[100:124]))
+
+
 def test_diurnal_cycle_is_asymmetric(record):
     diurnal = record.groupby(record.index.hour).mean()
     assert diurnal.idxmin() in (5, 6, 7)  # near sunrise

@@ -39,10 +39,13 @@ through a coefficient ``Λ`` (sensible heat and ground flux, plus the linearised
 feedback ``4εσT³``)::
 
     C(t) dT/dt = Q(t) − Λ(t) · (T − T_b(t) − A(t)),
-    C = C_n + c_s · S_a,    Λ = Λ_n + λ_s · S_a.
+    C = C_n + c_s · S_a,    Λ = Λ_n w(t) + λ_s · S_a.
 
 At night the layer is shallow and stable (small ``C`` and ``Λ``): it cools fast after sunset
-and then levels off towards ``T_b + A − L/Λ_n``, reaching its minimum near sunrise. By day
+and then levels off towards ``T_b + A − L/(Λ_n w)``, reaching its minimum near sunrise. The
+night-time wind factor ``w`` (log-normal, mean 1) sets how strongly the nocturnal inversion
+forms: calm nights (small ``w``) cool far below the air mass, windy nights stay mixed and
+mild, so the daily range varies from day to day as at a real desert station. By day
 convection deepens the mixed layer (``C`` and ``Λ`` grow with the sunshine): the morning rise
 is quick and the peak comes in mid-afternoon, when ``Q/Λ`` has fallen back to meet ``T``.
 
@@ -55,16 +58,23 @@ to a radiative equilibrium with a time constant of weeks, which sets the seasona
 
     A(t) = σ_syn(t) X(t) + H(t) + σ_yr U(t) + r (t − t_ref),
 
-where ``X`` and ``U`` are unit Ornstein–Uhlenbeck processes (synoptic, a few days;
-year-to-year, months), ``σ_syn`` is largest in midwinter, ``r`` is the warming trend
+where ``U`` is a unit Ornstein–Uhlenbeck process (year-to-year, months), ``X`` a unit
+synoptic process (an Ornstein–Uhlenbeck driver of about a day that the air mass follows with
+a lag of about a day, so that its autocorrelation is flat over hours and falls off faster
+than an exponential over days: multi-day anomalies fade within a week), ``σ_syn`` is largest
+in midwinter, ``r`` is the warming trend
 (0.7 °F per decade, continuous in time) and ``H`` is the regime forcing: a chain alternates
 quiet spells with events lasting days, each a ridge (heat wave) or a trough (cold snap) with
 a gamma-distributed (skewed) intensity, seasonally scaled (cold snaps strongest in winter,
 warm spells in spring), built up and decayed over a day. The cloud fraction is a logistic
 transform of a persistent Gaussian process whose mean rises with the moisture index and in
 monsoon afternoons (thunderstorms) and falls under ridges and in the dry air behind troughs.
-The reported 2 m temperature is ``T + σ_hf Y``, ``Y`` a unit Ornstein–Uhlenbeck process of
-about an hour (turbulent and mesoscale fluctuations the layer model does not resolve).
+The log of the wind factor ``w`` is a Gaussian process of most of a day, more variable in the
+winter storm season, raised in troughs (frontal winds) and lowered under ridges (calm,
+subsiding air). The reported 2 m temperature is ``T + σ_ms M + σ_hf Y``, ``M`` and ``Y`` unit
+Ornstein–Uhlenbeck processes of a few hours and of about an hour (sub-daily weather such as
+wind shifts, outflows and passing cloud, and turbulent fluctuations, which the layer model
+does not resolve).
 
 *Integration.* Both layers are linear in temperature, so each sub-step (``SUBSTEPS_PER_HOUR``
 per hour, forcing and coefficients held at their mid-step values) is advanced exactly:
@@ -75,8 +85,11 @@ sampled at whole UTC hours (ERA5's analyses are instantaneous).
 
 All random numbers come from one ``numpy.random.default_rng(seed)``. The parameters are the
 module-level constants below, tuned so that the 1974–2023 record matches the published
-statistics of the real ERA5 record at this grid point (``data/surrogate/README.md`` lists the
-measured values).
+statistics of the real ERA5 record at this grid point, and so that its day-to-day
+variability of the daily range, the shape of its hourly-anomaly autocorrelation and the
+persistence of its daily anomalies follow a real station record (AZMET Phoenix Greenway,
+2003–2017; :func:`weather_statistics` measures them). ``data/surrogate/README.md`` lists the
+measured values.
 """
 
 from __future__ import annotations
@@ -117,24 +130,32 @@ CLOUD_LW_REDUCTION = 0.8  # l: fraction of the net longwave loss an overcast sky
 # --- Energy balance -----------------------------------------------------------------------
 NIGHT_HEAT_CAPACITY = 1.5e5  # J m-2 K-1, C_n: shallow nocturnal layer plus the soil skin
 CONVECTIVE_HEAT_CAPACITY = 800.0  # s K-1, c_s: growth of C per W m-2 of sunshine (mixed layer)
-NIGHT_EXCHANGE = 16.55  # W m-2 K-1, Λ_n: exchange under the stable nocturnal layer
+NIGHT_EXCHANGE = 18.0  # W m-2 K-1, Λ_n: exchange under the stable nocturnal layer
 CONVECTIVE_EXCHANGE = 0.0518  # K-1, λ_s: growth of Λ per W m-2 of sunshine (convection)
-BACKGROUND_TEMPERATURE = 279.76  # K, T_0: background equilibrium at zero net radiation
+BACKGROUND_TEMPERATURE = 280.12  # K, T_0: background equilibrium at zero net radiation
 BACKGROUND_SENSITIVITY = 0.155  # K per W m-2, γ: background equilibrium response to Q
 BACKGROUND_TIMESCALE_D = 42.1  # days, τ_b: relaxation time of the background (seasonal lag)
 TREND_K_PER_YEAR = 0.07 * 5.0 / 9.0  # K per year, r: the 0.7 °F per decade warming trend
 
 # --- Weather ------------------------------------------------------------------------------
-SYNOPTIC_TIMESCALE_H = 48.0  # hours, decorrelation time of synoptic anomalies X
-SYNOPTIC_STD_MEAN = 1.9  # K, annual mean of σ_syn
+SYNOPTIC_TIMESCALE_H = 30.0  # hours, decorrelation time of the synoptic driver of X
+SYNOPTIC_ADJUSTMENT_H = 30.0  # hours, time the air mass takes to follow that driver
+SYNOPTIC_STD_MEAN = 2.0  # K, annual mean of σ_syn
 SYNOPTIC_STD_AMPLITUDE = 1.1  # K, seasonal amplitude of σ_syn
 SYNOPTIC_PEAK_DAY = 20.0  # day of year when σ_syn is largest (midwinter storm track)
 INTERANNUAL_TIMESCALE_D = 300.0  # days, decorrelation time of year-to-year anomalies U
 INTERANNUAL_STD = 0.4  # K, σ_yr
 TURBULENCE_TIMESCALE_H = 1.0  # hours, decorrelation time of unresolved fluctuations Y
-TURBULENCE_STD = 0.8  # K, σ_hf
-QUIET_SPELL_DAYS = 5.0  # mean length of a spell without a ridge or trough
-EVENT_SPELL_DAYS = 5.0  # mean length of a ridge or trough event
+TURBULENCE_STD = 0.5  # K, σ_hf
+MESOSCALE_TIMESCALE_H = 3.0  # hours, decorrelation time of sub-daily weather M
+MESOSCALE_STD = 0.6  # K, σ_ms
+WIND_TIMESCALE_H = 18.0  # hours, decorrelation time of the night-time wind (mixing) process
+WIND_LOG_STD = 0.65  # standard deviation of the log of the night-time exchange multiplier w
+WIND_SEASONALITY = 0.6  # wind variability half a year from SYNOPTIC_PEAK_DAY is 1 − this
+TROUGH_WIND_LOG = 0.5  # log w change in a trough (frontal winds keep the night air mixed)
+RIDGE_WIND_LOG = -0.3  # log w change under a ridge (calm nights, strong inversions)
+QUIET_SPELL_DAYS = 4.0  # mean length of a spell without a ridge or trough
+EVENT_SPELL_DAYS = 3.5  # mean length of a ridge or trough event
 RIDGE_PROBABILITY = 0.5  # chance that an event is a ridge (warm spell) rather than a trough
 RIDGE_INTENSITY_K = 2.5  # K, mean ridge intensity at its seasonal peak
 RIDGE_PEAK_DAY = 100.0  # day of year when ridges are strongest (spring)
@@ -147,7 +168,7 @@ TROUGH_INTENSITY_SHAPE = 4.0  # gamma shape of trough intensity (longer cold tai
 REGIME_ONSET_H = 24.0  # hours, time scale on which a ridge or trough builds and decays
 CLOUD_TIMESCALE_H = 24.0  # hours, decorrelation time of the cloud process
 CLOUD_LOGIT_MEAN = -2.2  # logit of the typical dry-season cloud fraction
-CLOUD_LOGIT_STD = 1.6  # standard deviation of the stochastic part of the cloud logit
+CLOUD_LOGIT_STD = 2.0  # standard deviation of the stochastic part of the cloud logit
 CLOUD_LOGIT_MOISTURE = 1.6  # extra cloud logit at moisture index m = 1
 MONSOON_PEAK_DAY = 200.0  # day of year of the monsoon moisture maximum (mid-July)
 MONSOON_WIDTH_D = 30.0  # days, half-width (1σ) of the monsoon season
@@ -290,6 +311,24 @@ def _unit_ou(rng: np.random.Generator, n: int, timescale_h: float) -> np.ndarray
     return lfilter([1.0], [1.0, -phi], shocks)
 
 
+def _unit_smooth_ou(rng: np.random.Generator, n: int, timescale_h: float,
+                    smoothing_h: float) -> np.ndarray:
+    """Unit-variance Ornstein–Uhlenbeck process relaxed through a second time scale.
+
+    The hourly process of :func:`_unit_ou` (``φ = exp(−1 / timescale_h)``) drives
+    ``y[k] = a·y[k−1] + (1 − a)·x[k]`` with ``a = exp(−1 / smoothing_h)``; the result is
+    scaled by its stationary standard deviation, ``Var y / Var x = (1 − a)(1 + aφ) /
+    ((1 + a)(1 − aφ))``. Its autocorrelation is flat at short lags and falls off faster than
+    an exponential at long ones. ``smoothing_h = 0`` returns the plain process.
+    """
+    driver = _unit_ou(rng, n, timescale_h)
+    if smoothing_h <= 0.0:
+        return driver
+    phi, a = np.exp(-1.0 / timescale_h), np.exp(-1.0 / smoothing_h)
+    ratio = (1.0 - a) * (1.0 + a * phi) / ((1.0 + a) * (1.0 - a * phi))
+    return _relax(driver, 1.0, smoothing_h, 0.0) / np.sqrt(ratio)
+
+
 def _regimes(rng: np.random.Generator, n_days: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Daily regime chain: quiet spells alternating with ridge or trough events.
 
@@ -320,8 +359,8 @@ def _regimes(rng: np.random.Generator, n_days: int) -> tuple[np.ndarray, np.ndar
     return ridge, trough, np.where(in_event, strength[cycle], 0.0)
 
 
-def _weather(rng: np.random.Generator, hours: np.ndarray) -> tuple[np.ndarray, np.ndarray,
-                                                                   np.ndarray]:
+def _weather(rng: np.random.Generator,
+             hours: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Advective anomaly, cloud fraction and moisture index at each hour.
 
     Parameters
@@ -355,7 +394,8 @@ def _weather(rng: np.random.Generator, hours: np.ndarray) -> tuple[np.ndarray, n
     synoptic_std = (SYNOPTIC_STD_MEAN + SYNOPTIC_STD_AMPLITUDE
                     * np.cos(2.0 * np.pi * (day - SYNOPTIC_PEAK_DAY) / _DAYS_PER_YEAR))
     reference = TREND_REFERENCE.astype("datetime64[s]").astype("int64") / 86400.0
-    anomaly = (synoptic_std * _unit_ou(rng, n_hours, SYNOPTIC_TIMESCALE_H)
+    anomaly = (synoptic_std * _unit_smooth_ou(rng, n_hours, SYNOPTIC_TIMESCALE_H,
+                                              SYNOPTIC_ADJUSTMENT_H)
                + regime_forcing
                + INTERANNUAL_STD * _unit_ou(rng, n_hours, 24.0 * INTERANNUAL_TIMESCALE_D)
                + TREND_K_PER_YEAR * (hours - reference) / _DAYS_PER_YEAR)
@@ -368,7 +408,10 @@ def _weather(rng: np.random.Generator, hours: np.ndarray) -> tuple[np.ndarray, n
                    + THUNDERSTORM_LOGIT * monsoon * thunderstorms
                    + TROUGH_CLOUD_LOGIT * trough_h + RIDGE_CLOUD_LOGIT * ridge_h
                    + CLOUD_LOGIT_STD * _unit_ou(rng, n_hours, CLOUD_TIMESCALE_H))
-    return anomaly, 1.0 / (1.0 + np.exp(-cloud_logit)), moisture
+    wind_std = WIND_LOG_STD * _seasonal_scale(day, SYNOPTIC_PEAK_DAY, WIND_SEASONALITY)
+    wind_log = (wind_std * _unit_ou(rng, n_hours, WIND_TIMESCALE_H) - 0.5 * wind_std**2
+                + TROUGH_WIND_LOG * trough_h + RIDGE_WIND_LOG * ridge_h)
+    return anomaly, 1.0 / (1.0 + np.exp(-cloud_logit)), moisture, np.exp(wind_log)
 
 
 def _simulate(rng: np.random.Generator, start_unix_days: float, n_days: int) -> np.ndarray:
@@ -392,7 +435,7 @@ def _simulate(rng: np.random.Generator, start_unix_days: float, n_days: int) -> 
     steps = SUBSTEPS_PER_HOUR
     dt_h = 1.0 / steps
     n_hours = 24 * n_days
-    anomaly, cloud, moisture = _weather(rng, start_unix_days + np.arange(n_hours) / 24.0)
+    anomaly, cloud, moisture, wind = _weather(rng, start_unix_days + np.arange(n_hours) / 24.0)
 
     # Forcing at sub-step mid-points; the hourly weather is held over each hour.
     mid = start_unix_days + (np.arange(n_hours * steps) + 0.5) * dt_h / 24.0
@@ -405,7 +448,7 @@ def _simulate(rng: np.random.Generator, start_unix_days: float, n_days: int) -> 
     equilibrium = BACKGROUND_TEMPERATURE + BACKGROUND_SENSITIVITY * net_radiation
     background = _relax(equilibrium, dt_h, 24.0 * BACKGROUND_TIMESCALE_D,
                         equilibrium[:24 * steps].mean())
-    exchange = NIGHT_EXCHANGE + CONVECTIVE_EXCHANGE * sunshine
+    exchange = NIGHT_EXCHANGE * np.repeat(wind, steps) + CONVECTIVE_EXCHANGE * sunshine
     heat_capacity = NIGHT_HEAT_CAPACITY + CONVECTIVE_HEAT_CAPACITY * sunshine
     target = background + np.repeat(anomaly, steps) + net_radiation / exchange
     decay = np.exp(-dt_h * _SECONDS_PER_HOUR * exchange / heat_capacity)
@@ -413,7 +456,8 @@ def _simulate(rng: np.random.Generator, start_unix_days: float, n_days: int) -> 
 
     # The state after sub-step k is at start + (k + 1)·dt, so whole hours are k = steps·h − 1.
     hourly = np.concatenate([[target[0]], surface[steps - 1:-1:steps]])
-    return hourly + TURBULENCE_STD * _unit_ou(rng, n_hours, TURBULENCE_TIMESCALE_H)
+    return (hourly + MESOSCALE_STD * _unit_ou(rng, n_hours, MESOSCALE_TIMESCALE_H)
+            + TURBULENCE_STD * _unit_ou(rng, n_hours, TURBULENCE_TIMESCALE_H))
 
 
 def generate_surrogate(first_year: int = DEFAULT_FIRST_YEAR,
@@ -458,6 +502,53 @@ def generate_surrogate(first_year: int = DEFAULT_FIRST_YEAR,
                         "(Hersbach et al. 2023, doi:10.24381/cds.adbb2d47)."),
         },
     )
+
+
+def _acf(values: np.ndarray, lags: Iterable[int]) -> dict[int, float]:
+    """Autocorrelation of a gap-free series at the given lags (mean and variance of the whole)."""
+    x = np.asarray(values, dtype="float64")
+    x = x - x.mean()
+    variance = float(np.dot(x, x))
+    return {int(lag): float(np.dot(x[:-lag], x[lag:]) / variance) for lag in lags}
+
+
+def weather_statistics(fahrenheit: pd.Series) -> dict[str, float]:
+    """Weather statistics an hourly record can be checked against a real station with.
+
+    Parameters
+    ----------
+    fahrenheit:
+        Hourly temperature in °F, indexed by local standard time, gap-free over whole local
+        days (leading and trailing partial days are dropped).
+
+    Returns
+    -------
+    dict
+        ``range_mean`` and ``range_std``: mean and day-to-day standard deviation of the daily
+        range (max − min over a local day, °F); ``acf_h6`` … ``acf_h96``: autocorrelation of
+        the hourly anomalies from the calendar-month × local-hour climatology at 6, 12, 24 and
+        96 h; ``acf_d1``, ``acf_d2``, ``acf_d5``: autocorrelation of the daily means of those
+        anomalies at 1, 2 and 5 days.
+    """
+    series = fahrenheit.astype("float64")
+    days = series.index.floor("D")
+    counts = series.groupby(days).count()
+    whole = counts.index[counts == 24]
+    series = series[days.isin(whole)]
+    index = series.index
+    if len(series) != 24 * len(whole) or len(whole) and (
+            (whole[-1] - whole[0]).days + 1 != len(whole)):
+        raise ValueError("the record must be hourly and gap-free over whole local days")
+    daily = series.groupby(index.floor("D"))
+    spread = daily.max() - daily.min()
+    climatology = series.groupby([index.month, index.hour]).transform("mean")
+    anomaly = (series - climatology).to_numpy()
+    hourly = _acf(anomaly, (6, 12, 24, 96))
+    day_means = anomaly.reshape(-1, 24).mean(axis=1)
+    daily_acf = _acf(day_means, (1, 2, 5))
+    return {"range_mean": float(spread.mean()), "range_std": float(spread.std(ddof=1)),
+            **{f"acf_h{lag}": value for lag, value in hourly.items()},
+            **{f"acf_d{lag}": value for lag, value in daily_acf.items()}}
 
 
 def _cds_dataset(da: xr.DataArray) -> xr.Dataset:
