@@ -8,7 +8,9 @@ so one model encodes and generates sequences of any multiple of 96 hours):
 * decoder  ``(N, k, L) → (N, 96k)``: five Conv1DTranspose(F, 3, stride 2) with ReLU and
   Conv1DTranspose(1, 5, stride 3);
 * prior    ``(N, k, 2d) → m(θ), s(θ)``, each ``(N, k, L)``: a bias-free Dense(2L) on the
-  Fourier features of θ (degree ``d``), or zeros for the ``standard`` N(0, I) ablation.
+  Fourier features of θ (degree ``d``), or zeros for the ``standard`` N(0, I) ablation, or
+  (``centred``, a departure from the article) the same Dense with a bias, so that the prior can
+  have a yearly mean and an overall scale of its own.
 
 The seasonal features enter only the prior. The loss is the negative ELBO per input value,
 
@@ -127,17 +129,21 @@ def build_decoder(filters: int = 40, latent_dim: int = 10) -> keras.Model:
 def build_prior(latent_dim: int = 10, fourier_degree: int = 3, kind: str = "seasonal") -> keras.Model:
     """Fourier features ``(N, k, 2·degree)`` → prior ``[m(θ), s(θ)]``, each ``(N, k, latent_dim)``.
 
-    ``s`` is the log-variance. The Dense layer has no bias, as in the article, so that the
-    prior cannot drift far from zero or inflate/shrink its variance as a whole.
+    ``s`` is the log-variance. In the article (``seasonal``) the Dense layer has no bias: over
+    a year the prior's mean and log-variance average to zero, so it cannot drift from zero or
+    inflate/shrink its variance as a whole. ``centred`` adds the bias (a yearly mean and an
+    overall log-variance per feature): a named departure, for records whose posterior means
+    do not average to zero over the year.
     """
     inputs = keras.Input(shape=(None, 2 * fourier_degree), name="seasonal_features")
-    if kind == "seasonal":
-        x = layers.Dense(2 * latent_dim, use_bias=False, name="fourier_coefficients")(inputs)
+    if kind in ("seasonal", "centred"):
+        x = layers.Dense(2 * latent_dim, use_bias=kind == "centred",
+                         name="fourier_coefficients")(inputs)
         outputs = SplitMoments(latent_dim, name="prior_moments")(x)
     elif kind == "standard":
         outputs = StandardNormalMoments(latent_dim, name="prior_moments")(inputs)
     else:
-        raise ValueError(f"prior must be 'seasonal' or 'standard', not {kind!r}")
+        raise ValueError(f"prior must be 'seasonal', 'centred' or 'standard', not {kind!r}")
     return keras.Model(inputs, list(outputs), name=f"{kind}_prior")
 
 
@@ -204,8 +210,9 @@ class SeasonalVAE(keras.Model):
         with tf.GradientTape() as tape:
             reconstruction, kl = self.loss_terms(x, features, training=True)
             loss = reconstruction + kl
-        grads = tape.gradient(loss, self.trainable_weights)
-        self.optimizer.apply(grads, self.trainable_weights)
+        weights = self.trainable_weights  # without the prior and σ² when training sets them
+        grads = tape.gradient(loss, weights)  # in closed form (seasonal_vae.train)
+        self.optimizer.apply(grads, weights)
         return self._update(reconstruction, kl)
 
     def test_step(self, data):

@@ -1,4 +1,20 @@
-"""Train the VAE on the windows: Adam, best weights by validation loss, resumable.
+"""Train the VAE on the windows: Adam, best weights by validation loss, early stopping, resumable.
+
+Two of the model's parameters have a closed-form optimum given the rest, and by default
+training sets them to it at the start of every epoch instead of moving them by gradient
+steps (an EM-like M-step on the current epoch's training windows):
+
+* the observation-noise variance σ² = exp(``noise_log_var``): its maximum-likelihood value
+  given the reconstructions is the mean squared residual ⟨(x − x̂)²⟩;
+* the seasonal prior's Fourier coefficients: given the encoder's posteriors q(z | x) of every
+  latent step, the KL term is minimised by a weighted least-squares mean m(θ) and a convex
+  (Newton) fit of the log-variance s(θ) (:func:`optimal_prior_weights`).
+
+Adam moves each weight by about one learning rate per step, so by gradient alone a scalar
+that must travel from 0 to log 0.09² ≈ −4.8 needs thousands of steps, and a short record
+(15 years: 3 batches per epoch) never gets them: σ and the prior's seasonal amplitude stop
+far from their optimum. ``training.noise_closed_form: false`` and
+``training.prior_closed_form: false`` restore the article's plain gradient training.
 
 Training is deterministic for a given seed on the CPU (Keras global seed plus TensorFlow op
 determinism). If a run is interrupted, rerunning it resumes from the last completed epoch
@@ -118,6 +134,101 @@ def _checkpoint_readable(work: Path) -> bool:
     return True
 
 
+def optimal_noise_log_var(x, x_hat) -> float:
+    """log σ² that maximises Σ log N(x | x̂, σ²): the log of the mean squared residual."""
+    residual = np.asarray(x, dtype="float64") - np.asarray(x_hat, dtype="float64")
+    return float(np.log(np.mean(np.square(residual))))
+
+
+def optimal_prior_weights(features, z_mean, z_log_var, kernel, bias=None, iterations=30):
+    r"""Fourier coefficients of the prior that minimise Σ KL(q(z | x) ‖ p(z | θ)).
+
+    For each latent feature the prior is :math:`m = f·a` (+ bias) and :math:`s = f·b`
+    (+ bias), with ``f`` the Fourier features of θ. Summed over latent steps, the KL is, up to
+    constants, :math:`\tfrac12\sum [s + (v + (μ − m)^2) e^{-s}]` with the posterior means μ
+    and variances v. For fixed ``b`` the best ``a`` is weighted least squares (weights
+    :math:`e^{-s}`); for fixed ``a`` the objective is convex in ``b`` (Newton steps). The two
+    are alternated from the current weights.
+
+    Parameters
+    ----------
+    features
+        ``(N, k, 2d)`` Fourier features of every latent step.
+    z_mean, z_log_var
+        ``(N, k, L)`` posterior moments of the same steps.
+    kernel, bias
+        The prior Dense layer's current weights, ``(2d, 2L)`` and ``(2L,)`` or None (no bias).
+
+    Returns
+    -------
+    (kernel, bias)
+        The optimal weights, same shapes (``bias`` None if there is none).
+    """
+    f = np.asarray(features, dtype="float64").reshape(-1, np.shape(features)[-1])
+    if bias is not None:
+        f = np.hstack([f, np.ones((len(f), 1))])
+    mu = np.asarray(z_mean, dtype="float64").reshape(len(f), -1)
+    var = np.exp(np.asarray(z_log_var, dtype="float64").reshape(len(f), -1))
+    latent = mu.shape[1]
+    weights = np.asarray(kernel, dtype="float64")
+    if bias is not None:
+        weights = np.vstack([weights, np.asarray(bias, dtype="float64")[None, :]])
+    weights = weights.copy()
+    ridge = 1e-9 * np.eye(f.shape[1])
+    for j in range(latent):
+        a, b = weights[:, j], weights[:, latent + j]
+        for _ in range(iterations):
+            w = np.exp(-np.clip(f @ b, -30, 30))
+            a = np.linalg.solve((f * w[:, None]).T @ f + ridge, (f * w[:, None]).T @ mu[:, j])
+            r = var[:, j] + np.square(mu[:, j] - f @ a)
+
+            def objective(b_):
+                s_ = np.clip(f @ b_, -30, 30)
+                return float(np.sum(s_ + r * np.exp(-s_)))
+
+            for _ in range(5):  # Newton steps on the convex objective in b, with backtracking
+                g = r * np.exp(-np.clip(f @ b, -30, 30))
+                step = np.linalg.solve((f * g[:, None]).T @ f + ridge, f.T @ (1.0 - g))
+                before, t = objective(b), 1.0
+                while objective(b - t * step) > before and t > 1e-4:
+                    t /= 2
+                b = b - t * step
+        weights[:, j], weights[:, latent + j] = a, b
+    if bias is not None:
+        return weights[:-1].astype("float32"), weights[-1].astype("float32")
+    return weights.astype("float32"), None
+
+
+class ClosedFormUpdates(keras.callbacks.Callback):
+    """At the start of every epoch, set σ² and the seasonal prior to their closed-form
+    optimum given the current encoder and decoder on the epoch's training windows."""
+
+    def __init__(self, data: "WindowDataset", noise: bool = True, prior: bool = True,
+                 batch: int = 64):
+        super().__init__()
+        self.data, self.noise, self.prior, self.batch = data, noise, prior, batch
+
+    def update(self, model) -> None:
+        outs = [model.encoder(self.data.x[i:i + self.batch], training=False)
+                for i in range(0, len(self.data.x), self.batch)]
+        z_mean = np.concatenate([np.asarray(o[0]) for o in outs])
+        z_log_var = np.concatenate([np.asarray(o[1]) for o in outs])
+        if self.noise:
+            x_hat = np.concatenate([np.asarray(model.decoder(o[2], training=False)) for o in outs])
+            model.noise_log_var.assign(optimal_noise_log_var(self.data.x, x_hat))
+        if self.prior and model.prior_kind != "standard":
+            dense = model.prior.get_layer("fourier_coefficients")
+            bias = np.asarray(dense.bias) if dense.use_bias else None
+            kernel, bias = optimal_prior_weights(self.data.features, z_mean, z_log_var,
+                                                 np.asarray(dense.kernel), bias)
+            dense.kernel.assign(kernel)
+            if bias is not None:
+                dense.bias.assign(bias)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.update(self.model)
+
+
 def set_seed(seed: int) -> None:
     """Seed Python, NumPy and TensorFlow, and make TensorFlow's kernels deterministic."""
     keras.utils.set_random_seed(seed)
@@ -162,6 +273,12 @@ def train(windows_path: str | Path, model_path: str | Path, history_path: str | 
                         data_std=ds.attrs["data_std"],
                         trend_rate_per_decade=ds.attrs["trend_rate_per_decade"],
                         trend_reference_year=ds.attrs["trend_reference_year"], seed=tcfg["seed"])
+    closed_form = ClosedFormUpdates(train_data, noise=tcfg["noise_closed_form"],
+                                    prior=tcfg["prior_closed_form"])
+    if closed_form.noise:  # set by the closed form, not by gradient steps
+        model.noise_log_var.trainable = False
+    if closed_form.prior:
+        model.prior.trainable = False
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=tcfg["learning_rate"]))
 
     backup_dir, best = work_dir / "backup", work_dir / "best.weights.h5"
@@ -173,15 +290,19 @@ def train(windows_path: str | Path, model_path: str | Path, history_path: str | 
     # far: hand it over, so that a resumed run keeps the best weights of the whole run.
     best_so_far = _best_val_loss(partial_history) if resuming and best.exists() else None
     callbacks = [
+        closed_form,
         keras.callbacks.BackupAndRestore(str(backup_dir)),
         keras.callbacks.ModelCheckpoint(str(best), monitor="val_loss", save_best_only=True,
                                         initial_value_threshold=best_so_far,
                                         save_weights_only=True),
         keras.callbacks.CSVLogger(str(partial_history), append=resuming),
+        keras.callbacks.EarlyStopping(monitor="val_loss", patience=tcfg["patience"]),
     ]
     model.fit(train_data, validation_data=val_data, epochs=tcfg["epochs"], callbacks=callbacks,
               verbose=2)
     model.load_weights(str(best))
+    if closed_form.noise or closed_form.prior:  # the optimum for the best encoder and decoder
+        closed_form.update(model)
     val = model.evaluate(val_data, verbose=0, return_dict=True)
     log.info("best model: validation loss %.4f (reconstruction %.4f, KL %.4f), noise σ %.4f "
              "standard units = %.3f °F", val["loss"], val["reconstruction"], val["kl"],

@@ -36,10 +36,11 @@ GENERATOR_STYLE = {
     "vae_seasonal_prior": (GENERATED_COLOR, "o", "VAE, seasonal prior"),
     "vae_noise": ("#E69F00", "v", "VAE, seasonal prior, + observation noise"),
     "vae_standard_prior": ("#CC79A7", "D", "VAE, N(0, I) prior"),
+    "vae_centred_prior": ("#56B4E9", "P", "VAE, centred seasonal prior (extension)"),
     "harmonic_ar": ("#009E73", "s", "harmonic + AR baseline"),
     "bootstrap": (REAL_COLOR, "^", "bootstrap of real years"),
 }
-_SPARE = [("#56B4E9", "P"), ("#000000", "X"), ("#F0E442", "h")]
+_SPARE = [("#000000", "X"), ("#F0E442", "h"), ("#999999", "*")]
 FLOOR_BAND = "#DDDDDD"
 
 
