@@ -15,14 +15,9 @@ from pathlib import Path
 from snakemake.utils import min_version
 
 import seasonal_vae
-from seasonal_vae.config import load_config, section_json
+from seasonal_vae.config import dataset_config, dataset_names, load_config, section_json
 
 min_version("9.0")
-
-
-wildcard_constraints:
-    prior="seasonal|standard",
-    method="harmonic_ar|bootstrap",
 
 
 configfile: "config/config.yaml"
@@ -30,49 +25,64 @@ configfile: "config/config.yaml"
 
 config.update(load_config(config))  # schema: config/schema.yaml (defaults, types, known keys)
 
-RAW_PATTERN = config["data"]["file_pattern"].replace("{year}", "{year,\\d{4}}")
-YEARS = range(config["data"]["first_year"], config["data"]["last_year"] + 1)
-RAW_FILES = [
-    f"{config['data']['raw_dir']}/{config['data']['file_pattern'].format(year=y)}"
-    for y in YEARS
-]
+DATASETS = dataset_names(config)  # the `dataset` wildcard: results/<dataset>/, figures/<dataset>/
+PRIORS = config["build"]["priors"]  # the article's prior, its N(0, I) ablation, the extension
+MAIN = config["model"]["prior"]  # the model of the figures and applications (the article's)
+
+
+wildcard_constraints:
+    dataset="|".join(config["datasets"]),
+    prior="seasonal|standard|centred",
+    method="harmonic_ar|bootstrap",
 
 
 PLOTTING = Path(seasonal_vae.__file__).parent / "plotting"  # drawing code, an input of figures
-MAIN = config["model"]["prior"]  # the model of the figures; the other prior is the ablation
 ENV = "environment.yml"  # used with `snakemake --use-conda`; the pip path needs no conda
+R = "results/{dataset}"  # every data set's results, logs and figures in a folder of its own
+FIG = "figures/{dataset}"
+LOG = "logs/{dataset}"
 
 
-def with_prior(prior):
-    """The configuration with the model's prior set to ``prior``."""
-    return {**config, "model": {**config["model"], "prior": prior}}
+def raw_files(wildcards):
+    """The data set's input files: the per-year ERA5 files, or the station file."""
+    data = config["datasets"][wildcards.dataset]["data"]
+    if data["kind"] == "station":
+        return [data["station"]["path"]]
+    return [f"{data['raw_dir']}/{data['file_pattern'].format(year=y)}"
+            for y in range(data["first_year"], data["last_year"] + 1)]
 
 
-def with_noise():
-    """The configuration with observation noise added to the samples."""
-    return {**config, "sampling": {**config["sampling"], "noise": True}}
+def cfg(*sections, prior=None, noise=False, **keys):
+    """The given config sections of the rule's data set as inline JSON for `--config` (a
+    function, so that Snakemake does not read the braces of the JSON as wildcards); ``keys``
+    adds only the named keys of further sections, e.g. ``sampling=["n_paths"]``; ``prior``
+    sets the model's prior from the wildcard, ``noise`` adds observation noise to samples."""
 
+    def render(wildcards):
+        c = dataset_config(config, wildcards.dataset)
+        if prior:
+            c["model"] = {**c["model"], "prior": wildcards.prior}
+        if noise:
+            c["sampling"] = {**c["sampling"], "noise": True}
+        picked = {**{s: c[s] for s in sections},
+                  **{s: {k: c[s][k] for k in names} for s, names in keys.items()}}
+        return section_json(picked, *picked)
 
-def cfg(*sections, **keys):
-    """The given config sections as inline JSON for `--config` (a function, so that
-    Snakemake does not read the braces of the JSON as wildcards); ``keys`` adds only the named
-    keys of further sections, e.g. ``sampling=["n_paths"]``."""
-    picked = {**{s: config[s] for s in sections},
-              **{s: {k: config[s][k] for k in names} for s, names in keys.items()}}
-    return lambda wildcards: section_json(picked, *picked)
+    return render
 
 
 # The article's figures: name -> the pipeline files its numbers are computed from. Each figure
-# gets a compute rule (results/figdata/<name>.nc) and a drawing rule (figures/<name>.png, .svg),
-# so that restyling a figure redraws it and never recomputes, let alone retrains.
+# gets a compute rule (results/<dataset>/figdata/<name>.nc) and a drawing rule
+# (figures/<dataset>/<name>.png, .svg), so that restyling a figure redraws it and never
+# recomputes, let alone retrains.
 FILES = {
-    "model": f"results/models/{MAIN}/vae.keras",
-    "history": f"results/models/{MAIN}/history.csv",
-    "windows": "results/windows.nc",
-    "series": "results/series.nc",
-    "detrended": "results/detrended.nc",
-    "trend": "results/trend.json",
-    "samples": f"results/samples/{MAIN}.nc",
+    "model": f"{R}/models/{MAIN}/vae.keras",
+    "history": f"{R}/models/{MAIN}/history.csv",
+    "windows": f"{R}/windows.nc",
+    "series": f"{R}/series.nc",
+    "detrended": f"{R}/detrended.nc",
+    "trend": f"{R}/trend.json",
+    "samples": f"{R}/samples/{MAIN}.nc",
 }
 FIGURES = {
     "conv_matrix": ["model", "windows"],
@@ -92,36 +102,37 @@ APPLICATIONS = ["imputation", "anomaly", "forecast"]
 BASELINES = ["harmonic_ar", "bootstrap"]
 # The generators the evaluation judges, by the name its table gives them.
 GENERATORS = {
-    "vae": "results/samples/seasonal.nc",
-    "vae_noise": "results/samples/seasonal_noise.nc",
-    "vae_standard_prior": "results/samples/standard.nc",
-    **{method: f"results/baselines/{method}.nc" for method in BASELINES},
+    "vae": f"{R}/samples/{MAIN}.nc",
+    "vae_noise": f"{R}/samples/{MAIN}_noise.nc",
+    **{f"vae_{prior}_prior": f"{R}/samples/{prior}.nc" for prior in PRIORS if prior != MAIN},
+    **{method: f"{R}/baselines/{method}.nc" for method in BASELINES},
 }
 
 
 rule all:
     input:
-        "figures/comparison.png",
-        "figures/comparison.md",
-        expand("figures/{figure}.png", figure=FIGURES),
-        "figures/evaluation.png",
-        "figures/metrics.md",
-        expand("figures/{application}.png", application=APPLICATIONS),
+        expand(f"{FIG}/comparison.{{ext}}", dataset=DATASETS, ext=["png", "md"]),
+        expand(f"{FIG}/{{figure}}.png", dataset=DATASETS, figure=FIGURES),
+        expand(f"{FIG}/evaluation.png", dataset=DATASETS),
+        expand(f"{FIG}/metrics.md", dataset=DATASETS),
+        expand(f"{FIG}/{{application}}.png", dataset=DATASETS, application=APPLICATIONS),
 
 
 rule download:
     message:
         "Downloading ERA5 2 m temperature for {wildcards.year} from the Climate Data Store"
     output:
-        protected(f"data/raw/{RAW_PATTERN}"),
+        protected("data/raw/{dataset}/era5_t2m_{year}.nc"),
     conda:
         ENV
     log:
-        "logs/download/{year}.log",
+        "logs/{dataset}/download/{year}.log",
     params:
         cfg=cfg("site", "data"),
+    wildcard_constraints:
+        year=r"\d{4}",
     shell:
-        "python -m seasonal_vae download --config {params.cfg:q} --out-dir data/raw "
+        "python -m seasonal_vae download --config {params.cfg:q} --out-dir data/raw/{wildcards.dataset} "
         "--years {wildcards.year} > {log:q} 2>&1"
 
 
@@ -129,13 +140,13 @@ rule series:
     message:
         "Reading the per-year raw files into one hourly local-time series in °F"
     input:
-        RAW_FILES,
+        raw_files,
     output:
-        "results/series.nc",
+        "results/{dataset}/series.nc",
     conda:
         ENV
     log:
-        "logs/series.log",
+        "logs/{dataset}/series.log",
     params:
         cfg=cfg("site", "data"),
     shell:
@@ -149,12 +160,12 @@ rule detrend:
     input:
         rules.series.output,
     output:
-        adjusted="results/detrended.nc",
-        report="results/trend.json",
+        adjusted="results/{dataset}/detrended.nc",
+        report="results/{dataset}/trend.json",
     conda:
         ENV
     log:
-        "logs/detrend.log",
+        "logs/{dataset}/detrend.log",
     params:
         cfg=cfg("detrend"),
     shell:
@@ -168,11 +179,11 @@ rule windows:
     input:
         rules.detrend.output.adjusted,
     output:
-        "results/windows.nc",
+        "results/{dataset}/windows.nc",
     conda:
         ENV
     log:
-        "logs/windows.log",
+        "logs/{dataset}/windows.log",
     params:
         cfg=cfg("data", "windows"),
     shell:
@@ -186,17 +197,16 @@ rule train:
     input:
         rules.windows.output,
     output:
-        model="results/models/{prior}/vae.keras",
-        history="results/models/{prior}/history.csv",
+        model="results/{dataset}/models/{prior}/vae.keras",
+        history="results/{dataset}/models/{prior}/history.csv",
     conda:
         ENV
     log:
-        "logs/train/{prior}.log",
+        "logs/{dataset}/train/{prior}.log",
     benchmark:
-        "results/benchmarks/train_{prior}.tsv"
+        "results/{dataset}/benchmarks/train_{prior}.tsv"
     params:
-        cfg=lambda wildcards: section_json(with_prior(wildcards.prior), "data", "windows", "model",
-                                           "training"),
+        cfg=cfg("data", "windows", "model", "training", prior=True),
     # half the cores each, so the model and its ablation train side by side: on 2 cores two
     # runs at once took 35 s where one after the other took 52 s (60 epochs each), with the
     # same weights (TensorFlow's deterministic kernels do not depend on the scheduling)
@@ -213,13 +223,13 @@ rule sample:
         model=rules.train.output.model,
         series=rules.series.output,
     output:
-        "results/samples/{prior}.nc",
+        "results/{dataset}/samples/{prior}.nc",
     conda:
         ENV
     log:
-        "logs/sample/{prior}.log",
+        "logs/{dataset}/sample/{prior}.log",
     benchmark:
-        "results/benchmarks/sample_{prior}.tsv"
+        "results/{dataset}/benchmarks/sample_{prior}.tsv"
     params:
         cfg=cfg("data", "sampling"),
     shell:
@@ -231,13 +241,13 @@ use rule sample as sample_with_noise with:
     message:
         "Generating the same paths with observation noise N(0, σ²) added ({wildcards.prior} prior)"
     output:
-        "results/samples/{prior}_noise.nc",
+        "results/{dataset}/samples/{prior}_noise.nc",
     log:
-        "logs/sample/{prior}_noise.log",
+        "logs/{dataset}/sample/{prior}_noise.log",
     benchmark:
-        "results/benchmarks/sample_{prior}_noise.tsv"
+        "results/{dataset}/benchmarks/sample_{prior}_noise.tsv"
     params:
-        cfg=lambda wildcards: section_json(with_noise(), "data", "sampling"),
+        cfg=cfg("data", "sampling", noise=True),
 
 
 rule compare:
@@ -245,14 +255,14 @@ rule compare:
         "Computing the result figure's statistics, real vs generated"
     input:
         series=rules.series.output,
-        samples=f"results/samples/{MAIN}.nc",
+        samples=f"results/{{dataset}}/samples/{MAIN}.nc",
     output:
-        json="results/comparison.json",
-        markdown="figures/comparison.md",
+        json="results/{dataset}/comparison.json",
+        markdown="figures/{dataset}/comparison.md",
     conda:
         ENV
     log:
-        "logs/compare.log",
+        "logs/{dataset}/compare.log",
     shell:
         "python -m seasonal_vae compare {input.series:q} {input.samples:q} "
         "--json {output.json:q} --markdown {output.markdown:q} > {log:q} 2>&1"
@@ -264,16 +274,16 @@ rule plot_comparison:
     input:
         summary=rules.compare.output.json,
         series=rules.series.output,
-        samples=f"results/samples/{MAIN}.nc",
+        samples=f"results/{{dataset}}/samples/{MAIN}.nc",
         # the drawing code itself: restyling reruns this figure only, never the computation
         code=[f"{PLOTTING}/comparison.py", f"{PLOTTING}/style.py"],
     output:
-        png="figures/comparison.png",
-        svg="figures/comparison.svg",
+        png="figures/{dataset}/comparison.png",
+        svg="figures/{dataset}/comparison.svg",
     conda:
         ENV
     log:
-        "logs/plot_comparison.log",
+        "logs/{dataset}/plot_comparison.log",
     params:
         cfg=cfg("data", "figures"),
     shell:
@@ -285,16 +295,18 @@ rule figure_data:
     message:
         "Computing the numbers of figure {wildcards.figure}"
     input:
-        unpack(lambda wildcards: {key: FILES[key] for key in FIGURES[wildcards.figure]}),
+        unpack(lambda wildcards: {key: FILES[key].format(dataset=wildcards.dataset)
+                                  for key in FIGURES[wildcards.figure]}),
     output:
-        "results/figdata/{figure}.nc",
+        "results/{dataset}/figdata/{figure}.nc",
     conda:
         ENV
     log:
-        "logs/figure_data/{figure}.log",
+        "logs/{dataset}/figure_data/{figure}.log",
     params:
         files=lambda wildcards, input: " ".join(f"--{key} {path!r}" for key, path in input.items()),
-        cfg=lambda wildcards: section_json(config, "data", *FIGURE_SETTINGS.get(wildcards.figure, [])),
+        cfg=lambda wildcards: section_json(dataset_config(config, wildcards.dataset), "data",
+                                           *FIGURE_SETTINGS.get(wildcards.figure, [])),
     shell:
         "python -m seasonal_vae figure-data {wildcards.figure} {params.files} --out {output:q} "
         "--config {params.cfg:q} > {log:q} 2>&1"
@@ -308,15 +320,15 @@ for figure in FIGURES:  # one drawing rule per figure: plot_conv_matrix, plot_st
         message:
             f"Drawing figure {figure}"
         input:
-            data=f"results/figdata/{figure}.nc",
+            data=f"results/{{dataset}}/figdata/{figure}.nc",
             code=[f"{PLOTTING}/{figure}.py", f"{PLOTTING}/style.py"],
         output:
-            png=f"figures/{figure}.png",
-            svg=f"figures/{figure}.svg",
+            png=f"figures/{{dataset}}/{figure}.png",
+            svg=f"figures/{{dataset}}/{figure}.svg",
         conda:
             ENV
         log:
-            f"logs/plot/{figure}.log",
+            f"logs/{{dataset}}/plot/{figure}.log",
         params:
             figure=figure,
             cfg=cfg("data"),
@@ -335,11 +347,11 @@ rule baseline:
     input:
         rules.detrend.output.adjusted,
     output:
-        "results/baselines/{method}.nc",
+        "results/{dataset}/baselines/{method}.nc",
     conda:
         ENV
     log:
-        "logs/baseline/{method}.log",
+        "logs/{dataset}/baseline/{method}.log",
     params:
         cfg=cfg("data", "windows", sampling=["n_paths"], evaluation=["seed", "baseline_maxlag"]),
     shell:
@@ -354,17 +366,18 @@ rule evaluate:
         series=rules.series.output,
         generators=GENERATORS.values(),
     output:
-        csv="results/metrics.csv",
-        floor="results/metrics_floor.csv",
-        markdown="figures/metrics.md",
+        csv="results/{dataset}/metrics.csv",
+        floor="results/{dataset}/metrics_floor.csv",
+        markdown="figures/{dataset}/metrics.md",
     conda:
         ENV
     log:
-        "logs/evaluate.log",
+        "logs/{dataset}/evaluate.log",
     benchmark:
-        "results/benchmarks/evaluate.tsv"
+        "results/{dataset}/benchmarks/evaluate.tsv"
     params:
-        generators=" ".join(f"--generator {name}={path}" for name, path in GENERATORS.items()),
+        generators=lambda wildcards: " ".join(f"--generator {name}={path.format(**wildcards)}"
+                                              for name, path in GENERATORS.items()),
         cfg=cfg("data", "windows", "detrend", "evaluation"),
     threads: workflow.cores
     shell:
@@ -381,12 +394,12 @@ rule plot_evaluation:
         floor=rules.evaluate.output.floor,
         code=[f"{PLOTTING}/evaluation.py", f"{PLOTTING}/style.py"],
     output:
-        png="figures/evaluation.png",
-        svg="figures/evaluation.svg",
+        png="figures/{dataset}/evaluation.png",
+        svg="figures/{dataset}/evaluation.svg",
     conda:
         ENV
     log:
-        "logs/plot/evaluation.log",
+        "logs/{dataset}/plot/evaluation.log",
     params:
         cfg=cfg("data"),
     shell:
@@ -404,13 +417,13 @@ rule impute:
         model=FILES["model"],
         windows=FILES["windows"],
     output:
-        nc="results/applications/imputation.nc",
-        json="results/applications/imputation.json",
-        markdown="figures/imputation.md",
+        nc="results/{dataset}/applications/imputation.nc",
+        json="results/{dataset}/applications/imputation.json",
+        markdown="figures/{dataset}/imputation.md",
     conda:
         ENV
     log:
-        "logs/applications/imputation.log",
+        "logs/{dataset}/applications/imputation.log",
     params:
         cfg=cfg("data", "applications"),
     shell:
@@ -426,14 +439,14 @@ rule anomaly:
         model=FILES["model"],
         windows=FILES["windows"],
     output:
-        nc="results/applications/anomaly.nc",
-        top="results/applications/anomaly_top.csv",
-        json="results/applications/anomaly.json",
-        markdown="figures/anomaly.md",
+        nc="results/{dataset}/applications/anomaly.nc",
+        top="results/{dataset}/applications/anomaly_top.csv",
+        json="results/{dataset}/applications/anomaly.json",
+        markdown="figures/{dataset}/anomaly.md",
     conda:
         ENV
     log:
-        "logs/applications/anomaly.log",
+        "logs/{dataset}/applications/anomaly.log",
     params:
         cfg=cfg("data", "applications"),
     shell:
@@ -449,13 +462,13 @@ rule forecast:
         model=FILES["model"],
         windows=FILES["windows"],
     output:
-        nc="results/applications/forecast.nc",
-        json="results/applications/forecast.json",
-        markdown="figures/forecast.md",
+        nc="results/{dataset}/applications/forecast.nc",
+        json="results/{dataset}/applications/forecast.json",
+        markdown="figures/{dataset}/forecast.md",
     conda:
         ENV
     log:
-        "logs/applications/forecast.log",
+        "logs/{dataset}/applications/forecast.log",
     params:
         cfg=cfg("data", "applications"),
     shell:
@@ -472,15 +485,15 @@ for application in APPLICATIONS:  # plot_imputation, plot_anomaly, plot_forecast
         message:
             f"Drawing figure {application}"
         input:
-            data=f"results/applications/{application}.nc",
+            data=f"results/{{dataset}}/applications/{application}.nc",
             code=[f"{PLOTTING}/applications.py", f"{PLOTTING}/style.py"],
         output:
-            png=f"figures/{application}.png",
-            svg=f"figures/{application}.svg",
+            png=f"figures/{{dataset}}/{application}.png",
+            svg=f"figures/{{dataset}}/{application}.svg",
         conda:
             ENV
         log:
-            f"logs/plot/{application}.log",
+            f"logs/{{dataset}}/plot/{application}.log",
         params:
             application=application,
             cfg=cfg("data"),

@@ -94,7 +94,8 @@ def snakemake(args, cwd):
 @pytest.fixture(scope="session")
 def workdir(tmp_path_factory):
     """The whole workflow built by Snakemake in a temporary copy, on the small test slice
-    (config/test.yaml: 8 years, 300 short epochs); shared by the workflow and notebook tests."""
+    (config/test.yaml: 8 surrogate and 5 station years, 300 short epochs); shared by the
+    workflow and notebook tests."""
     work = tmp_path_factory.mktemp("workflow")
     shutil.copy(ROOT / "Snakefile", work)
     shutil.copytree(ROOT / "config", work / "config")
@@ -102,10 +103,11 @@ def workdir(tmp_path_factory):
     shutil.copytree(ROOT / "src", work / "src", ignore=shutil.ignore_patterns("__pycache__"))
     (work / "home").mkdir()
     test_cfg = yaml.safe_load((ROOT / "config" / "test.yaml").read_text())
-    years = range(test_cfg["data"]["first_year"], test_cfg["data"]["last_year"] + 1)
+    surrogate = test_cfg["datasets"]["surrogate"]["data"]
     (work / "data" / "surrogate").mkdir(parents=True)
-    for y in years:
+    for y in range(surrogate["first_year"], surrogate["last_year"] + 1):
         shutil.copy(ROOT / "data" / "surrogate" / f"era5_t2m_{y}.nc", work / "data" / "surrogate")
+    shutil.copytree(ROOT / "data" / "greenway", work / "data" / "greenway")
     run = snakemake(["--cores", "2", "--configfile", "config/test.yaml"], work)
     if run.returncode != 0:
         logs = "\n".join(f"--- {p}\n{p.read_text()[-3000:]}" for p in sorted(work.glob("logs/**/*.log")))

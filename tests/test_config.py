@@ -13,14 +13,40 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.mark.parametrize("name", ["config.yaml", "test.yaml"])
 def test_shipped_configs_validate(name):
-    cfg = load_config(ROOT / "config" / name)
+    """Each shipped file validates as Snakemake reads it: test.yaml over config.yaml."""
+    from snakemake.utils import update_config
+
+    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    update_config(cfg, yaml.safe_load((ROOT / "config" / name).read_text()))
+    cfg = load_config(cfg)
     assert cfg["windows"]["window_hours"] % 96 == 0
+    assert set(cfg["datasets"]) == {"surrogate", "greenway"}
+
+
+@pytest.mark.parametrize("bad, key", [
+    ({"datasets": {"x y": {}}}, "datasets"),
+    ({"datasets": {"mine": {"data": {"kind": "era5"}}}}, "datasets.mine.data.raw_dir"),
+    ({"datasets": {"mine": {"data": {"kind": "station", "raw_dir": "x"}}}},
+     "datasets.mine.data.station"),
+    ({"datasets": {"mine": {"data": {"raw_dir": "x", "first_year": 2001, "last_year": 2000}}}},
+     "datasets.mine.data.first_year"),
+    ({"build": {"datasets": ["nowhere"]}}, "build.datasets"),
+    ({"build": {"priors": ["gaussian"]}}, "build.priors"),
+])
+def test_bad_datasets_name_the_key(bad, key):
+    with pytest.raises(ConfigError) as err:
+        load_config(bad)
+    assert key in str(err.value) and "How to fix" in str(err.value)
 
 
 def test_config_yaml_repeats_the_schema_defaults():
     """config/config.yaml shows every knob with its default value (a reader sees them all)."""
     shipped = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-    assert shipped == load_config(None)
+    defaults = load_config(None)
+    # `site` and `data`, what a single step reads, are the first data set's when not given
+    first = defaults["datasets"]["surrogate"]
+    assert defaults.pop("site") == first["site"] and defaults.pop("data") == first["data"]
+    assert shipped == defaults
 
 
 def test_packaged_schema_is_the_config_folder_schema():

@@ -346,3 +346,18 @@ def test_truncated_file_refused(tmp_path, fmt):
 def test_missing_file_refused(tmp_path):
     with pytest.raises(InputError, match="file not found"):
         era5.open_year_file(tmp_path / "nope.nc")
+
+
+def test_open_year_file_says_its_values_are_instantaneous(tmp_path):
+    path = write_cds_file(tmp_path / "a.nc", hours("2001-01-01", 24), np.full(24, 290.0))
+    assert era5.open_year_file(path).attrs["time_stamp"] == "instantaneous"
+
+
+def test_unit_check_names_what_declared_the_units(tmp_path):
+    """The plausibility check is shared with station files, which declare units in the config."""
+    with pytest.raises(InputError, match="data.station.units says 'degC'.*plausible only as "
+                       "degF: the declared units contradict the data") as err:
+        era5._to_kelvin(np.array([70.0, 110.0]), "degC", tmp_path / "s.csv",
+                        logging.getLogger(__name__), declared="data.station.units",
+                        fix="set data.station.units")
+    assert err.value.fix == "set data.station.units"

@@ -339,6 +339,37 @@ def test_zipped_cds_response_is_read(raw, tmp_path, caplog):
     assert read_kelvin(out).sizes["time"] == 2 * 8760
 
 
+def test_grid_point_far_from_the_site_refused(raw, tmp_path, caplog):
+    """A Denver file in a Phoenix run: refused, naming the file, its point and the distance."""
+    files = [year_file(raw, 2001), year_file(raw, 2002, lats=(39.75,), lons=(-105.0,))]
+    out = tmp_path / "series.nc"
+    assert_refused(*run_series(files, out, caplog), out, "era5_t2m_2002.nc",
+                   "its grid point at 39.75° N, -105° E lies", "km from the site (33.5° N, -112° E)",
+                   "farther than data.max_distance_km=50", "(and site.area)")
+    # ERA5's 0-360 longitudes are the same place
+    east = [year_file(raw, y, lons=(248.0,)) for y in (2001, 2002)]
+    status, text = run_series(east, out, caplog)
+    assert status == 0, text
+    # the documented fix: the site where the file is
+    status, text = run_series(files, out, caplog, config(
+        data={"max_distance_km": 1500}))
+    assert status == 0, text
+
+
+def test_year_file_holding_another_year_refused(raw, tmp_path, caplog):
+    """A 2001 file saved as era5_t2m_2002.nc: named, with the year its hours are in."""
+    year_file(raw, 2001)
+    wrong = raw / "era5_t2m_2002.nc"
+    (raw / "era5_t2m_2001.nc").rename(wrong)
+    year_file(raw, 2001)
+    out = tmp_path / "series.nc"
+    assert_refused(*run_series([raw / "era5_t2m_2001.nc", wrong], out, caplog), out,
+                   "era5_t2m_2002.nc", "its name says 2002", "its hours are in 2001 (8760 h)")
+    # the right file under its own name is read
+    status, text = run_series([raw / "era5_t2m_2001.nc"], out, caplog)
+    assert status == 0, text
+
+
 # --- the windows and training stages -----------------------------------------------------
 
 

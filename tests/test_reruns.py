@@ -201,16 +201,19 @@ def test_snakemake_interrupted_during_training(tmp_path):
         shutil.copy(ROOT / "data" / "surrogate" / f"era5_t2m_{y}.nc", work / "data" / "surrogate")
     cfg = yaml.safe_load((ROOT / "config" / "test.yaml").read_text())
     for section, values in CFG.items():
-        cfg.setdefault(section, {}).update(values)
+        if section != "data":
+            cfg.setdefault(section, {}).update(values)
+    cfg["datasets"]["surrogate"]["data"].update(CFG["data"])
     cfg["training"].update(KILL)
     (work / "config" / "kill.yaml").write_text(yaml.safe_dump(cfg))
-    args = ["results/models/seasonal/vae.keras", "--cores", "2", "--configfile", "config/kill.yaml"]
+    args = ["results/surrogate/models/seasonal/vae.keras", "--cores", "2", "--configfile",
+            "config/kill.yaml"]
 
     proc = subprocess.Popen([sys.executable, "-m", "snakemake", *args], cwd=work, env=_env(),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     try:
-        wait_for(work / "logs" / "train" / "seasonal.log", r"^Epoch 6/", proc)
+        wait_for(work / "logs" / "surrogate" / "train" / "seasonal.log", r"^Epoch 6/", proc)
         # the training job dies mid-run (killed by the user, the OOM killer, ...): Snakemake
         # must see the failure, keep no output of it, and stop
         jobs = [p for p in psutil.Process(proc.pid).children(recursive=True)
@@ -223,7 +226,7 @@ def test_snakemake_interrupted_during_training(tmp_path):
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
     assert proc.returncode != 0
-    model = work / "results" / "models" / "seasonal"
+    model = work / "results" / "surrogate" / "models" / "seasonal"
     assert sorted(p.name for p in model.iterdir()) == ["vae.keras.work"]
 
     dry = _snakemake([*args, "-n"], work)
@@ -232,7 +235,7 @@ def test_snakemake_interrupted_during_training(tmp_path):
 
     rerun = _snakemake(args, work)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
-    log = (work / "logs" / "train" / "seasonal.log").read_text()
+    log = (work / "logs" / "surrogate" / "train" / "seasonal.log").read_text()
     assert "resuming an interrupted run" in log and epochs_run(log)[0] >= 6
     assert_valid_result(model, 20)
     dry = _snakemake([*args, "-n"], work)

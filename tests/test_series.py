@@ -262,3 +262,58 @@ def test_fill_gaps_touches_only_short_gaps(inner, max_gap):
             assert np.all((segment >= lo - 1e-9) & (segment <= hi + 1e-9))
             expected = np.interp(np.arange(a, b), [a - 1, b], [values[a - 1], values[b]])
             np.testing.assert_allclose(segment, expected, atol=1e-9)
+
+
+def test_build_series_from_config_era5_is_build_series(tmp_path):
+    from seasonal_vae.config import load_config
+
+    raw = [year_file(tmp_path, 2001), year_file(tmp_path, 2002)]
+    cfg = load_config({"site": {"utc_offset_hours": -7}, "data": {"max_gap_hours": 3}})
+    a = series.build_series_from_config(raw, tmp_path / "a.nc", cfg["site"], cfg["data"])
+    b = series.build_series(raw, tmp_path / "b.nc", utc_offset_hours=-7, max_gap_hours=3)
+    xr.testing.assert_identical(a.drop_attrs(), b.drop_attrs())
+    assert a.attrs["data_kind"] == "era5" and a.attrs["time_stamp"] == "instantaneous"
+    assert a.attrs["max_gap_hours"] == 3
+    assert "cell_methods" not in a["t2m"].attrs
+
+
+def test_build_series_from_config_station_defaults_to_the_configured_path(tmp_path,
+                                                                         monkeypatch):
+    """With no file given, data.station.path (relative to the working directory) is read."""
+    from seasonal_vae.config import load_config
+
+    times = pd.date_range("2001-01-01 01:00", periods=24 * 12, freq="h")
+    solar = (times.hour - 30 / 60 - 112.0 / 15) % 24
+    pd.DataFrame({"time": times.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                  "t": 15 + 8 * np.cos(2 * np.pi * (solar - 15) / 24)}).to_csv(
+        tmp_path / "st.csv.gz", index=False)
+    monkeypatch.chdir(tmp_path)
+    cfg = load_config({"data": {"kind": "station", "station": {
+        "path": "st.csv.gz", "time_column": "time", "value_column": "t", "units": "degC"}}})
+    ds = series.build_series_from_config([], tmp_path / "out.nc", cfg["site"], cfg["data"])
+    assert ds.sizes["time"] == 24 * 12
+    assert ds.attrs["raw_files"] == "st.csv.gz" and ds.attrs["data_kind"] == "station"
+    assert ds["t2m"].attrs["cell_methods"] == "time: mean (interval: 1 hour)"
+
+
+@pytest.mark.parametrize("name, pattern, year", [
+    ("era5_t2m_1999.nc", "era5_t2m_{year}.nc", 1999),
+    ("t2m-2004-phx.nc", "t2m-{year}-phx.nc", 2004),
+    ("era5_t2m_1999.nc", "sub/dir/era5_t2m_{year}.nc", 1999),
+    ("other.nc", "era5_t2m_{year}.nc", None),
+    ("era5_t2m_1999.nc.bak", "era5_t2m_{year}.nc", None),
+    ("era5_t2m_1999.nc", None, None),
+])
+def test_year_of_a_file_name(name, pattern, year):
+    assert series._year_of_name(name, pattern) == year
+
+
+def test_year_check_allows_a_few_hours_of_the_next_year(tmp_path):
+    times = np.concatenate([pd.date_range("2001-01-01", "2001-12-31 23:00", freq="h").to_numpy(),
+                            hours("2002-01-01", 5)])
+    raw = write_cds_file(tmp_path / "era5_t2m_2001.nc", times, np.full(times.size, 290.0))
+    series._check_file_year(raw, times, "era5_t2m_{year}.nc")  # no error
+    with pytest.raises(InputError,
+                       match=r"its name says 2002.*in 2001 \(8760 h\), 2002 \(5 h\)"):
+        series._check_file_year(raw.rename(tmp_path / "era5_t2m_2002.nc"), times,
+                                "era5_t2m_{year}.nc")

@@ -37,34 +37,44 @@ FIGURES = ["comparison", "conv_matrix", "strides", "free_time_axis", "prior", "g
            "imputation", "anomaly", "forecast"]
 
 
-def test_every_output_exists(workdir):
-    outputs = ["results/series.nc", "results/detrended.nc", "results/trend.json", "results/windows.nc",
-               "results/comparison.json", "figures/comparison.md", "results/metrics.csv",
-               "figures/metrics.md", "results/applications/anomaly_top.csv"]
+DATASETS = {"surrogate": (1974, 1981), "greenway": (2003, 2007)}  # config/test.yaml
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_every_output_exists(workdir, dataset):
+    r, f = f"results/{dataset}", f"figures/{dataset}"
+    outputs = [f"{r}/series.nc", f"{r}/detrended.nc", f"{r}/trend.json", f"{r}/windows.nc",
+               f"{r}/comparison.json", f"{f}/comparison.md", f"{r}/metrics.csv",
+               f"{f}/metrics.md", f"{r}/applications/anomaly_top.csv"]
     for prior in ("seasonal", "standard"):
-        outputs += [f"results/models/{prior}/vae.keras", f"results/models/{prior}/history.csv",
-                    f"results/samples/{prior}.nc"]
-    outputs += [f"figures/{name}.{ext}" for name in FIGURES for ext in ("png", "svg")]
+        outputs += [f"{r}/models/{prior}/vae.keras", f"{r}/models/{prior}/history.csv",
+                    f"{r}/samples/{prior}.nc"]
+    outputs += [f"{f}/{name}.{ext}" for name in FIGURES for ext in ("png", "svg")]
     for rel in outputs:
         path = workdir / rel
         assert path.is_file() and path.stat().st_size > 0, rel
     for name in FIGURES:
-        assert (workdir / "figures" / f"{name}.png").stat().st_size > 20_000, name
-    logs = {p.relative_to(workdir / "logs").as_posix() for p in (workdir / "logs").rglob("*.log")}
+        assert (workdir / f / f"{name}.png").stat().st_size > 20_000, name
+    logs = {p.relative_to(workdir / "logs" / dataset).as_posix()
+            for p in (workdir / "logs" / dataset).rglob("*.log")}
     assert {"series.log", "detrend.log", "windows.log", "train/seasonal.log", "train/standard.log",
             "sample/seasonal.log", "compare.log", "plot/prior.log", "figure_data/prior.log"} <= logs
     # nothing half-written is left anywhere
     assert not [p for p in workdir.rglob("*") if ".tmp" in p.name or p.name.endswith(".work")]
 
 
-def test_outputs_are_sane(workdir):
-    real = xr.open_dataset(workdir / "results" / "series.nc")["t2m"]
-    samples = xr.open_dataset(workdir / "results" / "samples" / "seasonal.nc")["t2m"]
-    assert real.sizes["time"] == 8 * 8760 + 2 * 24  # 1974-1981, two leap days
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_outputs_are_sane(workdir, dataset):
+    real = xr.open_dataset(workdir / "results" / dataset / "series.nc")["t2m"]
+    samples = xr.open_dataset(workdir / "results" / dataset / "samples" / "seasonal.nc")["t2m"]
+    first, last = DATASETS[dataset]
+    n_years = last - first + 1
+    leap_days = sum(y % 4 == 0 for y in range(first, last + 1))
+    assert real.sizes["time"] == n_years * 8760 + 24 * leap_days  # every hour, leap days too
     assert samples.sizes == {"path": 2, "time": real.sizes["time"]}
     np.testing.assert_array_equal(samples["time"].values, real["time"].values)
     assert np.isfinite(samples.values).all()
-    # a short training on 8 years learns the cycles roughly: loose bands, but the shapes
+    # a short training learns the cycles roughly: loose bands, but the shapes
     gen = samples.isel(path=0)
     real_monthly = real.groupby("time.month").mean().values
     gen_monthly = gen.groupby("time.month").mean().values
@@ -73,7 +83,8 @@ def test_outputs_are_sane(workdir):
     gen_hourly = gen.groupby("time.hour").mean().values
     assert 12 <= int(np.argmax(gen_hourly)) <= 18 and 3 <= int(np.argmin(gen_hourly)) <= 8
     assert abs(float(samples.mean()) - float(real.mean())) < 5
-    history = (workdir / "results" / "models" / "seasonal" / "history.csv").read_text().splitlines()
+    history = (workdir / "results" / dataset / "models" / "seasonal" / "history.csv"
+               ).read_text().splitlines()
     assert len(history) == 1 + 300 and "val_loss" in history[0]
 
 
@@ -99,8 +110,9 @@ def test_editing_the_plotting_code_reruns_only_the_figure(workdir):
     try:
         os.utime(code)  # `touch`: same content, nothing to do
         assert _jobs(_snakemake(dry_run, workdir)) == {}
-        code.write_bytes(original + b"\n# restyled\n")  # an edit: only the figure
-        assert _jobs(_snakemake(dry_run, workdir)) == {"plot_comparison": 1, "all": 1}
+        code.write_bytes(original + b"\n# restyled\n")
+        # an edit: only the figure, of each data set
+        assert _jobs(_snakemake(dry_run, workdir)) == {"plot_comparison": 2, "all": 1}
     finally:
         code.write_bytes(original)
         os.utime(code, ns=(before.st_atime_ns, before.st_mtime_ns))
@@ -141,10 +153,11 @@ def test_lint_is_clean():
     assert "Congratulations" in lint.stdout + lint.stderr
 
 
-def test_the_evaluation_judges_every_generator_against_a_floor(workdir):
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_the_evaluation_judges_every_generator_against_a_floor(workdir, dataset):
     from seasonal_vae.evaluation import read_metrics
 
-    table = read_metrics(workdir / "results" / "metrics.csv")
+    table = read_metrics(workdir / "results" / dataset / "metrics.csv")
     assert list(dict.fromkeys(table["generator"])) == ["vae", "vae_noise", "vae_standard_prior",
                                                        "harmonic_ar", "bootstrap"]
     assert table["value"].notna().all() and (table["n_floor"] > 0).all()
@@ -152,5 +165,5 @@ def test_the_evaluation_judges_every_generator_against_a_floor(workdir):
     # the noisy samples are the same paths plus noise: same climatology of the mean, to ~0.1 °F
     value = table.set_index(["generator", "metric"])["value"]
     assert abs(value["vae", "clim_mean_rmse"] - value["vae_noise", "clim_mean_rmse"]) < 0.3
-    shown = (workdir / "figures" / "metrics.md").read_text()
+    shown = (workdir / "figures" / dataset / "metrics.md").read_text()
     assert "Floor median (p95)" in shown and "bootstrap" in shown

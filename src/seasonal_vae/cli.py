@@ -40,6 +40,16 @@ def _surrogate(args, cfg):
 
 
 def _download(args, cfg):
+    if cfg["data"].get("kind", "era5") == "station":
+        from .errors import InputError
+
+        path = Path(cfg["data"]["station"]["path"])
+        if not path.is_file():
+            raise InputError(path, "station file not found (data.kind: station has nothing to "
+                             "download)", "put the station file at data.station.path (relative "
+                             "to the repository root), or set data.kind: era5 to download ERA5")
+        log.info("data.kind is station: nothing to download; the series stage reads %s", path)
+        return
     from .era5 import download_years
 
     years = args.years or range(cfg["data"]["first_year"], cfg["data"]["last_year"] + 1)
@@ -47,12 +57,9 @@ def _download(args, cfg):
 
 
 def _series(args, cfg):
-    from .series import build_series
+    from .series import build_series_from_config
 
-    d = cfg["data"]
-    build_series(args.raw, args.out, utc_offset_hours=cfg["site"]["utc_offset_hours"],
-                 max_gap_hours=d["max_gap_hours"], allow_long_gaps=d["allow_long_gaps"],
-                 variable=d["variable"])
+    build_series_from_config(args.raw, args.out, cfg["site"], cfg["data"])
 
 
 def _detrend(args, cfg):
@@ -165,12 +172,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--last-year", type=int, default=2023)
     p.add_argument("--seed", type=int, default=20240814)
 
-    p = add("download", _download, "download ERA5 2 m temperature from the CDS, one file per year")
+    p = add("download", _download, "download ERA5 2 m temperature from the CDS, one file per "
+            "year (data.kind: station: only check that the station file is there)")
     p.add_argument("--out-dir", type=Path, default=Path("data/raw"))
     p.add_argument("--years", type=int, nargs="*")
 
-    p = add("series", _series, "per-year raw files -> one hourly local-time series in °F")
-    p.add_argument("raw", type=Path, nargs="+")
+    p = add("series", _series, "raw files (ERA5 years or a station record, data.kind) -> one "
+            "hourly local-time series in °F")
+    p.add_argument("raw", type=Path, nargs="+",
+                   help="per-year ERA5 files (data.kind: era5) or station files (data.kind: "
+                        "station)")
     p.add_argument("--out", type=Path, required=True)
 
     p = add("detrend", _detrend, "remove the warming trend (continuous ramp); report fitted rate")

@@ -109,6 +109,15 @@ def load_config(source: str | Path | Mapping | None = None) -> dict:
         else:
             fix = f"see the description of '{key}' in config/schema.yaml"
         raise ConfigError(f"{origin}: {key}", err.message, fix)
+    unknown = set(config["build"]["datasets"] or []) - set(config["datasets"])
+    if unknown:
+        raise ConfigError(f"{origin}: build.datasets", f"names data sets {sorted(unknown)} that "
+                          "`datasets` does not define", "use names from `datasets`: "
+                          + ", ".join(config["datasets"]))
+    if "site" not in config or "data" not in config:  # a single record: the first data set's
+        first = dataset_config(config, dataset_names(config)[0])
+        config.setdefault("site", first["site"])
+        config.setdefault("data", first["data"])
     _check_consistency(config, origin, check_split)
     return config
 
@@ -137,20 +146,37 @@ def _check_consistency(config: dict, origin: str, check_split: bool = True) -> N
         raise ConfigError(f"{origin}: {key}", f"{value!r} is not a finite number",
                           f"give a finite value; see the description of '{key}' in "
                           "config/schema.yaml")
-    data, win = config["data"], config["windows"]
+    blocks = [(f"datasets.{name}.", ds["site"], ds["data"])
+              for name, ds in config["datasets"].items()]
+    blocks.append(("", config["site"], config["data"]))
+    for prefix, site, data in blocks:
+        _check_record(prefix, site, data, config["windows"], origin, check_split)
+
+
+def _check_record(prefix: str, site: dict, data: dict, win: dict, origin: str,
+                  check_split: bool) -> None:
+    """The rules a schema cannot express, for one record's ``site`` and ``data`` blocks."""
     if data["first_year"] > data["last_year"]:
-        raise ConfigError(f"{origin}: data.first_year", "the year range is empty "
+        raise ConfigError(f"{origin}: {prefix}data.first_year", "the year range is empty "
                           f"({data['first_year']} > {data['last_year']})",
                           "set data.first_year <= data.last_year")
     if check_split:
-        _check_split(data, win, origin)
-    north, west, south, east = config["site"]["area"]
+        _check_split(data, win, origin, prefix)
+    if data["kind"] == "station" and "station" not in data:
+        raise ConfigError(f"{origin}: {prefix}data.station", "data.kind is station, but no "
+                          "station block describes the file", "add data.station with path, "
+                          "time_column, value_column and units (see config/config.yaml)")
+    if prefix and data["kind"] == "era5" and "raw_dir" not in data:
+        raise ConfigError(f"{origin}: {prefix}data.raw_dir", "an ERA5 data set needs the folder "
+                          "of its per-year files", "set raw_dir, e.g. data/raw/<name> for the "
+                          "`download` rule")
+    north, west, south, east = site["area"]
     if north < south or east < west:
-        raise ConfigError(f"{origin}: site.area", "expected [North, West, South, East]",
+        raise ConfigError(f"{origin}: {prefix}site.area", "expected [North, West, South, East]",
                           "order the area as N, W, S, E with N >= S and E >= W")
 
 
-def _check_split(data: dict, win: dict, origin: str) -> None:
+def _check_split(data: dict, win: dict, origin: str, prefix: str = "") -> None:
     """Both the training and the validation split must get at least one year."""
     if win["holdout_offset"] >= win["holdout_every"]:
         raise ConfigError(f"{origin}: windows.holdout_offset",
@@ -160,7 +186,7 @@ def _check_split(data: dict, win: dict, origin: str) -> None:
                              win["holdout_every"], win["holdout_offset"])
     if not train or not val:
         raise ConfigError(f"{origin}: windows.holdout_every",
-                          f"years {data['first_year']}-{data['last_year']} leave "
+                          f"{prefix}data: years {data['first_year']}-{data['last_year']} leave "
                           f"{len(train)} training and {len(val)} validation years",
                           "use a longer record or change holdout_every/holdout_offset so "
                           "that both sets have at least one year")
@@ -176,6 +202,21 @@ def split_years(years, holdout_every: int, holdout_offset: int) -> tuple[list[in
     first = years[0] if years else 0
     val = [y for y in years if (y - first) % holdout_every == holdout_offset]
     return [y for y in years if y not in val], val
+
+
+def dataset_names(config: Mapping) -> list[str]:
+    """The data sets the workflow builds (``build.datasets``, or every one in ``datasets``)."""
+    return list(config["build"]["datasets"] or config["datasets"])
+
+
+def dataset_config(config: Mapping, name: str) -> dict:
+    """The configuration of one data set: ``config`` with its ``site`` and ``data`` blocks as
+    the ``site`` and ``data`` sections, which is what every pipeline step reads."""
+    if name not in config["datasets"]:
+        raise ConfigError(f"datasets.{name}", "no such data set",
+                          "use one of: " + ", ".join(config["datasets"]))
+    block = config["datasets"][name]
+    return {**config, "site": block["site"], "data": block["data"]}
 
 
 def section_json(config: Mapping, *sections: str) -> str:

@@ -8,7 +8,10 @@ Climate Change Service (C3S) Climate Data Store, DOI 10.24381/cds.adbb2d47.
 :func:`open_year_file` turns one raw file -- whatever its exact layout (plain netCDF3 or
 netCDF4, or the zip archive newer CDS responses may come in; a time axis called ``time`` or
 ``valid_time``; units in kelvin, °C or °F) -- into a 1-D hourly series in kelvin on naive UTC
-timestamps. Everything downstream (:mod:`seasonal_vae.series`) relies on that one shape.
+timestamps. Everything downstream (:mod:`seasonal_vae.series`) relies on that one shape (as
+does :mod:`seasonal_vae.station` for station records). The checks that need the config --
+the grid point within ``data.max_distance_km`` of the site, and each file holding the year its
+name says through ``data.file_pattern`` -- are made in :func:`seasonal_vae.series.build_series`.
 """
 
 from __future__ import annotations
@@ -366,8 +369,26 @@ def _squeeze_to_time(da: xr.DataArray, path: Path) -> tuple[xr.DataArray, dict]:
 
 
 def _to_kelvin(values: np.ndarray, units: str | None, path: Path,
-               log: logging.Logger) -> np.ndarray:
-    """Convert to kelvin, checking the declared (or inferred) units against the values."""
+               log: logging.Logger, *, declared: str = "the units attribute",
+               fix: str = "correct the variable's units attribute (or the values) and rerun",
+               implausible_fix: str = ("check that the file holds 2 m temperature "
+                                       "(data.variable) and is not corrupt; download it again "
+                                       "if in doubt")) -> np.ndarray:
+    """Convert to kelvin, checking the declared (or inferred) units against the values.
+
+    Parameters
+    ----------
+    values, units, path, log
+        The temperatures, their declared units (``None``: infer them from the range), the file
+        they came from (for messages) and a logger.
+    declared
+        What declared the units, for the message when they contradict the values (a station
+        file's units come from the config or the column name, not an attribute).
+    fix, implausible_fix
+        How to fix such a contradiction, and values implausible in any unit.
+
+    The values are plausible in a unit if they lie in :data:`KELVIN_RANGE` once converted.
+    """
     finite = values[np.isfinite(values)]
     if finite.size == 0:
         return values
@@ -397,15 +418,14 @@ def _to_kelvin(values: np.ndarray, units: str | None, path: Path,
     if unit not in fits:
         others = [u for u in fits if u != unit]
         if others:
-            problem = (f"the units attribute says {units!r}, but the values ({span}) are "
-                       f"plausible only as {' or '.join(others)}: the attribute contradicts "
-                       "the data")
-            fix = "correct the variable's units attribute (or the values) and rerun"
+            problem = (f"{declared} says {units!r}, but the values ({span}) are "
+                       f"plausible only as {' or '.join(others)}: "
+                       + ("the attribute contradicts" if declared == "the units attribute"
+                          else "the declared units contradict") + " the data")
         else:
             problem = (f"values ({span} {units}) are outside {KELVIN_RANGE[0]:g}–"
                        f"{KELVIN_RANGE[1]:g} K, implausible for 2 m temperature in any unit")
-            fix = ("check that the file holds 2 m temperature (data.variable) and is not "
-                   "corrupt; download it again if in doubt")
+            fix = implausible_fix
         raise InputError(path, problem, fix)
     return _TO_KELVIN[unit](values)
 
@@ -431,7 +451,8 @@ def open_year_file(path: str | Path, variable: str = "t2m",
         UTC) in the file's order (not sorted or checked for gaps here; NaN marks missing
         values). Attributes: ``units`` ("K"), ``long_name``, the file's global ``title``,
         ``source``, ``institution`` and ``history`` as ``raw_title`` … ``raw_history`` (those
-        present), and ``grid_latitude``/``grid_longitude`` if the file gives them.
+        present), ``grid_latitude``/``grid_longitude`` if the file gives them, and
+        ``time_stamp`` ("instantaneous": ERA5 t2m is the value at the stamped hour).
 
     Raises
     ------
@@ -454,7 +475,8 @@ def open_year_file(path: str | Path, variable: str = "t2m",
                          "the time variable needs CF units such as 'seconds since 1970-01-01' "
                          "and a standard calendar; download the file again")
     values = _to_kelvin(np.asarray(da.values, dtype="float64"), da.attrs.get("units"), path, log)
-    attrs = {"units": "K", "long_name": da.attrs.get("long_name", "2 metre temperature")}
+    attrs = {"units": "K", "long_name": da.attrs.get("long_name", "2 metre temperature"),
+             "time_stamp": "instantaneous"}
     attrs.update({f"raw_{key}": str(ds.attrs[key]) for key in _RAW_ATTRS if key in ds.attrs})
     attrs.update(grid)
     return xr.DataArray(values, dims="time",

@@ -478,6 +478,16 @@ def write_outputs(table: pd.DataFrame, floor: pd.DataFrame, ctx: Context, csv_pa
             floor.to_csv(tmp, index=False, float_format="%.6g")
 
 
+def summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Per generator (in table order): metrics within the floor, metrics judged, median ratio."""
+    within = table["within_floor"].astype(str).isin(["True", "1.0"])
+    by = table.assign(within=within).groupby("generator", sort=False)
+    order = list(dict.fromkeys(table["generator"]))
+    return pd.DataFrame({"metrics within the floor": by["within"].sum(),
+                         "metrics": by["within"].size(),
+                         "median ratio": by["ratio"].median()}).loc[order]
+
+
 def read_metrics(path: str | Path) -> pd.DataFrame:
     """Read ``metrics.csv`` back, checking its columns."""
     path = Path(path)

@@ -1,10 +1,17 @@
-"""Build one clean hourly temperature series, in °F and local standard time, from year files.
+"""Build one clean hourly temperature series, in °F and local standard time, from raw files.
 
-:func:`build_series` concatenates the per-year raw files (read by
-:func:`seasonal_vae.era5.open_year_file`), puts the timestamps in order, drops duplicated
-hours, checks that the data are hourly, fills short gaps by linear interpolation in time and
-refuses long ones (or keeps them missing, if asked), converts kelvin to °F and UTC to the
-site's local standard time, and writes one CF-1.8 netCDF file.
+:func:`build_series` concatenates the raw files -- per-year ERA5 files in CDS layout (read by
+:func:`seasonal_vae.era5.open_year_file`, ``data.kind: era5``) or hourly station files (read by
+:func:`seasonal_vae.station.open_station_file`, ``data.kind: station``) -- puts the timestamps
+in order, drops duplicated hours, checks that the data are hourly, that each file's grid point
+or station lies within ``data.max_distance_km`` of the site and (ERA5) that each year file
+holds the year its name says, fills short gaps by linear interpolation in time and refuses
+long ones (or keeps them missing, if asked), converts kelvin to °F and UTC to the site's local
+standard time, and writes one CF-1.8 netCDF file. :func:`build_series_from_config` calls it
+with everything taken from the ``site`` and ``data`` config sections (what the CLI uses).
+
+Station hourly means stay at their hour-ending stamps (see :mod:`seasonal_vae.station`); the
+file's attribute ``time_stamp`` says which kind of value the series holds.
 
 Local time is UTC plus a fixed offset (``site.utc_offset_hours``), not a time-zone name:
 climate series are kept in standard time all year, so that every day has 24 hours and the
@@ -41,6 +48,11 @@ from . import __version__
 from .atomic import atomic_path
 from .era5 import open_year_file
 from .errors import ConfigError, InputError
+
+EARTH_RADIUS_KM = 6371.0088
+"""Mean Earth radius (IUGG) for great-circle distances."""
+_YEAR_SHARE = 0.9
+"""An ERA5 year file must have at least this share of its hours in the year its name says."""
 
 HOUR = np.timedelta64(1, "h")
 _MAX_LISTED = 10
@@ -116,7 +128,11 @@ def _format_hour(t) -> str:
     return pd.Timestamp(t).strftime("%Y-%m-%d %H:%M")
 
 
-def _check_hourly(times: np.ndarray, path: Path) -> None:
+_HOURLY_FIX = {"era5": "request all 24 hours (time 00:00 to 23:00) of hourly ERA5 data",
+               "station": "give hourly values (average sub-hourly data to hourly means first)"}
+
+
+def _check_hourly(times: np.ndarray, path: Path, kind: str = "era5") -> None:
     """Refuse a file whose time step is not one hour (gaps aside)."""
     steps = np.diff(np.unique(times))
     if steps.size == 0:
@@ -124,22 +140,96 @@ def _check_hourly(times: np.ndarray, path: Path) -> None:
     if np.any(steps % HOUR):
         raise InputError(path, "timestamps are not whole hours apart (smallest step "
                          f"{pd.Timedelta(steps.min())}): the pipeline needs hourly data",
-                         "request all 24 hours (time 00:00 to 23:00) of hourly ERA5 data")
+                         _HOURLY_FIX[kind])
     values, counts = np.unique(steps // HOUR, return_counts=True)
     typical = int(values[np.argmax(counts)])
     if typical != 1:
         raise InputError(path, f"the time step is {typical} h: the pipeline needs hourly data",
-                         "request all 24 hours (time 00:00 to 23:00) of hourly ERA5 data")
+                         _HOURLY_FIX[kind])
 
 
-def _combine(paths: Sequence[Path], variable: str, log: logging.Logger
+def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle (haversine) distance in km between two points given in degrees."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dlat, dlon = p2 - p1, np.radians(lon2 - lon1)
+    h = np.sin(dlat / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
+    return float(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(min(1.0, h))))
+
+
+def _check_distance(path: Path, da: xr.DataArray, site: dict | None,
+                    max_distance_km: float | None, kind: str, log: logging.Logger) -> None:
+    """Refuse a file whose grid point or station lies farther than allowed from the site."""
+    if not site or max_distance_km is None or site.get("latitude") is None \
+            or site.get("longitude") is None:
+        return
+    lat, lon = da.attrs.get("grid_latitude"), da.attrs.get("grid_longitude")
+    what = "grid point" if kind == "era5" else "station"
+    if lat is None or lon is None:
+        log.info("%s: the file gives no %s coordinates; its distance to the site is not "
+                 "checked", path.name, what)
+        return
+    distance = great_circle_km(site["latitude"], site["longitude"], lat, lon)
+    if distance > max_distance_km:
+        fix = ("use the file for the configured site, or set site.latitude/site.longitude "
+               + ("(and site.area) " if kind == "era5" else "")
+               + "to the place the file describes, or raise data.max_distance_km if that "
+               "distance is intended")
+        raise InputError(path, f"its {what} at {lat:.4g}° N, {lon:.4g}° E lies {distance:.0f} km "
+                         f"from the site ({site['latitude']:.4g}° N, {site['longitude']:.4g}° E), "
+                         f"farther than data.max_distance_km={max_distance_km:g}", fix)
+    log.info("%s: %s at %.4g° N, %.4g° E, %.1f km from the site", path.name, what, lat, lon,
+             distance)
+
+
+def _year_of_name(name: str, file_pattern: str | None) -> int | None:
+    """The year a file name gives through ``data.file_pattern`` (``None``: it does not match)."""
+    if not file_pattern or "{year}" not in file_pattern:
+        return None
+    pattern = Path(file_pattern).name
+    regex = r"(\d{4})".join(re.escape(part) for part in pattern.split("{year}"))
+    match = re.fullmatch(regex, name)
+    return int(match.group(1)) if match else None
+
+
+def _check_file_year(path: Path, times: np.ndarray, file_pattern: str | None) -> None:
+    """An ERA5 year file must hold (nearly) only the hours of the year its name says."""
+    year = _year_of_name(path.name, file_pattern)
+    if year is None or times.size == 0:
+        return
+    years, counts = np.unique(pd.DatetimeIndex(times).year, return_counts=True)
+    share = counts[years == year].sum() / times.size
+    if share >= _YEAR_SHARE:
+        return
+    held = ", ".join(f"{y} ({c} h)" for y, c in zip(years, counts))
+    raise InputError(path, f"its name says {year} (data.file_pattern "
+                     f"{file_pattern!r}), but its hours are in {held} (UTC)",
+                     f"put the file of {year} under this name (a download saved under the wrong "
+                     "name, or a renamed file?): delete it and run the download stage again, or "
+                     "rename it after the year it holds")
+
+
+def _open(path: Path, kind: str, variable: str, data: dict | None, site: dict | None,
+          log: logging.Logger) -> xr.DataArray:
+    if kind == "era5":
+        return open_year_file(path, variable, log=log)
+    from .station import open_station_file
+
+    return open_station_file(path, data or {}, log=log, site=site)
+
+
+def _combine(paths: Sequence[Path], variable: str, log: logging.Logger, kind: str = "era5",
+             data: dict | None = None, site: dict | None = None
              ) -> tuple[pd.DataFrame, list[xr.DataArray]]:
-    """Read every file; return rows (time, kelvin, file index) and the DataArrays."""
+    """Read every file and check it; return rows (time, kelvin, file index) and the arrays."""
+    data = data or {}
     arrays, frames = [], []
     for i, path in enumerate(paths):
-        da = open_year_file(path, variable, log=log)
+        da = _open(path, kind, variable, data, site, log)
         times = da["time"].values
-        _check_hourly(times, path)
+        _check_hourly(times, path, kind)
+        _check_distance(path, da, site, data.get("max_distance_km"), kind, log)
+        if kind == "era5":
+            _check_file_year(path, times, data.get("file_pattern"))
         if times.size:
             log.info("%s: %d hours, %s to %s UTC", path.name, times.size,
                      _format_hour(times.min()), _format_hour(times.max()))
@@ -186,12 +276,13 @@ def _drop_duplicates(rows: pd.DataFrame, paths: Sequence[Path], log: logging.Log
     return series
 
 
-def _missing_year_hints(valid: pd.Series, paths: Sequence[Path]) -> list[str]:
+def _missing_year_hints(valid: pd.Series, paths: Sequence[Path], kind: str = "era5"
+                        ) -> list[str]:
     """"no data for 1990: is era5_t2m_1990.nc missing?" for each year without any value."""
     years_with_data = set(valid.index[valid.notna()].year)
     first, last = min(years_with_data), max(years_with_data)
     name = paths[0].name
-    name_year = re.search(r"(19|20)\d\d", name)
+    name_year = re.search(r"(19|20)\d\d", name) if kind == "era5" else None
     hints = []
     for year in range(first, last + 1):
         if year in years_with_data:
@@ -204,13 +295,15 @@ def _missing_year_hints(valid: pd.Series, paths: Sequence[Path]) -> list[str]:
 
 def build_series(paths: Sequence[str | Path], out_path: str | Path, utc_offset_hours: float,
                  max_gap_hours: int = 6, allow_long_gaps: bool = False, variable: str = "t2m",
-                 log: logging.Logger = logging.getLogger(__name__)) -> xr.Dataset:
-    """Concatenate per-year raw files into one hourly series in °F, local standard time.
+                 log: logging.Logger = logging.getLogger(__name__), *, kind: str = "era5",
+                 data: dict | None = None, site: dict | None = None) -> xr.Dataset:
+    """Concatenate raw files into one hourly series in °F, local standard time.
 
     Parameters
     ----------
     paths
-        Raw per-year files (CDS layout), in any order.
+        Raw files in any order: per-year files in CDS layout (``kind="era5"``) or station files
+        (``kind="station"``).
     out_path
         netCDF file to write (atomically: nothing is written if any check fails).
     utc_offset_hours
@@ -224,6 +317,17 @@ def build_series(paths: Sequence[str | Path], out_path: str | Path, utc_offset_h
         Name of the temperature variable in the raw files.
     log
         Logger for the report (files read, duplicates, every gap, filled hours).
+    kind
+        ``"era5"`` or ``"station"`` (``data.kind``).
+    data
+        The validated ``data`` config section, for what the files need beyond the arguments
+        above: ``station`` (the station files' layout), ``max_distance_km`` and
+        ``file_pattern`` (the year check of ERA5 files). ``None``: no distance or year check
+        (and, for stations, the schema's default layout).
+    site
+        The ``site`` section: ``latitude``/``longitude`` (distance check) and, for stations,
+        ``longitude`` (diurnal-phase check); ``utc_offset_hours`` is taken from the argument.
+        ``None``: no distance check.
 
     Returns
     -------
@@ -234,15 +338,20 @@ def build_series(paths: Sequence[str | Path], out_path: str | Path, utc_offset_h
         ``n_filled_hours`` (hours filled by interpolation), ``n_missing_hours`` (hours left
         NaN), ``raw_files`` (comma-separated names), ``raw_title``, ``raw_source``,
         ``raw_institution``, ``raw_history`` (from the raw files; distinct values joined by
-        newlines), ``grid_latitude``/``grid_longitude`` (when all files agree) and
-        ``history``.
+        newlines), ``grid_latitude``/``grid_longitude`` (when all files agree),
+        ``data_kind`` ("era5" or "station"), ``time_stamp`` ("instantaneous" or
+        "hour_ending_mean", with ``time_stamp_comment``) and ``history``. Hour-ending means
+        also get ``cell_methods`` "time: mean (interval: 1 hour)" on ``t2m``.
 
     Raises
     ------
     InputError
-        For an unreadable file (see :func:`~seasonal_vae.era5.open_year_file`), conflicting
-        duplicated hours, a step other than one hour, a record shorter than a day or without
-        data, or gaps longer than ``max_gap_hours`` unless ``allow_long_gaps``.
+        For an unreadable file (see :func:`~seasonal_vae.era5.open_year_file` and
+        :func:`~seasonal_vae.station.open_station_file`), conflicting duplicated hours, a step
+        other than one hour, a grid point or station farther than ``data.max_distance_km``
+        from the site, an ERA5 file holding another year than its name says, a record shorter
+        than a day or without data, or gaps longer than ``max_gap_hours`` unless
+        ``allow_long_gaps``.
     ConfigError
         For an offset outside [-12, 14] h or a negative ``max_gap_hours``.
     """
@@ -253,11 +362,17 @@ def build_series(paths: Sequence[str | Path], out_path: str | Path, utc_offset_h
     if max_gap_hours < 0:
         raise ConfigError("data.max_gap_hours", f"{max_gap_hours} is negative",
                           "use 0 (fill nothing) or a positive number of hours, e.g. 6")
+    if kind not in _HOURLY_FIX:
+        raise ConfigError("data.kind", f"{kind!r} is neither 'era5' nor 'station'",
+                          "set data.kind to era5 or station")
     paths = [Path(p) for p in paths]
     if not paths:
         raise InputError(out_path, "no raw files were given", "check data.raw_dir, "
-                         "data.file_pattern and the years, or run the download stage")
-    rows, arrays = _combine(paths, variable, log)
+                         "data.file_pattern and the years, or run the download stage"
+                         if kind == "era5" else "give the station file (data.station.path)")
+    if kind == "station":
+        site = {**(site or {}), "utc_offset_hours": utc_offset_hours}
+    rows, arrays = _combine(paths, variable, log, kind, data, site)
     series = _drop_duplicates(rows, paths, log)
     valid = series.dropna()
     names = ", ".join(p.name for p in paths)
@@ -274,20 +389,27 @@ def build_series(paths: Sequence[str | Path], out_path: str | Path, utc_offset_h
             log.warning("the record %ss with %d missing hour(s); trimmed (they cannot be "
                         "interpolated)", edge, n)
     hourly = series.reindex(pd.date_range(valid.index[0], valid.index[-1], freq="h"))
-    filled, n_filled, n_missing = _fill(hourly, paths, max_gap_hours, allow_long_gaps, log)
+    filled, n_filled, n_missing = _fill(hourly, paths, max_gap_hours, allow_long_gaps, log,
+                                        kind)
 
     offset = np.timedelta64(round(utc_offset_hours * 3600), "s")
     local = (hourly.index.to_numpy() + offset).astype("datetime64[ns]")
+    attrs = _attributes(arrays, paths, utc_offset_hours, max_gap_hours, n_filled, n_missing,
+                        kind)
+    variable_attrs = {"units": "degF", "standard_name": "air_temperature",
+                      "long_name": "2 m air temperature"}
+    if attrs.get("time_stamp") == "hour_ending_mean":
+        variable_attrs.update({"cell_methods": "time: mean (interval: 1 hour)",
+                               "comment": "hour-ending means: the value at hh:00 is the mean "
+                               "over the hour ending at hh:00 (its centre is 30 min earlier)"})
     ds = xr.Dataset(
-        {"t2m": ("time", kelvin_to_fahrenheit(filled), {
-            "units": "degF", "standard_name": "air_temperature",
-            "long_name": "2 m air temperature"})},
+        {"t2m": ("time", kelvin_to_fahrenheit(filled), variable_attrs)},
         coords={"time": ("time", local, {
             "standard_name": "time", "long_name": "local standard time",
             "utc_offset_hours": float(utc_offset_hours),
             "comment": f"local standard time = UTC {utc_offset_hours:+g} h all year "
                        "(no daylight saving)"})},
-        attrs=_attributes(arrays, paths, utc_offset_hours, max_gap_hours, n_filled, n_missing),
+        attrs=attrs,
     )
     encoding = {"time": {"units": "hours since 1970-01-01",
                          "calendar": "proleptic_gregorian", "dtype": "float64"},
@@ -300,8 +422,43 @@ def build_series(paths: Sequence[str | Path], out_path: str | Path, utc_offset_h
     return ds
 
 
+def build_series_from_config(paths: Sequence[str | Path], out_path: str | Path, site: dict,
+                             data: dict, log: logging.Logger = logging.getLogger(__name__)
+                             ) -> xr.Dataset:
+    """:func:`build_series` with everything it needs from the validated config sections.
+
+    Parameters
+    ----------
+    paths
+        The raw files: per-year ERA5 files (``data.kind: era5``), or one or more station files
+        (``data.kind: station``; empty: ``data.station.path``).
+    out_path
+        netCDF file to write.
+    site, data
+        The validated ``site`` and ``data`` sections (see ``config/schema.yaml``): the UTC
+        offset and location of the site; the kind of input, gap limits, variable, file
+        pattern, distance limit and station layout.
+    log
+        Logger for the report.
+
+    Returns
+    -------
+    xarray.Dataset
+        What was written (see :func:`build_series`).
+    """
+    kind = data.get("kind", "era5")
+    paths = list(paths)
+    if kind == "station" and not paths and data.get("station", {}).get("path"):
+        paths = [data["station"]["path"]]
+    return build_series(paths, out_path, utc_offset_hours=site["utc_offset_hours"],
+                        max_gap_hours=data["max_gap_hours"],
+                        allow_long_gaps=data["allow_long_gaps"], variable=data["variable"],
+                        log=log, kind=kind, data=data, site=site)
+
+
 def _fill(hourly: pd.Series, paths: Sequence[Path], max_gap_hours: int,
-          allow_long_gaps: bool, log: logging.Logger) -> tuple[np.ndarray, int, int]:
+          allow_long_gaps: bool, log: logging.Logger, kind: str = "era5"
+          ) -> tuple[np.ndarray, int, int]:
     """Report every gap, fill the short ones, refuse or keep the long ones."""
     values = hourly.to_numpy(dtype="float64")
     times = hourly.index
@@ -321,14 +478,15 @@ def _fill(hourly: pd.Series, paths: Sequence[Path], max_gap_hours: int,
     log.info("%d gap(s), %d missing hour(s): %d filled by interpolation, %d left missing",
              len(gaps), n_filled + n_missing, n_filled, n_missing)
     if long_gaps and not allow_long_gaps:
-        hints = _missing_year_hints(hourly, paths)
+        hints = _missing_year_hints(hourly, paths, kind)
         listed = "; ".join(long_gaps[:_MAX_LISTED]) + (" …" if len(long_gaps) > _MAX_LISTED
                                                        else "")
         raise InputError(", ".join(p.name for p in paths),
                          f"{len(long_gaps)} gap(s) longer than max_gap_hours={max_gap_hours}: "
                          + listed + "".join(f". {h}" for h in hints),
-                         "add the missing data (rerun the download stage), raise "
-                         "data.max_gap_hours, or set data.allow_long_gaps: true to keep them "
+                         ("add the missing data (rerun the download stage), raise "
+                          if kind == "era5" else "add the missing data, raise ")
+                         + "data.max_gap_hours, or set data.allow_long_gaps: true to keep them "
                          "as missing values (windows that contain them are then skipped)")
     if long_gaps:
         log.warning("%d hour(s) in %d long gap(s) are kept as missing values "
@@ -338,7 +496,7 @@ def _fill(hourly: pd.Series, paths: Sequence[Path], max_gap_hours: int,
 
 
 def _attributes(arrays: Sequence[xr.DataArray], paths: Sequence[Path], utc_offset_hours: float,
-                max_gap_hours: int, n_filled: int, n_missing: int) -> dict:
+                max_gap_hours: int, n_filled: int, n_missing: int, kind: str = "era5") -> dict:
     """Global attributes of the series file (listed in :func:`build_series`)."""
     zone = _time_zone_label(utc_offset_hours)
     attrs = {
@@ -350,17 +508,19 @@ def _attributes(arrays: Sequence[xr.DataArray], paths: Sequence[Path], utc_offse
         "n_filled_hours": int(n_filled),
         "n_missing_hours": int(n_missing),
         "raw_files": ", ".join(p.name for p in paths),
+        "data_kind": kind,
     }
     keys = sorted({k for da in arrays for k in da.attrs
-                   if k.startswith("raw_") or k.startswith("grid_")})
+                   if k.startswith(("raw_", "grid_", "time_stamp"))})
     for key in keys:
         distinct = list(dict.fromkeys(str(da.attrs[key]) for da in arrays if key in da.attrs))
-        if key.startswith("raw_"):
+        if key.startswith(("raw_", "time_stamp")):
             attrs[key] = "\n".join(distinct)
         elif len(distinct) == 1:
             attrs[key] = float(distinct[0])
     attrs["history"] = (f"{datetime.now(timezone.utc):%Y-%m-%dT%H:%M:%SZ} seasonal_vae "
-                        f"{__version__} series.build_series: {len(paths)} raw file(s), K to "
+                        f"{__version__} series.build_series: {len(paths)} raw {kind} "
+                        f"file(s), K to "
                         f"degF, UTC to {zone}, {n_filled} hour(s) filled by linear "
                         f"interpolation (max_gap_hours={max_gap_hours})")
     return attrs

@@ -16,40 +16,44 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import load_config, split_years
+from .config import dataset_config, dataset_names, load_config, split_years
 from .errors import InputError
 
 ENV_VAR = "SEASONAL_VAE_WORKDIR"
 
-#: Every output a notebook may read, relative to the workflow folder (as in the Snakefile).
+#: Every output a notebook may read, relative to the workflow folder (as in the Snakefile);
+#: ``{dataset}`` is the data set's name (``datasets`` in the config).
 OUTPUTS = {
-    "series": "results/series.nc",
-    "detrended": "results/detrended.nc",
-    "trend": "results/trend.json",
-    "windows": "results/windows.nc",
-    "model": "results/models/seasonal/vae.keras",
-    "history": "results/models/seasonal/history.csv",
-    "standard_model": "results/models/standard/vae.keras",
-    "samples": "results/samples/seasonal.nc",
-    "standard_samples": "results/samples/standard.nc",
-    "standard_history": "results/models/standard/history.csv",
-    "comparison": "results/comparison.json",
-    "comparison_table": "figures/comparison.md",
-    "harmonic_ar": "results/baselines/harmonic_ar.nc",
-    "bootstrap": "results/baselines/bootstrap.nc",
-    "metrics": "results/metrics.csv",
-    "metrics_floor": "results/metrics_floor.csv",
-    "metrics_table": "figures/metrics.md",
-    "imputation": "results/applications/imputation.nc",
-    "imputation_scores": "results/applications/imputation.json",
-    "imputation_table": "figures/imputation.md",
-    "anomaly": "results/applications/anomaly.nc",
-    "anomaly_scores": "results/applications/anomaly.json",
-    "anomaly_top": "results/applications/anomaly_top.csv",
-    "anomaly_table": "figures/anomaly.md",
-    "forecast": "results/applications/forecast.nc",
-    "forecast_scores": "results/applications/forecast.json",
-    "forecast_table": "figures/forecast.md",
+    "series": "results/{dataset}/series.nc",
+    "detrended": "results/{dataset}/detrended.nc",
+    "trend": "results/{dataset}/trend.json",
+    "windows": "results/{dataset}/windows.nc",
+    "model": "results/{dataset}/models/seasonal/vae.keras",
+    "history": "results/{dataset}/models/seasonal/history.csv",
+    "standard_model": "results/{dataset}/models/standard/vae.keras",
+    "samples": "results/{dataset}/samples/seasonal.nc",
+    "standard_samples": "results/{dataset}/samples/standard.nc",
+    "standard_history": "results/{dataset}/models/standard/history.csv",
+    "centred_model": "results/{dataset}/models/centred/vae.keras",
+    "centred_samples": "results/{dataset}/samples/centred.nc",
+    "centred_history": "results/{dataset}/models/centred/history.csv",
+    "comparison": "results/{dataset}/comparison.json",
+    "comparison_table": "figures/{dataset}/comparison.md",
+    "harmonic_ar": "results/{dataset}/baselines/harmonic_ar.nc",
+    "bootstrap": "results/{dataset}/baselines/bootstrap.nc",
+    "metrics": "results/{dataset}/metrics.csv",
+    "metrics_floor": "results/{dataset}/metrics_floor.csv",
+    "metrics_table": "figures/{dataset}/metrics.md",
+    "imputation": "results/{dataset}/applications/imputation.nc",
+    "imputation_scores": "results/{dataset}/applications/imputation.json",
+    "imputation_table": "figures/{dataset}/imputation.md",
+    "anomaly": "results/{dataset}/applications/anomaly.nc",
+    "anomaly_scores": "results/{dataset}/applications/anomaly.json",
+    "anomaly_top": "results/{dataset}/applications/anomaly_top.csv",
+    "anomaly_table": "figures/{dataset}/anomaly.md",
+    "forecast": "results/{dataset}/applications/forecast.nc",
+    "forecast_scores": "results/{dataset}/applications/forecast.json",
+    "forecast_table": "figures/{dataset}/forecast.md",
 }
 
 
@@ -72,25 +76,43 @@ def find_root(start: str | Path | None = None) -> Path:
 
 @dataclass
 class Workspace:
-    """The workflow folder, its validated configuration, and its outputs by name."""
+    """The workflow folder, one data set's validated configuration, and its outputs by name.
+
+    ``config`` is the data set's configuration (:func:`seasonal_vae.config.dataset_config`:
+    its ``site`` and ``data`` blocks as the ``site`` and ``data`` sections);
+    :meth:`for_dataset` gives the same workspace for another data set.
+    """
 
     root: Path
     config: dict = field(repr=False)
     config_file: Path
+    dataset: str = "surrogate"
+    full_config: dict = field(default=None, repr=False)
+
+    @property
+    def datasets(self) -> list[str]:
+        """The data sets the workflow builds."""
+        return dataset_names(self.full_config or self.config)
+
+    def for_dataset(self, name: str) -> "Workspace":
+        """The same workflow folder, for data set ``name``."""
+        full = self.full_config or self.config
+        return Workspace(root=self.root, config=dataset_config(full, name),
+                         config_file=self.config_file, dataset=name, full_config=full)
 
     def path(self, key: str) -> Path:
         """The output ``key`` (see :data:`OUTPUTS`), checked to exist."""
         if key not in OUTPUTS:
             raise KeyError(f"unknown output {key!r}; known: {', '.join(OUTPUTS)}")
-        path = self.root / OUTPUTS[key]
+        path = self.root / OUTPUTS[key].format(dataset=self.dataset)
         if not path.exists():
             raise InputError(str(path), "has not been built yet",
                              f"run `snakemake --cores 2` in {self.root} first (README, command 1)")
         return path
 
     def figure_data(self, name: str) -> Path:
-        """The computed numbers of figure ``name`` (``results/figdata/<name>.nc``)."""
-        path = self.root / "results" / "figdata" / f"{name}.nc"
+        """The computed numbers of figure ``name`` (``results/<dataset>/figdata/<name>.nc``)."""
+        path = self.root / "results" / self.dataset / "figdata" / f"{name}.nc"
         if not path.exists():
             raise InputError(str(path), "has not been built yet",
                              f"run `snakemake --cores 2` in {self.root} first (README, command 1)")
@@ -117,8 +139,11 @@ class Workspace:
         return split_years(self.years, w["holdout_every"], w["holdout_offset"])
 
 
-def open_workspace(start: str | Path | None = None) -> Workspace:
+def open_workspace(start: str | Path | None = None, dataset: str | None = None) -> Workspace:
     """Find the workflow folder and read the configuration it was built with.
+
+    ``dataset`` names the data set whose outputs the workspace gives (default: the first one
+    the workflow builds, ``surrogate`` in the bundled configuration).
 
     The configuration is ``config/config.yaml``, overlaid with the file named by
     ``$SEASONAL_VAE_CONFIG`` if set (relative to the folder; the tests set it to
@@ -135,4 +160,7 @@ def open_workspace(start: str | Path | None = None) -> Workspace:
         config_file = root / overlay
         # merged at every depth, as Snakemake merges a --configfile into the config
         update_config(cfg, yaml.safe_load(config_file.read_text(encoding="utf-8")) or {})
-    return Workspace(root=root, config=load_config(cfg), config_file=config_file)
+    full = load_config(cfg)
+    name = dataset or dataset_names(full)[0]
+    return Workspace(root=root, config=dataset_config(full, name), config_file=config_file,
+                     dataset=name, full_config=full)
