@@ -31,7 +31,7 @@ def test_shapes_for_any_length(filters, k):
     assert decoder(z).shape == (2, 96 * k)
 
 
-@pytest.mark.parametrize("kind", ["seasonal", "standard"])
+@pytest.mark.parametrize("kind", ["seasonal", "standard", "centred"])
 def test_prior_shapes(kind):
     prior = build_prior(10, 3, kind)
     m, s = prior(np.zeros((4, 7, 6), "float32"))
@@ -45,6 +45,23 @@ def test_seasonal_prior_is_bias_free():
     m, s = prior(np.zeros((1, 5, 6), "float32"))  # θ-features all zero -> output exactly zero
     assert not np.any(np.asarray(m)) and not np.any(np.asarray(s))
     assert all("bias" not in w.name for w in prior.weights)
+
+
+def test_centred_prior_has_a_bias_and_round_trips(tmp_path):
+    """The extension: the same Dense with a bias, so m and s need not average to zero."""
+    prior = build_prior(10, 3, "centred")
+    assert any("bias" in w.name for w in prior.weights)
+    dense = prior.get_layer("fourier_coefficients")
+    dense.bias.assign(np.arange(20, dtype="float32"))
+    m, s = prior(np.zeros((1, 5, 6), "float32"))  # θ-features zero -> the bias alone
+    np.testing.assert_array_equal(np.asarray(m)[0, 0], np.arange(10))
+    np.testing.assert_array_equal(np.asarray(s)[0, 0], np.arange(10, 20))
+    model = SeasonalVAE(filters=8, latent_dim=4, prior="centred")
+    model.save(tmp_path / "c.keras")
+    loaded = keras.models.load_model(tmp_path / "c.keras")
+    assert loaded.prior_kind == "centred"
+    for a, b in zip(model.get_weights(), loaded.get_weights()):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_gaussian_nll_matches_scipy():

@@ -45,3 +45,22 @@ def test_every_committed_figure_is_shown(dataset):
     assert len(pngs) >= 16
     for png in pngs:
         assert f"figures/{dataset}/{png.name}" in README, png.name
+
+
+def test_readme_counts_of_metrics_within_the_floor_are_the_tables():
+    """The README's count of ✓ per generator and data set is the metric tables' own count."""
+    start = README.index("<!-- within table")
+    end = README.index("<!-- end of within table")
+    rows = [line.strip("|").split("|") for line in README[start:end].splitlines()
+            if line.startswith("| `")]
+    shown = {cells[0].strip().strip("`"): [int(c) for c in cells[1:]] for cells in rows}
+    for i, dataset in enumerate(DATASETS):
+        lines = [line for line in (ROOT / "figures" / dataset / "metrics.md").read_text(
+            encoding="utf-8").splitlines() if line.startswith("|")]
+        header = [c.strip() for c in lines[0].strip("|").split("|")]
+        body = [[c.strip() for c in line.replace("\\|", "¦").strip("|").split("|")]
+                for line in lines[2:]]  # an escaped pipe in a label is not a column
+        for column, name in enumerate(header):
+            if column >= 4:
+                counted = sum("✓" in row[column] for row in body)
+                assert shown[name][i] == counted, (dataset, name)

@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
+from matplotlib.transforms import blended_transform_factory
 
 from seasonal_vae.plotting.style import (
     GENERATED_COLOR,
@@ -142,8 +143,10 @@ def draw_ratio_dots(ax: Axes, table: pd.DataFrame, floor: pd.DataFrame | None = 
         handles.append(Line2D([], [], ls="", marker="o", color=REFERENCE_COLOR, alpha=0.5,
                               markersize=3, label="real vs real, one split each"))
     handles.append(Line2D([], [], ls="--", color=REFERENCE_COLOR, label="floor median"))
-    ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3,
-              fontsize=9, frameon=False)
+    # centred on the figure, not on the axes (which the long metric labels push to the right)
+    centre = blended_transform_factory(ax.figure.transFigure, ax.transAxes)
+    ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0),
+              bbox_transform=centre, ncol=3, fontsize=9, frameon=False)
 
 
 def evaluation_figure(table: pd.DataFrame, floor: pd.DataFrame | None = None,

@@ -54,7 +54,7 @@ def plot_term(ax: Axes, ds: xr.Dataset, name: str, title: str, ylabel: str) -> N
     ax.plot(epoch, ds[f"val_{name}"].values, color=VAL_COLOR, linewidth=1.2)
     best_value = float(ds[f"val_{name}"].sel(epoch=int(ds.attrs["best_epoch"])))
     _epoch_axis(ax, ds)
-    _mark_best(ax, ds, best_value, f"saved model (validation): {best_value:.4f}")
+    _mark_best(ax, ds, best_value, f"best epoch (validation): {best_value:.4f}")
     ax.set(title=title, ylabel=ylabel)
 
 
@@ -93,7 +93,8 @@ def training_figure(ds: xr.Dataset, data_label: str) -> Figure:
                Line2D([], [], color=VAL_COLOR, label="validation years (end of epoch)"),
                Line2D([], [], color=BEST_COLOR, linestyle="--", marker="o",
                       markerfacecolor="white",
-                      label=f"saved model: lowest validation loss, epoch {best} of {n}")]
+                      label=f"best epoch (lowest validation loss): {best} of {n}; saved with "
+                            "σ² and the prior set once more in closed form")]
     fig.legend(handles=handles, loc="outside upper center", ncols=3,
                title="Training the VAE: loss terms and learned noise per epoch",
                title_fontproperties={"size": 13, "weight": "bold"})
