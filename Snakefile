@@ -1,10 +1,13 @@
 # The article's methods section as a workflow:
 #
-#   raw ERA5 (per-year netCDF) -> series -> detrended -> windows -> trained model
-#     -> samples -> comparison statistics -> figures
+#   raw ERA5 (per-year netCDF) or a station file -> series -> detrended -> windows
+#     -> trained models -> samples -> comparison statistics -> figures
 #   and beside it: the article's figures from the model (figure_data -> plot_*), the N(0, I)
-#   ablation and two baselines judged against held-out years (baseline, evaluate), and the
-#   applications (impute, anomaly, forecast).
+#   ablation, the centred-prior extension and two baselines judged against held-out years
+#   (baseline, evaluate), and the applications (impute, anomaly, forecast).
+#
+# Every data set of the config (`datasets`: the surrogate and the Greenway station by default)
+# goes through the whole DAG as the `dataset` wildcard: results/<dataset>/, figures/<dataset>/.
 #
 # Each rule is one CLI call of the `seasonal_vae` package (python -m seasonal_vae <step>);
 # the same steps run without Snakemake. Rules receive only the config sections they use,

@@ -301,7 +301,8 @@ def rebuild(keep: Path | None = None) -> dict:
     shutil.copy2(ROOT / "Snakefile", tmp / "Snakefile")
     shutil.copy2(ROOT / "environment.yml", tmp / "environment.yml")
     shutil.copytree(ROOT / "config", tmp / "config", dirs_exist_ok=True)
-    shutil.copytree(ROOT / "data" / "surrogate", tmp / "data" / "surrogate", dirs_exist_ok=True)
+    for bundled in ("surrogate", "greenway"):  # the default build's data sets
+        shutil.copytree(ROOT / "data" / bundled, tmp / "data" / bundled, dirs_exist_ok=True)
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
            "TF_CPP_MIN_LOG_LEVEL": "2"}
     # A small wrapper process, so that RUSAGE_CHILDREN sees only this rebuild's process tree.
@@ -328,10 +329,10 @@ def rebuild(keep: Path | None = None) -> dict:
             span[0], span[1] = min(span[0], record["starttime"]), max(span[1], record["endtime"])
     rule_s = {rule: end - start for rule, (start, end) in rules.items()}
     bench = {}
-    for tsv in sorted((tmp / "results" / "benchmarks").glob("*.tsv")):
+    for tsv in sorted((tmp / "results").glob("*/benchmarks/*.tsv")):  # results/<dataset>/
         header, values = tsv.read_text().splitlines()[:2]
         row = dict(zip(header.split("\t"), values.split("\t")))
-        bench[tsv.stem] = {"s": float(row["s"]), "max_rss_mb": float(row["max_rss"])}
+        bench[f"{tsv.parent.parent.name}/{tsv.stem}"] = {"s": float(row["s"]), "max_rss_mb": float(row["max_rss"])}
     if keep is None:
         shutil.rmtree(tmp, ignore_errors=True)
     return {**outcome, "rules_s": dict(sorted(rule_s.items(), key=lambda kv: -kv[1])),
