@@ -94,7 +94,7 @@ def snakemake(args, cwd):
 @pytest.fixture(scope="session")
 def workdir(tmp_path_factory):
     """The whole workflow built by Snakemake in a temporary copy, on the small test slice
-    (config/test.yaml: 8 surrogate and 5 station years, 300 short epochs); shared by the
+    (config/test.yaml: 8 surrogate and 5 station years, 200 short epochs); shared by the
     workflow and notebook tests."""
     work = tmp_path_factory.mktemp("workflow")
     shutil.copy(ROOT / "Snakefile", work)

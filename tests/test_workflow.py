@@ -1,6 +1,6 @@
 """The whole Snakemake workflow, end to end, on a small slice of the bundled data.
 
-Runs in a temporary copy of the workflow (8 years, 300 short epochs) and checks that every output
+Runs in a temporary copy of the workflow (8 surrogate and 5 station years, 200 short epochs) and checks that every output
 exists and is sane, that a second `snakemake -n` has nothing to do, that editing only the
 plotting code or changing only a figure setting reruns only the figure, and that the Snakefile
 passes `snakemake --lint`. The build runs without CDS credentials (HOME is a temporary folder
@@ -85,7 +85,8 @@ def test_outputs_are_sane(workdir, dataset):
     assert abs(float(samples.mean()) - float(real.mean())) < 5
     history = (workdir / "results" / dataset / "models" / "seasonal" / "history.csv"
                ).read_text().splitlines()
-    assert len(history) == 1 + 300 and "val_loss" in history[0]
+    epochs = yaml.safe_load((ROOT / "config" / "test.yaml").read_text())["training"]["epochs"]
+    assert len(history) == 1 + epochs and "val_loss" in history[0]
 
 
 def test_second_run_has_nothing_to_do(workdir):

@@ -28,7 +28,9 @@ diurnal cycle the other way by 30 minutes). The choice is recorded in the DataAr
 attributes ``time_stamp`` ("hour_ending_mean") and ``time_stamp_comment``, which
 :func:`~seasonal_vae.series.build_series` copies into the series file. A consequence: a
 local-time record of the whole days 2003-01-01 to 2017-12-31 runs from 2003-01-01 01:00 (the
-mean of 00:00–01:00) to 2018-01-01 00:00 (the mean of the last hour of 2017).
+mean of 00:00–01:00) to 2018-01-01 00:00 (the mean of the last hour of 2017). The years
+``data.first_year`` … ``data.last_year`` are selected the same way: an hourly mean belongs to
+the local year of its interval's centre, so that last hour stays in 2017.
 
 Checks
 ------
@@ -83,7 +85,7 @@ STAMP_COMMENTS = {
 }
 
 def _settings(data_cfg: dict) -> dict:
-    """``data.station`` with every key present (the schema's defaults for the missing ones)."""
+    """``data.station`` with every key present (the schema's defaults for the optional ones)."""
     from .config import load_schema
 
     station = data_cfg.get("station", data_cfg) if isinstance(data_cfg, dict) else None
