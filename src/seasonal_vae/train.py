@@ -140,6 +140,12 @@ def optimal_noise_log_var(x, x_hat) -> float:
     return float(np.log(np.mean(np.square(residual))))
 
 
+def _log_var_objective(f, b, r) -> float:
+    """Σ [s + r e^{-s}] with s = f·b: the part of the summed KL that depends on s(θ)."""
+    s = np.clip(f @ b, -30, 30)
+    return float(np.sum(s + r * np.exp(-s)))
+
+
 def optimal_prior_weights(features, z_mean, z_log_var, kernel, bias=None, iterations=30):
     r"""Fourier coefficients of the prior that minimise Σ KL(q(z | x) ‖ p(z | θ)).
 
@@ -181,16 +187,11 @@ def optimal_prior_weights(features, z_mean, z_log_var, kernel, bias=None, iterat
             w = np.exp(-np.clip(f @ b, -30, 30))
             a = np.linalg.solve((f * w[:, None]).T @ f + ridge, (f * w[:, None]).T @ mu[:, j])
             r = var[:, j] + np.square(mu[:, j] - f @ a)
-
-            def objective(b_):
-                s_ = np.clip(f @ b_, -30, 30)
-                return float(np.sum(s_ + r * np.exp(-s_)))
-
             for _ in range(5):  # Newton steps on the convex objective in b, with backtracking
                 g = r * np.exp(-np.clip(f @ b, -30, 30))
                 step = np.linalg.solve((f * g[:, None]).T @ f + ridge, f.T @ (1.0 - g))
-                before, t = objective(b), 1.0
-                while objective(b - t * step) > before and t > 1e-4:
+                before, t = _log_var_objective(f, b, r), 1.0
+                while _log_var_objective(f, b - t * step, r) > before and t > 1e-4:
                     t /= 2
                 b = b - t * step
         weights[:, j], weights[:, latent + j] = a, b
