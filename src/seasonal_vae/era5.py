@@ -1,7 +1,7 @@
 """Download ERA5 2 m temperature from the Copernicus Climate Data Store and read the files.
 
 One file per calendar year (UTC), one grid point, all 24 hours of every day: the request of
-D. Kyle (2024), read from the author's notebooks (see ``DESIGN.md`` §1). Data citation:
+D. Kyle (2024), read from the author's notebooks (see ``docs/design.md`` §1). Data citation:
 Hersbach et al. (2023), ERA5 hourly data on single levels from 1940 to present, Copernicus
 Climate Change Service (C3S) Climate Data Store, DOI 10.24381/cds.adbb2d47.
 

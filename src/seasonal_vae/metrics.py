@@ -1,4 +1,4 @@
-"""The metric suite that judges generated hourly temperature against real data (DESIGN.md §7).
+"""The metric suite that judges generated hourly temperature against real data (docs/design.md §7).
 
 Every metric compares two *sets of years*: two hourly :class:`xarray.DataArray` series along
 ``time`` (local standard time, °F), each made of whole calendar years that need not be

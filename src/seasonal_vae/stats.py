@@ -28,9 +28,9 @@ from seasonal_vae.atomic import atomic_path
 from seasonal_vae.errors import InputError
 from seasonal_vae.series import load_series, open_checked
 
-#: Numbers published with the article's result figure (D. Kyle 2024; DESIGN.md §6), in °F.
+#: Numbers published with the article's result figure (D. Kyle 2024; docs/design.md §6), in °F.
 #: ``real_overall`` is what the author's processing printed for the 1974–2023 ERA5 record
-#: (DESIGN.md §1); the article gives no overall figures for the generated data, and reports
+#: (docs/design.md §1); the article gives no overall figures for the generated data, and reports
 #: the generated profiles only as running warm by up to ≈1 °F.
 ARTICLE = {
     "units": "degF",
