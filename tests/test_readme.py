@@ -64,3 +64,14 @@ def test_readme_counts_of_metrics_within_the_floor_are_the_tables():
             if column >= 4:
                 counted = sum("✓" in row[column] for row in body)
                 assert shown[name][i] == counted, (dataset, name)
+
+
+def test_citation_file_names_the_article_the_data_and_the_software():
+    import yaml
+
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    assert cff["cff-version"] == "1.2.0" and cff["type"] == "software"
+    assert cff["preferred-citation"]["title"].startswith("VAE for Time Series")
+    refs = {ref.get("doi") or ref.get("url") for ref in cff["references"]}
+    assert {"10.24381/cds.adbb2d47", "https://azmet.arizona.edu"} <= refs
+    assert "10.24381/cds.adbb2d47" in README and "azmet.arizona.edu" in README
