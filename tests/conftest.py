@@ -1,3 +1,4 @@
+import logging
 import os
 import shutil
 import subprocess
@@ -69,6 +70,16 @@ def tiny_pipeline(tmp_path_factory):
         write_samples(p[prefix + "model"], p["series"], p[prefix + "samples"], n_paths=s["n_paths"],
                       noise=s["noise"], seed=s["seed"], retrend=s["retrend"], data_label=d["label"])
     return p
+
+
+def run_cli(args, caplog) -> tuple[int, str]:
+    """``python -m seasonal_vae ARGS`` in this process: (exit status, what it logged)."""
+    from seasonal_vae.cli import main
+
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        status = main([str(a) for a in args])
+    return status, caplog.text
 
 
 def snakemake_env(work=None):

@@ -14,7 +14,6 @@ The table of cases and their behaviour is in the README ("Hostile inputs").
 from __future__ import annotations
 
 import json
-import logging
 import zipfile
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from conftest import run_cli
 from test_era5 import write_cds_file
 
 from seasonal_vae import era5
@@ -75,11 +75,7 @@ def raw(tmp_path):
 
 
 def run_series(files, out: Path, caplog, cfg: str | None = None) -> tuple[int, str]:
-    caplog.clear()
-    with caplog.at_level(logging.INFO):
-        status = main(["series", *map(str, files), "--out", str(out), "--config",
-                       cfg or config()])
-    return status, caplog.text
+    return run_cli(["series", *files, "--out", out, "--config", cfg or config()], caplog)
 
 
 def assert_refused(status: int, text: str, out: Path, *words: str) -> None:

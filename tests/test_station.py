@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from conftest import run_cli
 from test_hostile_inputs import assert_refused
 
 from seasonal_vae.cli import main
@@ -71,11 +72,7 @@ def config(station=None, site=None, **data) -> str:
 
 
 def run_series(files, out: Path, caplog, cfg: str | None = None) -> tuple[int, str]:
-    caplog.clear()
-    with caplog.at_level(logging.INFO):
-        status = main(["series", *map(str, files), "--out", str(out), "--config",
-                       cfg or config()])
-    return status, caplog.text
+    return run_cli(["series", *files, "--out", out, "--config", cfg or config()], caplog)
 
 
 def read_series(path: Path) -> xr.Dataset:
