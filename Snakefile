@@ -18,7 +18,7 @@ from pathlib import Path
 from snakemake.utils import min_version
 
 import seasonal_vae
-from seasonal_vae.config import dataset_config, dataset_names, load_config, section_json
+from seasonal_vae.core.config import dataset_config, dataset_names, load_config, section_json
 
 min_version("9.0")
 
@@ -26,7 +26,7 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
-config.update(load_config(config))  # schema: config/schema.yaml (defaults, types, known keys)
+config.update(load_config(config))  # schema: src/seasonal_vae/core/schema.yaml (defaults, types, known keys)
 
 DATASETS = dataset_names(config)  # the `dataset` wildcard: results/<dataset>/, figures/<dataset>/
 PRIORS = config["build"]["priors"]  # the article's prior, its N(0, I) ablation, the extension

@@ -9,9 +9,9 @@ Run by hand (from the repository root, in the project's environment)::
     python benchmarks/run.py --rebuild --markdown benchmarks/out/table.md
 
 Every measurement runs the project's own code in a fresh subprocess (so that peak resident
-memory belongs to one task): ``seasonal_vae.train.train`` for an epoch at the default
+memory belongs to one task): ``seasonal_vae.model.train.train`` for an epoch at the default
 configuration, ``model.fit`` with the model's own ``train_step`` for throughput,
-``seasonal_vae.sample.generate`` for sampling, ``python -m snakemake --cores 2`` in a
+``seasonal_vae.model.sample.generate`` for sampling, ``python -m snakemake --cores 2`` in a
 temporary copy of the workflow for the rebuild. The one piece of code written here on
 purpose is the reference loop: a bare ``tf.function`` training step over the same model
 architecture, the same batches and the same loss (``model.loss_terms``), with its own Adam.
@@ -74,7 +74,7 @@ def _emit(result: dict) -> None:
 
 
 def _config(setting: dict) -> dict:
-    from seasonal_vae.config import load_config
+    from seasonal_vae.core.config import load_config
 
     cfg = load_config(str(ROOT / "config" / "config.yaml"))
     cfg["data"]["first_year"], cfg["data"]["last_year"] = setting["first_year"], setting["last_year"]
@@ -88,9 +88,9 @@ def _config(setting: dict) -> dict:
 
 def worker_prepare(work: Path, setting: dict) -> dict:
     """series → detrend → windows with the project's functions (the rules' code)."""
-    from seasonal_vae.detrend import detrend_file
-    from seasonal_vae.series import build_series
-    from seasonal_vae.windows import make_windows
+    from seasonal_vae.data.detrend import detrend_file
+    from seasonal_vae.data.series import build_series
+    from seasonal_vae.data.windows import make_windows
 
     cfg = _config(setting)
     d, w = cfg["data"], cfg["windows"]
@@ -117,8 +117,8 @@ def worker_throughput(work: Path, setting: dict) -> dict:
     import tensorflow as tf
     import xarray as xr
 
-    from seasonal_vae.model import SeasonalVAE
-    from seasonal_vae.train import WindowDataset, set_seed
+    from seasonal_vae.model.vae import SeasonalVAE
+    from seasonal_vae.model.train import WindowDataset, set_seed
 
     cfg = _config(setting)
     m, t, w = cfg["model"], cfg["training"], cfg["windows"]
@@ -182,7 +182,7 @@ def worker_throughput(work: Path, setting: dict) -> dict:
 
 
 def worker_epoch(work: Path, setting: dict) -> dict:
-    """Seconds per epoch of ``seasonal_vae.train.train`` itself (validation and callbacks in).
+    """Seconds per epoch of ``seasonal_vae.model.train.train`` itself (validation and callbacks in).
 
     ``train`` builds its callbacks inside; to time its epochs without changing it, the Keras
     callback classes it uses are wrapped here so that each records when its
@@ -192,7 +192,7 @@ def worker_epoch(work: Path, setting: dict) -> dict:
     _quiet_tf()
     import keras
 
-    from seasonal_vae import train as train_module
+    from seasonal_vae.model import train as train_module
 
     ends, callback_s, phase = [], {}, {}
 
@@ -251,9 +251,9 @@ def worker_epoch(work: Path, setting: dict) -> dict:
 def worker_sample(work: Path, setting: dict) -> dict:
     """Seconds to generate N independent paths over the whole record, and peak memory."""
     _quiet_tf()
-    from seasonal_vae.sample import generate
-    from seasonal_vae.series import load_series
-    from seasonal_vae.train import load_model
+    from seasonal_vae.model.sample import generate
+    from seasonal_vae.data.series import load_series
+    from seasonal_vae.model.train import load_model
 
     times = load_series(work / "series.nc")["time"].to_index()
     model = load_model(work / "model" / "vae.keras")

@@ -37,9 +37,9 @@ import numpy as np
 import pandas as pd
 
 from seasonal_vae import era5, figures, stats
-from seasonal_vae.detrend import detrend, fit_rate, retrend, trend_offset
-from seasonal_vae.plotting import apply_style
-from seasonal_vae.series import load_series
+from seasonal_vae.data.detrend import detrend, fit_rate, retrend, trend_offset
+from seasonal_vae.figures.draw import apply_style
+from seasonal_vae.data.series import load_series
 from seasonal_vae.workspace import open_workspace
 
 apply_style()

@@ -24,7 +24,7 @@
 # generates series of any number of 96-hour steps.
 #
 # The model, the record and the figures are read from what `snakemake` built (README,
-# command 1); the maths is in `seasonal_vae.anatomy`, nothing is defined here.
+# command 1); the maths is in `seasonal_vae.figures.anatomy`, nothing is defined here.
 
 # %%
 import keras
@@ -35,9 +35,9 @@ import pandas as pd
 from IPython.display import display
 
 from seasonal_vae import anatomy, figures, inference
-from seasonal_vae.plotting import GENERATED_COLOR, apply_style
-from seasonal_vae.sample import generate
-from seasonal_vae.train import load_model
+from seasonal_vae.figures.draw import GENERATED_COLOR, apply_style
+from seasonal_vae.model.sample import generate
+from seasonal_vae.model.train import load_model
 from seasonal_vae.workspace import open_workspace
 
 apply_style()

@@ -35,15 +35,15 @@ import pandas as pd
 import xarray as xr
 
 from seasonal_vae import anatomy, figures, inference
-from seasonal_vae.climate import load_generated
-from seasonal_vae.model import gaussian_nll, kl_diagonal_gaussians
-from seasonal_vae.plotting import REAL_COLOR, apply_style
-from seasonal_vae.plotting.evaluation import generator_styles
-from seasonal_vae.series import load_series
-from seasonal_vae.stats import monthly_profile
-from seasonal_vae.timefeatures import fourier_features, latent_step_times, seasonal_features, theta
-from seasonal_vae.train import load_model
-from seasonal_vae.windows import WindowSampler
+from seasonal_vae.figures.climate import load_generated
+from seasonal_vae.model.vae import gaussian_nll, kl_diagonal_gaussians
+from seasonal_vae.figures.draw import REAL_COLOR, apply_style
+from seasonal_vae.figures.draw.evaluation import generator_styles
+from seasonal_vae.data.series import load_series
+from seasonal_vae.evaluation.comparison import monthly_profile
+from seasonal_vae.core.calendar import fourier_features, latent_step_times, seasonal_features, theta
+from seasonal_vae.model.train import load_model
+from seasonal_vae.data.windows import WindowSampler
 from seasonal_vae.workspace import open_workspace
 
 apply_style()

@@ -38,14 +38,14 @@ import xarray as xr
 from IPython.display import Markdown, display
 
 from seasonal_vae import evaluation, figures
-from seasonal_vae.climate import load_generated
-from seasonal_vae.detrend import trend_offset
-from seasonal_vae.evaluation import read_metrics
-from seasonal_vae.plotting import GENERATED_COLOR, REAL_COLOR, apply_style
-from seasonal_vae.plotting.evaluation import evaluation_figure, generator_styles
-from seasonal_vae.sample import climate_description, generate
-from seasonal_vae.series import load_series
-from seasonal_vae.train import load_model
+from seasonal_vae.figures.climate import load_generated
+from seasonal_vae.data.detrend import trend_offset
+from seasonal_vae.evaluation.suite import read_metrics
+from seasonal_vae.figures.draw import GENERATED_COLOR, REAL_COLOR, apply_style
+from seasonal_vae.figures.draw.evaluation import evaluation_figure, generator_styles
+from seasonal_vae.model.sample import climate_description, generate
+from seasonal_vae.data.series import load_series
+from seasonal_vae.model.train import load_model
 from seasonal_vae.workspace import open_workspace
 
 apply_style()

@@ -24,7 +24,7 @@
 # held-out window.
 #
 # Results are read from what `snakemake` built (README, command 1); the methods are in
-# `seasonal_vae.inference`, `.impute`, `.anomaly` and `.forecast`.
+# `seasonal_vae.model.inference`, `.impute`, `.anomaly` and `.forecast`.
 
 # %%
 import json
@@ -36,15 +36,15 @@ import xarray as xr
 from IPython.display import Markdown, display
 
 from seasonal_vae import anomaly, forecast, impute, inference
-from seasonal_vae.plotting import GENERATED_COLOR, REAL_COLOR, REFERENCE_COLOR, apply_style
-from seasonal_vae.plotting.applications import (
+from seasonal_vae.figures.draw import GENERATED_COLOR, REAL_COLOR, REFERENCE_COLOR, apply_style
+from seasonal_vae.figures.draw.applications import (
     METHOD_STYLE,
     anomaly_figure,
     forecast_figure,
     imputation_figure,
 )
-from seasonal_vae.scores import crps_ensemble
-from seasonal_vae.train import load_model
+from seasonal_vae.evaluation.scores import crps_ensemble
+from seasonal_vae.model.train import load_model
 from seasonal_vae.workspace import open_workspace
 
 apply_style()

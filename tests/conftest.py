@@ -33,12 +33,12 @@ def tiny_pipeline(tmp_path_factory):
     ``model``, ``history``, ``samples``, ``standard_model`` (the N(0, I)-prior ablation),
     ``standard_samples`` and ``config`` (the validated configuration dict).
     """
-    from seasonal_vae.config import load_config
-    from seasonal_vae.detrend import detrend_file
-    from seasonal_vae.sample import write_samples
-    from seasonal_vae.series import build_series
-    from seasonal_vae.train import train
-    from seasonal_vae.windows import make_windows
+    from seasonal_vae.core.config import load_config
+    from seasonal_vae.data.detrend import detrend_file
+    from seasonal_vae.model.sample import write_samples
+    from seasonal_vae.data.series import build_series
+    from seasonal_vae.model.train import train
+    from seasonal_vae.data.windows import make_windows
 
     root = tmp_path_factory.mktemp("tiny_pipeline")
     cfg = load_config(TINY_CONFIG)

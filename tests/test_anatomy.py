@@ -1,4 +1,4 @@
-"""The figures that explain the model (seasonal_vae.anatomy and its drawing modules).
+"""The figures that explain the model (seasonal_vae.figures.anatomy and its drawing modules).
 
 The maths the figures illustrate is checked against the trained Keras layers themselves:
 the convolution matrix and its transpose reproduce the first encoder layer and the last
@@ -14,15 +14,15 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from seasonal_vae import anatomy
-from seasonal_vae.figures import get, plot_figure, write_figure_data
+from seasonal_vae.figures import anatomy
+from seasonal_vae.figures.registry import get, plot_figure, write_figure_data
 
 NAMES = ("conv_matrix", "strides", "free_time_axis", "prior", "graphical_model", "training")
 
 
 @pytest.fixture(scope="module")
 def tiny_model(tiny_pipeline):
-    from seasonal_vae.train import load_model
+    from seasonal_vae.model.train import load_model
 
     return load_model(tiny_pipeline["model"])
 
@@ -178,7 +178,7 @@ def test_free_time_axis_shapes(tiny_pipeline, tiny_model):
 
 
 def test_prior_curves_are_the_model_prior(tiny_pipeline, tiny_model):
-    from seasonal_vae.timefeatures import fourier_features
+    from seasonal_vae.core.calendar import fourier_features
 
     ds = anatomy.compute_prior(_paths(tiny_pipeline), tiny_pipeline["config"])
     latent = tiny_model.latent_dim

@@ -9,9 +9,9 @@ import pytest
 import xarray as xr
 
 from seasonal_vae import anomaly, forecast, impute
-from seasonal_vae import inference as inf
+from seasonal_vae.model import inference as inf
 from seasonal_vae.cli import main
-from seasonal_vae.train import load_model, train
+from seasonal_vae.model.train import load_model, train
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from seasonal_vae.atomic import atomic_path
+from seasonal_vae.core.atomic import atomic_path
 
 
 def test_success_renames_with_normal_permissions(tmp_path):

@@ -9,8 +9,8 @@ import pytest
 import xarray as xr
 from statsmodels.tsa.arima_process import arma_generate_sample
 
-from seasonal_vae import baselines as B
-from seasonal_vae.detrend import trend_offset
+from seasonal_vae.model import baselines as B
+from seasonal_vae.data.detrend import trend_offset
 
 
 def hourly(start: str, end: str) -> pd.DatetimeIndex:
@@ -157,7 +157,7 @@ def test_write_baseline_layout_and_trend(detrended_file, tmp_path, method):
 
 
 def test_write_baseline_errors(detrended_file, tmp_path):
-    from seasonal_vae.errors import InputError
+    from seasonal_vae.core.errors import InputError
 
     path, _ = detrended_file
     with pytest.raises(InputError, match="unknown method"):

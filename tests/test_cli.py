@@ -26,7 +26,7 @@ def test_every_stage_has_a_subcommand():
 def test_generate_any_start_and_length(tmp_path):
     import xarray as xr
 
-    from seasonal_vae.model import SeasonalVAE
+    from seasonal_vae.model.vae import SeasonalVAE
 
     model = SeasonalVAE(filters=8, latent_dim=3, data_mean=75.0, data_std=18.0,
                         trend_rate_per_decade=0.7, trend_reference_year=2024, seed=0)

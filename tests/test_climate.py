@@ -1,4 +1,4 @@
-"""Figures comparing real and generated data (seasonal_vae.climate): the maths and the files."""
+"""Figures comparing real and generated data (seasonal_vae.figures.climate): the maths and the files."""
 
 import json
 
@@ -10,9 +10,9 @@ import xarray as xr
 from scipy.signal import lfilter
 
 from seasonal_vae import climate, figures, stats
-from seasonal_vae.detrend import detrend
-from seasonal_vae.errors import InputError
-from seasonal_vae.series import load_series
+from seasonal_vae.data.detrend import detrend
+from seasonal_vae.core.errors import InputError
+from seasonal_vae.data.series import load_series
 
 NAMES = ("trend", "seasonal", "diurnal", "acf", "samples")
 

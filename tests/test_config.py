@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from seasonal_vae.config import load_config, load_schema
-from seasonal_vae.errors import ConfigError
+from seasonal_vae.core.config import load_config, load_schema
+from seasonal_vae.core.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,8 +49,14 @@ def test_config_yaml_repeats_the_schema_defaults():
     assert shipped == defaults
 
 
-def test_packaged_schema_is_the_config_folder_schema():
-    assert load_schema() == yaml.safe_load((ROOT / "config" / "schema.yaml").read_text())
+def test_schema_is_a_regular_file_of_the_package():
+    """The schema lives in the package (no symlink out of it), so that a wheel and a checkout
+    without symlinks both carry it."""
+    from seasonal_vae.core.config import SCHEMA_PATH
+
+    assert SCHEMA_PATH.is_file() and not SCHEMA_PATH.is_symlink()
+    assert SCHEMA_PATH.is_relative_to(ROOT / "src" / "seasonal_vae")
+    assert load_schema() == yaml.safe_load(SCHEMA_PATH.read_text())
 
 
 @pytest.mark.parametrize("bad,key", [

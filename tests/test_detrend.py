@@ -7,7 +7,7 @@ import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seasonal_vae.detrend import detrend, fit_rate, retrend, shift_to_year, trend_offset
+from seasonal_vae.data.detrend import detrend, fit_rate, retrend, shift_to_year, trend_offset
 
 
 def hourly(years, values=None):

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from seasonal_vae import era5
-from seasonal_vae.errors import ConfigError, CredentialsError, InputError
+from seasonal_vae.data import era5
+from seasonal_vae.core.errors import ConfigError, CredentialsError, InputError
 
 
 def write_cds_file(path, times, values, *, time_name="valid_time", units="K", variable="t2m",

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from seasonal_vae import evaluation as E
-from seasonal_vae.classifier import auroc, classifier_scores, paired_windows, summarise_scores, t_interval
+from seasonal_vae.evaluation import suite as E
+from seasonal_vae.evaluation.classifier import auroc, classifier_scores, paired_windows, summarise_scores, t_interval
 from seasonal_vae.cli import main
-from seasonal_vae.metrics import METRICS
-from seasonal_vae.series import load_series
+from seasonal_vae.evaluation.metrics import METRICS
+from seasonal_vae.data.series import load_series
 
 
 def _generator_file(path, values: np.ndarray, times) -> None:

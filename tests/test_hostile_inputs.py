@@ -24,9 +24,9 @@ import xarray as xr
 from conftest import run_cli
 from test_era5 import write_cds_file
 
-from seasonal_vae import era5
+from seasonal_vae.data import era5
 from seasonal_vae.cli import main
-from seasonal_vae.series import fahrenheit_to_kelvin, kelvin_to_fahrenheit
+from seasonal_vae.data.series import fahrenheit_to_kelvin, kelvin_to_fahrenheit
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -487,7 +487,7 @@ def test_download_refused_by_the_cds(tmp_path, caplog, monkeypatch, no_credentia
 
 def test_offline_default_needs_no_credentials(no_credentials):
     """The default config reads the bundled surrogate; nothing in the DAG downloads."""
-    from seasonal_vae.config import load_config
+    from seasonal_vae.core.config import load_config
 
     cfg = load_config(ROOT / "config" / "config.yaml")
     assert cfg["data"]["raw_dir"] == "data/surrogate"
@@ -500,8 +500,8 @@ def test_a_rule_given_only_its_sections_is_not_refused_for_the_split():
     """Rules pass only the sections they use: the `series` rule of a 4-year record held out
     4/3 gets site and data without windows, and must not be judged by the default 5/4 split
     (which would leave no validation year). The whole config is checked with its split."""
-    from seasonal_vae.config import load_config
-    from seasonal_vae.errors import ConfigError
+    from seasonal_vae.core.config import load_config
+    from seasonal_vae.core.errors import ConfigError
 
     load_config('{"data": {"first_year": 1974, "last_year": 1977}}')
     load_config('{"data": {"first_year": 1974, "last_year": 1977}, '

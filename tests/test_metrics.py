@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from seasonal_vae import metrics as M
+from seasonal_vae.evaluation import metrics as M
 
 YEARS = (2001, 2002, 2003, 2004)
 
@@ -226,7 +226,7 @@ def test_mask_common_leaves_out_hours_missing_in_either(a):
 
 
 def test_metric_info_lists_every_metric_once():
-    from seasonal_vae.classifier import CLASSIFIER_METRICS
+    from seasonal_vae.evaluation.classifier import CLASSIFIER_METRICS
 
     names = [m.name for m in M.METRICS + CLASSIFIER_METRICS]
     assert len(names) == len(set(names)) == 21

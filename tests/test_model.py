@@ -6,7 +6,7 @@ import scipy.stats
 
 keras = pytest.importorskip("keras")
 
-from seasonal_vae.model import (  # noqa: E402
+from seasonal_vae.model.vae import (  # noqa: E402
     HOURS_PER_LATENT_STEP,
     SeasonalVAE,
     build_decoder,

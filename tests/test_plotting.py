@@ -11,10 +11,10 @@ import pytest
 import xarray as xr
 from scipy.signal import lfilter
 
-from seasonal_vae import stats
-from seasonal_vae.errors import InputError
-from seasonal_vae.series import load_series
-from seasonal_vae.plotting import (
+from seasonal_vae.evaluation import comparison as stats
+from seasonal_vae.core.errors import InputError
+from seasonal_vae.data.series import load_series
+from seasonal_vae.figures.draw import (
     GENERATED_COLOR,
     REAL_COLOR,
     apply_style,
@@ -23,7 +23,7 @@ from seasonal_vae.plotting import (
     plot_comparison,
     save_figure,
 )
-from seasonal_vae.plotting import comparison as comparison_module
+from seasonal_vae.figures.draw import comparison as comparison_module
 
 LABEL = "surrogate data — not ERA5 (see data/README.md)"
 
@@ -158,7 +158,7 @@ def test_the_same_figure_gives_the_same_svg_bytes(tmp_path):
     import matplotlib.patches as mpatches
     import matplotlib.pyplot as plt
 
-    from seasonal_vae.plotting.style import apply_style, save_figure, stable_clip_ids
+    from seasonal_vae.figures.draw.style import apply_style, save_figure, stable_clip_ids
 
     apply_style()  # as every figure does (it fixes svg.hashsalt)
 

@@ -24,7 +24,7 @@ def test_readme_tables_are_the_pipelines_tables(dataset, name):
 
 
 def test_every_figure_is_shown_with_its_caption():
-    from seasonal_vae.figures import registry
+    from seasonal_vae.figures.registry import registry
 
     for name, spec in registry().items():
         assert f"](figures/surrogate/{name}.png)" in README, name

@@ -117,7 +117,7 @@ def history_epochs(path: Path) -> list[int]:
 
 
 def assert_valid_result(out: Path, epochs: int) -> None:
-    from seasonal_vae.train import load_model
+    from seasonal_vae.model.train import load_model
 
     model = load_model(out / "vae.keras")
     assert all(np.isfinite(w).all() for w in model.get_weights())
@@ -247,8 +247,8 @@ def test_snakemake_interrupted_during_training(tmp_path):
 
 @pytest.mark.slow
 def test_same_seed_same_windows_model_and_samples(windows, tmp_path):
-    from seasonal_vae.sample import generate
-    from seasonal_vae.train import load_model
+    from seasonal_vae.model.sample import generate
+    from seasonal_vae.model.train import load_model
 
     # windows: the stage run again on the same input gives the same file contents
     again = tmp_path / "windows.nc"

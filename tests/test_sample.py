@@ -6,9 +6,9 @@ import pytest
 
 pytest.importorskip("keras")
 
-from seasonal_vae.detrend import trend_offset  # noqa: E402
-from seasonal_vae.model import SeasonalVAE  # noqa: E402
-from seasonal_vae.sample import generate  # noqa: E402
+from seasonal_vae.data.detrend import trend_offset  # noqa: E402
+from seasonal_vae.model.vae import SeasonalVAE  # noqa: E402
+from seasonal_vae.model.sample import generate  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from seasonal_vae import scores
+from seasonal_vae.evaluation import scores
 
 
 def brute_crps(obs, members, fair=False):

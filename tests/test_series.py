@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_era5 import hours, write_cds_file
 
-from seasonal_vae import series
-from seasonal_vae.errors import ConfigError, InputError
+from seasonal_vae.data import series
+from seasonal_vae.core.errors import ConfigError, InputError
 
 
 def year_file(folder, year, values=None, *, step=1, drop=()):
@@ -265,7 +265,7 @@ def test_fill_gaps_touches_only_short_gaps(inner, max_gap):
 
 
 def test_build_series_from_config_era5_is_build_series(tmp_path):
-    from seasonal_vae.config import load_config
+    from seasonal_vae.core.config import load_config
 
     raw = [year_file(tmp_path, 2001), year_file(tmp_path, 2002)]
     cfg = load_config({"site": {"utc_offset_hours": -7}, "data": {"max_gap_hours": 3}})
@@ -280,7 +280,7 @@ def test_build_series_from_config_era5_is_build_series(tmp_path):
 def test_build_series_from_config_station_defaults_to_the_configured_path(tmp_path,
                                                                          monkeypatch):
     """With no file given, data.station.path (relative to the working directory) is read."""
-    from seasonal_vae.config import load_config
+    from seasonal_vae.core.config import load_config
 
     times = pd.date_range("2001-01-01 01:00", periods=24 * 12, freq="h")
     solar = (times.hour - 30 / 60 - 112.0 / 15) % 24

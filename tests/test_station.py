@@ -22,10 +22,10 @@ from conftest import run_cli
 from test_hostile_inputs import assert_refused
 
 from seasonal_vae.cli import main
-from seasonal_vae.config import load_config
-from seasonal_vae.errors import InputError
-from seasonal_vae.series import build_series_from_config, great_circle_km
-from seasonal_vae.station import open_station_file
+from seasonal_vae.core.config import load_config
+from seasonal_vae.core.errors import InputError
+from seasonal_vae.data.series import build_series_from_config, great_circle_km
+from seasonal_vae.data.station import open_station_file
 
 ROOT = Path(__file__).resolve().parents[1]
 GREENWAY = ROOT / "data" / "greenway"
@@ -103,7 +103,7 @@ def test_bundled_checksums():
 
 
 def test_bundled_record_end_to_end(tmp_path, caplog):
-    from seasonal_vae.config import dataset_config
+    from seasonal_vae.core.config import dataset_config
 
     cfg = dataset_config(load_config(ROOT / "config" / "config.yaml"), "greenway")
     assert cfg["data"]["station"]["latitude"] == GREENWAY_LAT

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.signal import lfilter
 
-from seasonal_vae import stats
-from seasonal_vae.errors import InputError
-from seasonal_vae.timefeatures import theta
+from seasonal_vae.evaluation import comparison as stats
+from seasonal_vae.core.errors import InputError
+from seasonal_vae.core.calendar import theta
 
 
 def hourly(values, start="2023-01-01"):

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from seasonal_vae import surrogate
+from seasonal_vae.data import surrogate
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "surrogate"

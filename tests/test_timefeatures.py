@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from seasonal_vae.timefeatures import (
+from seasonal_vae.core.calendar import (
     decimal_year,
     fourier_features,
     latent_step_times,

@@ -4,7 +4,7 @@ import pytest
 
 pytest.importorskip("keras")
 
-from seasonal_vae.train import _best_val_loss  # noqa: E402
+from seasonal_vae.model.train import _best_val_loss  # noqa: E402
 
 
 def test_best_val_loss_of_a_partial_history(tmp_path):
@@ -20,7 +20,7 @@ def test_best_val_loss_of_a_partial_history(tmp_path):
 
 import numpy as np  # noqa: E402
 
-from seasonal_vae.train import optimal_noise_log_var, optimal_prior_weights  # noqa: E402
+from seasonal_vae.model.train import optimal_noise_log_var, optimal_prior_weights  # noqa: E402
 
 
 def _kl_sum(f, mu, log_var, kernel, bias):
@@ -48,7 +48,7 @@ def test_noise_log_var_is_the_maximum_likelihood_value():
 def test_prior_weights_minimise_the_kl(with_bias):
     """The fitted coefficients are a stationary point and a minimum of the summed KL: no small
     change of any coefficient lowers it, and they recover a known seasonal prior."""
-    from seasonal_vae.timefeatures import fourier_features
+    from seasonal_vae.core.calendar import fourier_features
 
     rng = np.random.default_rng(2)
     theta = rng.uniform(0, 2 * np.pi, size=(40, 16))
@@ -82,7 +82,7 @@ def test_closed_form_training_poses_sigma_well(tiny_pipeline, tmp_path):
     number of steps, far above the error the decoder already reaches."""
     import xarray as xr
 
-    from seasonal_vae.train import WindowDataset, train
+    from seasonal_vae.model.train import WindowDataset, train
 
     cfg = tiny_pipeline["config"]
     with xr.open_dataset(tiny_pipeline["windows"]) as f:

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from seasonal_vae.config import split_years
-from seasonal_vae.windows import WindowSampler, cut, make_windows, segments
+from seasonal_vae.core.config import split_years
+from seasonal_vae.data.windows import WindowSampler, cut, make_windows, segments
 
 
 @pytest.fixture
@@ -90,7 +90,7 @@ def test_too_short_record_is_refused(tmp_path):
     t = pd.date_range("2000-01-01", periods=24 * 40, freq="h")
     noise = np.random.default_rng(0).normal(size=len(t))
     xr.Dataset({"t2m": ("time", noise)}, coords={"time": t}).to_netcdf(tmp_path / "a.nc")
-    from seasonal_vae.errors import InputError
+    from seasonal_vae.core.errors import InputError
 
     with pytest.raises(InputError, match="0 validation windows"):
         make_windows(tmp_path / "a.nc", tmp_path / "w.nc", 1536, 5, 4)

@@ -156,7 +156,7 @@ def test_lint_is_clean():
 
 @pytest.mark.parametrize("dataset", DATASETS)
 def test_the_evaluation_judges_every_generator_against_a_floor(workdir, dataset):
-    from seasonal_vae.evaluation import read_metrics
+    from seasonal_vae.evaluation.suite import read_metrics
 
     table = read_metrics(workdir / "results" / dataset / "metrics.csv")
     if dataset == "greenway":  # one held-out year (2006): year-to-year variability is not judged

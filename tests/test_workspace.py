@@ -3,7 +3,7 @@
 import pytest
 import yaml
 
-from seasonal_vae.errors import InputError
+from seasonal_vae.core.errors import InputError
 from seasonal_vae.workspace import open_workspace
 
 

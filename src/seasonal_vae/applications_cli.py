@@ -39,7 +39,7 @@ def _settings(args, cfg: dict, section: str, keys: dict[str, str], defaults: dic
 
 
 def _check_positive(settings: dict, names) -> None:
-    from .errors import InputError
+    from seasonal_vae.core.errors import InputError
 
     for name in names:
         value = settings.get(name)
@@ -52,7 +52,7 @@ def _check_positive(settings: dict, names) -> None:
 
 
 def _impute(args, cfg):
-    from .impute import DEFAULTS, impute_file
+    from seasonal_vae.applications.impute import DEFAULTS, impute_file
 
     keys = {**_COMMON, "cases": "n_cases", "gap_hours": "gap_hours",
             "context_hours": "context_hours"}
@@ -63,7 +63,7 @@ def _impute(args, cfg):
 
 
 def _anomaly(args, cfg):
-    from .anomaly import DEFAULTS, anomaly_file
+    from seasonal_vae.applications.anomaly import DEFAULTS, anomaly_file
 
     keys = {"seed": "seed", "cases": "n_cases", "top": "top"}
     settings = _settings(args, cfg, "anomaly", keys, DEFAULTS)
@@ -73,7 +73,7 @@ def _anomaly(args, cfg):
 
 
 def _forecast(args, cfg):
-    from .forecast import DEFAULTS, forecast_file
+    from seasonal_vae.applications.forecast import DEFAULTS, forecast_file
 
     keys = {**_COMMON, "cases": "n_cases", "context_days": "context_days",
             "lead_days": "lead_days"}
@@ -85,7 +85,7 @@ def _forecast(args, cfg):
 
 def _plot(kind: str):
     def run(args, cfg):
-        from .plotting import applications
+        from seasonal_vae.figures.draw import applications
 
         getattr(applications, f"plot_{kind}")(args.results, args.out, cfg["data"]["label"])
 

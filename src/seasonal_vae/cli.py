@@ -22,8 +22,8 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out of logs
 
-from .config import load_config
-from .errors import SeasonalVAEError
+from seasonal_vae.core.config import load_config
+from seasonal_vae.core.errors import SeasonalVAEError
 
 log = logging.getLogger("seasonal_vae")
 
@@ -33,7 +33,7 @@ EXTENSIONS = ("seasonal_vae.evaluation_cli", "seasonal_vae.applications_cli")
 
 
 def _surrogate(args, cfg):
-    from .surrogate import write_surrogate
+    from seasonal_vae.data.surrogate import write_surrogate
 
     paths = write_surrogate(args.out, args.first_year, args.last_year, args.seed)
     log.info("wrote %d surrogate year files to %s", len(paths), args.out)
@@ -41,7 +41,7 @@ def _surrogate(args, cfg):
 
 def _download(args, cfg):
     if cfg["data"].get("kind", "era5") == "station":
-        from .errors import InputError
+        from seasonal_vae.core.errors import InputError
 
         path = Path(cfg["data"]["station"]["path"])
         if not path.is_file():
@@ -50,27 +50,27 @@ def _download(args, cfg):
                              "to the repository root), or set data.kind: era5 to download ERA5")
         log.info("data.kind is station: nothing to download; the series stage reads %s", path)
         return
-    from .era5 import download_years
+    from seasonal_vae.data.era5 import download_years
 
     years = args.years or range(cfg["data"]["first_year"], cfg["data"]["last_year"] + 1)
     download_years(years, args.out_dir, area=cfg["site"]["area"], pattern=cfg["data"]["file_pattern"])
 
 
 def _series(args, cfg):
-    from .series import build_series_from_config
+    from seasonal_vae.data.series import build_series_from_config
 
     build_series_from_config(args.raw, args.out, cfg["site"], cfg["data"])
 
 
 def _detrend(args, cfg):
-    from .detrend import detrend_file
+    from seasonal_vae.data.detrend import detrend_file
 
     detrend_file(args.series, args.out, args.report, cfg["detrend"]["rate_per_decade"],
                  cfg["detrend"]["reference_year"])
 
 
 def _windows(args, cfg):
-    from .windows import make_windows
+    from seasonal_vae.data.windows import make_windows
 
     w = cfg["windows"]
     make_windows(args.adjusted, args.out, w["window_hours"], w["holdout_every"], w["holdout_offset"],
@@ -78,16 +78,16 @@ def _windows(args, cfg):
 
 
 def _train(args, cfg):
-    from .windows import check_windows_file
+    from seasonal_vae.data.windows import check_windows_file
 
     check_windows_file(args.windows)  # a clear error before TensorFlow starts
-    from .train import train
+    from seasonal_vae.model.train import train
 
     train(args.windows, args.out, args.history, cfg)
 
 
 def _sample(args, cfg):
-    from .sample import write_samples
+    from seasonal_vae.model.sample import write_samples
 
     s = cfg["sampling"]
     write_samples(args.model, args.series, args.out, n_paths=s["n_paths"], noise=s["noise"],
@@ -97,7 +97,7 @@ def _sample(args, cfg):
 def _generate(args, cfg):
     import pandas as pd
 
-    from .errors import InputError
+    from seasonal_vae.core.errors import InputError
 
     try:
         pd.Timestamp(args.start)
@@ -111,7 +111,7 @@ def _generate(args, cfg):
             and not args.retrend.isdigit():
         raise InputError("--retrend", f"{args.retrend!r} is neither 'none', 'dates' nor a year",
                          "give --retrend none, --retrend dates or a year such as 2031")
-    from .sample import write_generated
+    from seasonal_vae.model.sample import write_generated
 
     s = cfg["sampling"]
     retrend = s["retrend"] if args.retrend is None else args.retrend
@@ -124,26 +124,26 @@ def _generate(args, cfg):
 
 
 def _compare(args, cfg):
-    from .stats import write_comparison
+    from seasonal_vae.evaluation.comparison import write_comparison
 
     write_comparison(args.series, args.samples, args.json, args.markdown)
 
 
 def _plot_comparison(args, cfg):
-    from .plotting.comparison import plot_comparison
+    from seasonal_vae.figures.draw.comparison import plot_comparison
 
     plot_comparison(args.summary, args.series, args.samples, args.out, data_label=cfg["data"]["label"],
                     weeks=cfg["figures"]["comparison_weeks"])
 
 
 def _figure_data(args, cfg):
-    from .figures import INPUT_NAMES, write_figure_data
+    from seasonal_vae.figures.registry import INPUT_NAMES, write_figure_data
 
     write_figure_data(args.name, {key: getattr(args, key) for key in INPUT_NAMES}, args.out, cfg)
 
 
 def _plot(args, cfg):
-    from .figures import plot_figure
+    from seasonal_vae.figures.registry import plot_figure
 
     plot_figure(args.name, args.data, args.out, cfg)
 
@@ -227,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True)
 
     p = add("figure-data", _figure_data, "compute the numbers one figure shows (netCDF)")
-    p.add_argument("name", help="the figure, e.g. prior (see seasonal_vae.figures)")
+    p.add_argument("name", help="the figure, e.g. prior (see seasonal_vae.figures.registry)")
     for key in ("model", "windows", "series", "detrended", "trend", "history", "samples"):
         p.add_argument(f"--{key}", type=Path, help=f"the pipeline's {key} file, if the figure reads it")
     p.add_argument("--out", type=Path, required=True)

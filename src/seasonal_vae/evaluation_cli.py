@@ -17,7 +17,7 @@
         --out figures/evaluation.png --config config/config.yaml
 
 Settings: the configuration's ``evaluation`` section when the schema has one (see
-:class:`seasonal_vae.evaluation.EvaluationSettings` for the keys and defaults), overridden by
+:class:`seasonal_vae.evaluation.suite.EvaluationSettings` for the keys and defaults), overridden by
 the command-line flags.
 """
 
@@ -46,7 +46,7 @@ def _single_threaded_blas() -> None:
 
 
 def _generator_pairs(values: list[str]) -> dict[str, Path]:
-    from .errors import InputError
+    from seasonal_vae.core.errors import InputError
 
     out: dict[str, Path] = {}
     for value in values or []:
@@ -64,10 +64,10 @@ def _generator_pairs(values: list[str]) -> dict[str, Path]:
 
 def _baseline(args, cfg):
     _single_threaded_blas()
-    from .baselines import write_baseline
-    from .config import split_years
-    from .errors import InputError
-    from .evaluation import EvaluationSettings
+    from seasonal_vae.model.baselines import write_baseline
+    from seasonal_vae.core.config import split_years
+    from seasonal_vae.core.errors import InputError
+    from seasonal_vae.evaluation.suite import EvaluationSettings
 
     if args.paths is not None and args.paths < 1:
         raise InputError("--paths", f"{args.paths} is not a positive number", "give --paths 1 or more")
@@ -86,8 +86,8 @@ def _evaluate(args, cfg):
     _single_threaded_blas()
     import time
 
-    from .errors import InputError
-    from .evaluation import EvaluationSettings, evaluate, write_outputs
+    from seasonal_vae.core.errors import InputError
+    from seasonal_vae.evaluation.suite import EvaluationSettings, evaluate, write_outputs
 
     for flag, value, least in (("--n-splits", args.n_splits, 0),
                                ("--classifier-seeds", args.classifier_seeds, 1)):
@@ -105,7 +105,7 @@ def _evaluate(args, cfg):
 
 
 def _plot_evaluation(args, cfg):
-    from .plotting.evaluation import plot_evaluation
+    from seasonal_vae.figures.draw.evaluation import plot_evaluation
 
     plot_evaluation(args.metrics, args.out, data_label=cfg["data"]["label"], floor_csv=args.floor)
 

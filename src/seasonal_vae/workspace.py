@@ -16,8 +16,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import dataset_config, dataset_names, load_config, split_years
-from .errors import InputError
+from seasonal_vae.core.config import dataset_config, dataset_names, load_config, split_years
+from seasonal_vae.core.errors import InputError
 
 ENV_VAR = "SEASONAL_VAE_WORKDIR"
 
@@ -78,7 +78,7 @@ def find_root(start: str | Path | None = None) -> Path:
 class Workspace:
     """The workflow folder, one data set's validated configuration, and its outputs by name.
 
-    ``config`` is the data set's configuration (:func:`seasonal_vae.config.dataset_config`:
+    ``config`` is the data set's configuration (:func:`seasonal_vae.core.config.dataset_config`:
     its ``site`` and ``data`` blocks as the ``site`` and ``data`` sections);
     :meth:`for_dataset` gives the same workspace for another data set.
     """
@@ -122,7 +122,7 @@ class Workspace:
         """Draw figure ``name`` from its computed numbers, as the pipeline does; returns it."""
         import xarray as xr
 
-        from .figures import get
+        from seasonal_vae.figures.registry import get
 
         return get(name).draw(xr.load_dataset(self.figure_data(name)), self.config)
 

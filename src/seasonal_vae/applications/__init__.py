@@ -1,0 +1,2 @@
+"""Stage 4, the article's applications on held-out years: gap filling, anomaly scoring and
+forecasting."""

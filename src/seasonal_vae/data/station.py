@@ -1,0 +1,547 @@
+"""Read an hourly weather-station record (CSV or netCDF) into the shape of an ERA5 year file.
+
+:func:`open_station_file` returns exactly what :func:`seasonal_vae.data.era5.open_year_file`
+returns: a 1-D :class:`xarray.DataArray` named ``t2m`` on a ``time`` axis of naive UTC
+``datetime64[ns]`` stamps, float64 kelvin, NaN for missing values, with attributes
+``units``, ``long_name``, ``raw_*`` and, when the location is known,
+``grid_latitude``/``grid_longitude`` (for a station: its own coordinates). So
+:func:`seasonal_vae.data.series.build_series` treats the two kinds alike: it sorts, merges agreeing
+duplicates, refuses conflicting ones, checks the distance to the site, fills short gaps and
+converts to °F and local standard time.
+
+The file's layout comes from the config section ``data.station`` (see
+``src/seasonal_vae/core/schema.yaml``): the time column (ISO 8601 strings, or a ``time_format``; or a date
+column plus an integer ``hour_column``), its time zone (``utc``, or ``local_standard`` =
+UTC + ``site.utc_offset_hours`` all year), whether hours run 1–24 (``hour_24``: "24:00" is
+the midnight that ends the day), the value column, its units and the sentinel numbers that
+mean "missing". CSV files may be compressed (``.xz``, ``.gz``, ``.bz2``: pandas infers it
+from the suffix).
+
+Hour-ending means
+-----------------
+Networks such as AZMET report the *mean over the 60 minutes ending at the stamped hour*
+(``stamp: hour_ending_mean``). These values are kept **as stamped**, on the whole-hour grid:
+the value at hour ``h`` is the mean of the hour ending at ``h``, so the centre of its averaging
+interval is 30 minutes earlier. They are not shifted by half an hour (that would leave the
+whole-hour grid the rest of the pipeline needs) nor by a whole hour (that would move the
+diurnal cycle the other way by 30 minutes). The choice is recorded in the DataArray's
+attributes ``time_stamp`` ("hour_ending_mean") and ``time_stamp_comment``, which
+:func:`~seasonal_vae.data.series.build_series` copies into the series file. A consequence: a
+local-time record of the whole days 2003-01-01 to 2017-12-31 runs from 2003-01-01 01:00 (the
+mean of 00:00–01:00) to 2018-01-01 00:00 (the mean of the last hour of 2017). The years
+``data.first_year`` … ``data.last_year`` are selected the same way: an hourly mean belongs to
+the local year of its interval's centre, so that last hour stays in 2017.
+
+Checks
+------
+Each failure is an :class:`~seasonal_vae.core.errors.InputError` naming the file, the problem and
+the fix: a missing, empty or unreadable file; a missing column (the message lists those the
+file has); a timestamp that does not parse (the first bad line is named) or an hour outside
+1–24 / 0–23; non-numeric values; timestamps off the whole hour; a step other than one hour
+(30-minute or 3-hourly data); the signature of daylight-saving time (one missing hour in
+spring and one repeated hour in autumn of a year); timestamps whose own UTC offset contradicts
+``time_zone``; units that contradict the values (through :func:`seasonal_vae.data.era5._to_kelvin`,
+the check ERA5 files get); and a time column whose zone is wrong, detected from the phase of
+the mean diurnal cycle: in local solar time at the site's longitude its warmest hour should be
+in the afternoon (:data:`AFTERNOON`, about 12–18 h); if it is hours off, the column is probably
+local time announced as UTC (or the other way round).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from seasonal_vae.data.era5 import _to_kelvin
+from seasonal_vae.core.errors import ConfigError, InputError
+
+HOUR = np.timedelta64(1, "h")
+
+AFTERNOON = (11.0, 19.0)
+"""Local solar hours within which the warmest hour of the mean diurnal cycle must lie: the
+usual 12–18 h, one hour of slack on either side (coastal and cloudy sites peak early, deserts
+late). A time column 7 hours off puts it near 08 or 22 h."""
+
+_MIN_PHASE_DAYS = 10
+"""The diurnal-phase check needs at least this many days of values."""
+_MIN_PHASE_AMPLITUDE_K = 0.5
+"""... and a mean diurnal cycle at least this large (peak to trough), else it is skipped."""
+
+_NAME_UNITS = (("degF", re.compile(r"(deg_?f|fahrenheit|°f|(?<![a-z])f(?![a-z]))", re.I)),
+               ("degC", re.compile(r"(deg_?c|celsius|°c|(?<![a-z])c(?![a-z]))", re.I)),
+               ("K", re.compile(r"(kelvin|(?<![a-z])k(?![a-z]))", re.I)))
+_OFFSET_SUFFIX = re.compile(r"\s*(Z|[+-]\d{2}:?\d{2})$")
+
+STAMP_COMMENTS = {
+    "hour_ending_mean": "each value is the mean over the 60 minutes ending at its timestamp, "
+                        "kept as stamped: the centre of the averaging interval is 30 min "
+                        "earlier",
+    "instantaneous": "each value is the temperature at its timestamp",
+}
+
+def _settings(data_cfg: dict) -> dict:
+    """``data.station`` with every key present (the schema's defaults for the optional ones)."""
+    from seasonal_vae.core.config import load_schema
+
+    station = data_cfg.get("station", data_cfg) if isinstance(data_cfg, dict) else None
+    if not isinstance(station, dict):
+        raise ConfigError("data.station", f"{station!r} is not a mapping",
+                          "give data.station as a mapping; see src/seasonal_vae/core/schema.yaml")
+    keys = load_schema()["properties"]["data"]["properties"]["station"]["properties"]
+    return {**{key: spec.get("default") for key, spec in keys.items()}, **station}
+
+
+def _in_years(times_utc: np.ndarray, kelvin: np.ndarray, data_cfg: dict, st: dict,
+              path: Path, log: logging.Logger) -> tuple[np.ndarray, np.ndarray]:
+    """The hours of the configured years ``data.first_year`` … ``data.last_year``, in local
+    standard time; an hour-ending mean counts in the year of its interval's centre, so that
+    the mean of 23:00–24:00 on 31 December, stamped 00:00 on 1 January, stays in its year."""
+    first, last = data_cfg.get("first_year"), data_cfg.get("last_year")
+    if first is None or last is None:
+        return times_utc, kelvin
+    centre = times_utc + np.timedelta64(round(st["_utc_offset_hours"] * 3600), "s")
+    if st["stamp"] == "hour_ending_mean":
+        centre = centre - np.timedelta64(30, "m")
+    years = centre.astype("datetime64[Y]").astype(int) + 1970
+    keep = (years >= first) & (years <= last)
+    if not keep.any():
+        raise InputError(path, f"no hours in the configured years {first}-{last} (the file "
+                         f"covers {years.min()}-{years.max()})",
+                         "set data.first_year and data.last_year to years the file covers")
+    if not keep.all():
+        log.info("%s: %d row(s) outside %d-%d (local standard time) left out", path.name,
+                 int((~keep).sum()), first, last)
+    return times_utc[keep], kelvin[keep]
+
+
+def _line(i: int) -> int:
+    """Line number in a CSV file (1-based, header on line 1) of data row ``i`` (0-based)."""
+    return int(i) + 2
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def _is_netcdf(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    return head.startswith(b"\x89HDF\r\n\x1a\n") or head[:3] == b"CDF"
+
+
+def _read_csv(path: Path, st: dict) -> pd.DataFrame:
+    text_columns = [c for c in (st["time_column"], st["hour_column"]) if c]
+    try:
+        frame = pd.read_csv(path, dtype={c: str for c in text_columns}, compression="infer",
+                            skipinitialspace=True)
+    except pd.errors.EmptyDataError as err:
+        raise InputError(path, "the file is empty (no header, no rows)",
+                         "give a CSV file with a header line and one row per hour") from err
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError, EOFError, ValueError,
+            LookupError) as err:
+        raise InputError(path, f"cannot be read as CSV ({type(err).__name__}: {err}); the file "
+                         "may be truncated, corrupt or not text", "check the file (decompress "
+                         "it by hand to see), or fetch it again") from err
+    frame.columns = [str(c).strip() for c in frame.columns]
+    wanted = [c for c in (st["time_column"], st["hour_column"], st["value_column"]) if c]
+    missing = [c for c in wanted if c not in frame.columns]
+    if missing:
+        keys = {st["time_column"]: "time_column", st["value_column"]: "value_column"}
+        if st["hour_column"]:
+            keys[st["hour_column"]] = "hour_column"
+        raise InputError(path, f"no column {', '.join(repr(c) for c in missing)}; the file has "
+                         f"the columns {list(frame.columns)}",
+                         "set " + ", ".join(f"data.station.{keys[c]}" for c in missing)
+                         + " to the right column name")
+    if frame.empty:
+        raise InputError(path, "the file has a header but no rows",
+                         "give a file with one row per hour")
+    return frame
+
+
+def _parse_times(frame: pd.DataFrame, st: dict, path: Path) -> np.ndarray:
+    """The rows' timestamps as naive datetime64[ns] in the file's own zone; offsets checked."""
+    raw = frame[st["time_column"]].fillna("").astype(str).str.strip()
+    offsets = raw.str.extract(_OFFSET_SUFFIX, expand=False)
+    text = raw.str.replace(_OFFSET_SUFFIX, "", regex=True)
+    if st["hour_column"]:
+        hours = pd.to_numeric(frame[st["hour_column"]], errors="coerce")
+        low, high = (1, 24) if st["hour_24"] else (0, 23)
+        bad = hours.isna() | (hours % 1 != 0) | (hours < low) | (hours > high)
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InputError(path, f"hour {frame[st['hour_column']].iloc[i]!r} on line "
+                             f"{_line(i)} (column {st['hour_column']!r}) is not an integer "
+                             f"from {low} to {high}", "fix the row, or set data.station.hour_24 "
+                             f"to {'false (hours 0-23)' if st['hour_24'] else 'true (hours 1-24)'}")
+        extra = pd.to_timedelta(hours.to_numpy(dtype="float64"), unit="h")
+    else:
+        extra = pd.to_timedelta(np.zeros(len(raw)), unit="h")
+        if st["hour_24"]:
+            midnight = text.str.contains(r"(?:^|[ T])24:00(?::00)?$", regex=True)
+            text = text.where(~midnight, text.str.replace(r"24:00((?::00)?)$", r"00:00\1",
+                                                          regex=True))
+            extra = extra + pd.to_timedelta(midnight.to_numpy().astype("float64"), unit="D")
+    fmt = st["time_format"] or "ISO8601"
+    try:
+        parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+    except (ValueError, TypeError) as err:
+        raise ConfigError("data.station.time_format", f"{fmt!r} is not a usable format ({err})",
+                          "give a strftime format such as '%Y-%m-%d %H:%M', or null for ISO "
+                          "8601") from err
+    bad = parsed.isna().to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        shown = frame[st["time_column"]].iloc[i]
+        how = f"the format {st['time_format']!r}" if st["time_format"] else "ISO 8601"
+        raise InputError(path, f"{int(bad.sum())} timestamp(s) in column {st['time_column']!r} "
+                         f"cannot be parsed as {how}; the first is {shown!r} on line {_line(i)}",
+                         "fix or remove those rows, or set data.station.time_format to the "
+                         "column's strftime format (and data.station.hour_24: true if hours "
+                         "run 1-24)")
+    times = (parsed.to_numpy().astype("datetime64[ns]")
+             + np.asarray(extra, dtype="timedelta64[ns]"))
+    _check_offsets(offsets, st, path)
+    return times
+
+
+def _check_offsets(offsets: pd.Series, st: dict, path: Path) -> None:
+    """Timestamps that carry an offset (``+00:00``, ``Z``) must agree with ``time_zone``."""
+    found = offsets.dropna().unique()
+    if not found.size:
+        return
+    minutes = set()
+    for text in found:
+        if text == "Z":
+            minutes.add(0)
+            continue
+        sign = -1 if text[0] == "-" else 1
+        digits = text[1:].replace(":", "")
+        minutes.add(sign * (int(digits[:2]) * 60 + int(digits[2:])))
+    expected = 0 if st["time_zone"] == "utc" else round(st["_utc_offset_hours"] * 60)
+    if minutes != {expected} or offsets.isna().any():
+        shown = ", ".join(sorted(found))
+        zone = ("UTC" if st["time_zone"] == "utc"
+                else f"local standard time (UTC{st['_utc_offset_hours']:+g} h)")
+        dst = " (two offsets an hour apart: daylight-saving time?)" if len(minutes) == 2 and \
+            abs(np.diff(sorted(minutes))[0]) == 60 else ""
+        raise InputError(path, f"the timestamps carry the UTC offset(s) {shown}{dst}"
+                         + (" and some none" if offsets.isna().any() else "")
+                         + f", but data.station.time_zone says {st['time_zone']} ({zone})",
+                         "set data.station.time_zone (and site.utc_offset_hours) to match the "
+                         "offsets, or convert the column to one fixed offset")
+
+
+def _numbers(values: pd.Series, st: dict, path: Path, log: logging.Logger) -> np.ndarray:
+    numbers = pd.to_numeric(values, errors="coerce")
+    bad = numbers.isna() & values.notna()
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(path, f"{int(bad.sum())} value(s) in column {st['value_column']!r} are "
+                         f"not numbers; the first is {values.iloc[i]!r} on line {_line(i)}",
+                         "leave missing values empty or use one of data.station.missing_values "
+                         f"({st['missing_values']})")
+    out = numbers.to_numpy(dtype="float64", copy=True)
+    sentinel = np.zeros(out.size, dtype=bool)
+    for marker in st["missing_values"] or []:
+        sentinel |= np.isclose(out, float(marker), rtol=0, atol=1e-9)
+    if sentinel.any():
+        log.info("%s: %d value(s) equal to a missing-value marker %s are treated as missing",
+                 path.name, int(sentinel.sum()), st["missing_values"])
+        out[sentinel] = np.nan
+    return out
+
+
+def _coordinate(ds: xr.Dataset, names: tuple[str, ...]) -> float | None:
+    for name in names:
+        if name in ds.variables and ds[name].size == 1:
+            value = float(np.asarray(ds[name].values, dtype="float64").ravel()[0])
+            if np.isfinite(value):
+                return value
+    for name in names:
+        if name in ds.attrs:
+            try:
+                return float(ds.attrs[name])
+            except (TypeError, ValueError):
+                pass
+    return None
+
+
+def _read_netcdf(path: Path, st: dict, log: logging.Logger):
+    """(times, values, declared units, latitude, longitude, global attrs) of a netCDF file."""
+    try:
+        with xr.open_dataset(path) as ds:
+            ds = ds.load()
+    except Exception as err:
+        raise InputError(path, f"cannot be read as netCDF ({type(err).__name__}: {err}); the "
+                         "file is probably truncated or corrupt", "fetch it again") from err
+    name = st["value_column"]
+    if name not in ds.data_vars:
+        raise InputError(path, f"no variable {name!r}; the file holds "
+                         f"{sorted(map(str, ds.data_vars))}",
+                         "set data.station.value_column to the temperature variable's name")
+    da = ds[name]
+    others = [d for d in da.dims if da.sizes[d] != 1]
+    if len(others) != 1:
+        raise InputError(path, f"variable {name!r} has dimensions {dict(da.sizes)}; a station "
+                         "file needs exactly one axis longer than 1 (time)",
+                         "give one station's hourly series (extract it, e.g. with ncks -d)")
+    da = da.squeeze([d for d in da.dims if d != others[0]])
+    if st["time_column"] in ds.variables and ds[st["time_column"]].dims == da.dims:
+        time = ds[st["time_column"]]
+    elif others[0] in ds.coords:
+        time = ds[others[0]]
+    else:
+        raise InputError(path, f"no time variable {st['time_column']!r} and no coordinate on "
+                         f"{name!r}'s axis {others[0]!r}", "set data.station.time_column to "
+                         "the name of the time variable")
+    if not np.issubdtype(time.dtype, np.datetime64):
+        raise InputError(path, f"the time variable {time.name!r} could not be decoded as dates "
+                         f"(dtype {time.dtype}, units {time.attrs.get('units')!r})",
+                         "give it CF units such as 'hours since 1970-01-01 00:00' and a "
+                         "standard calendar")
+    times = time.values.astype("datetime64[ns]")
+    if np.isnat(times).any():
+        i = int(np.flatnonzero(np.isnat(times))[0])
+        raise InputError(path, f"timestamp {i} of {time.name!r} is missing (NaT)",
+                         "remove that record or give it its time")
+    units = da.attrs.get("units") or st["units"]
+    values = np.asarray(da.values, dtype="float64")
+    sentinel = np.zeros(values.size, dtype=bool)
+    for marker in st["missing_values"] or []:
+        sentinel |= np.isclose(values, float(marker), rtol=0, atol=1e-9)
+    if sentinel.any():
+        log.info("%s: %d value(s) equal to a missing-value marker are treated as missing",
+                 path.name, int(sentinel.sum()))
+        values = np.where(sentinel, np.nan, values)
+    lat = _coordinate(ds, ("lat", "latitude", "station_lat", "station_latitude"))
+    lon = _coordinate(ds, ("lon", "longitude", "station_lon", "station_longitude"))
+    return times, values, units, lat, lon, dict(ds.attrs), da.attrs.get("long_name")
+
+
+# --- checks -------------------------------------------------------------------------------
+
+
+def _check_steps(times: np.ndarray, path: Path) -> None:
+    """Whole hours, one hour apart (gaps aside): refuse 30-minute or 3-hourly data."""
+    fix = ("give hourly values: average sub-hourly data to hourly means first (and set "
+           "data.station.stamp: hour_ending_mean); 3-hourly or daily data cannot be used")
+    unique = np.unique(times)
+    steps = np.diff(unique)
+    if steps.size:
+        values, counts = np.unique(steps, return_counts=True)
+        typical = pd.Timedelta(values[np.argmax(counts)])
+        if typical != pd.Timedelta(hours=1):
+            raise InputError(path, f"the time step is {_step_text(typical)} (the most common "
+                             "step between timestamps): the pipeline needs hourly data", fix)
+    off = (times - times.astype("datetime64[h]")) != np.timedelta64(0, "ns")
+    if off.any():
+        i = int(np.flatnonzero(off)[0])
+        raise InputError(path, f"{int(off.sum())} timestamp(s) are not on the whole hour; the "
+                         f"first is {pd.Timestamp(times[i])} (row {i + 1})",
+                         "give one value per whole hour (hh:00); if the stamps are the centres "
+                         "of hourly means (hh:30), stamp each by the end of its hour instead "
+                         "and set data.station.stamp: hour_ending_mean")
+
+
+def _step_text(step: pd.Timedelta) -> str:
+    minutes = step / pd.Timedelta(minutes=1)
+    if minutes < 60:
+        return f"{minutes:g} min"
+    return f"{minutes / 60:g} h"
+
+
+def _check_dst(times: np.ndarray, path: Path, log: logging.Logger) -> None:
+    """Refuse the footprint of daylight-saving time in a column meant to be standard time.
+
+    A clock that switches to summer time skips one hour in spring (a one-hour hole) and repeats
+    one in autumn (the same stamp twice), both in the small hours. One year with both, at
+    hours 0-4 and in the spring/autumn months of either hemisphere, is enough.
+    """
+    t = pd.DatetimeIndex(times)
+    if t.size < 48:
+        return
+    dup = t[t.duplicated(keep="first")]
+    unique = t.unique().sort_values()
+    steps = np.diff(unique.to_numpy())
+    holes = unique[:-1][steps == 2 * HOUR] + pd.Timedelta(hours=1)
+    north_spring, north_autumn = {2, 3, 4}, {9, 10, 11}
+
+    def small_hours(ix):
+        return ix[ix.hour <= 4]
+
+    holes, dup = small_hours(holes), small_hours(dup)
+    found = []
+    for year in sorted(set(holes.year) & set(dup.year)):
+        h, d = holes[holes.year == year], dup[dup.year == year]
+        for springs, autumns in ((north_spring, north_autumn), (north_autumn, north_spring)):
+            hs = h[np.isin(h.month, list(springs))]
+            ds = d[np.isin(d.month, list(autumns))]
+            if hs.size and ds.size:
+                found.append((year, hs[0], ds[0]))
+                break
+    if found:
+        listed = "; ".join(f"{y}: no {h:%Y-%m-%d %H:%M}, {d:%Y-%m-%d %H:%M} twice"
+                           for y, h, d in found[:5]) + (" …" if len(found) > 5 else "")
+        raise InputError(path, f"the timestamps look like local clock time with daylight-saving "
+                         f"time: one missing hour in spring and one repeated hour in autumn in "
+                         f"{len(found)} year(s) ({listed})",
+                         "convert the column to UTC or to standard time all year (no daylight "
+                         "saving) and set data.station.time_zone to utc or local_standard "
+                         "accordingly; the pipeline cannot tell the two repeated hours apart")
+
+
+def _check_diurnal_phase(times_utc: np.ndarray, kelvin: np.ndarray, st: dict, site: dict,
+                         path: Path, log: logging.Logger) -> None:
+    """The warmest hour of the mean diurnal cycle must fall in the local solar afternoon."""
+    lon = site.get("longitude")
+    ok = np.isfinite(kelvin)
+    if lon is None or ok.sum() < _MIN_PHASE_DAYS * 24:
+        log.info("%s: too few values (or no site longitude) to check the diurnal phase",
+                 path.name)
+        return
+    centre = times_utc[ok]
+    if st["stamp"] == "hour_ending_mean":
+        centre = centre - np.timedelta64(30, "m")
+    solar_hours = ((centre - centre.astype("datetime64[D]")) / HOUR + float(lon) / 15.0) % 24
+    bins = np.floor(solar_hours).astype(int)
+    # remove each day's mean first, so that an uneven coverage of seasons does not matter
+    day = pd.DatetimeIndex(centre).floor("D")
+    anomaly = kelvin[ok] - pd.Series(kelvin[ok]).groupby(day).transform("mean").to_numpy()
+    cycle = pd.Series(anomaly).groupby(bins).mean().reindex(range(24))
+    if cycle.isna().any() or cycle.max() - cycle.min() < _MIN_PHASE_AMPLITUDE_K:
+        log.info("%s: the mean diurnal cycle is too weak or incomplete to check its phase",
+                 path.name)
+        return
+    # the peak's phase from the first harmonic (robust to a flat top), shown as the hour
+    angles = 2 * np.pi * (np.arange(24) + 0.5) / 24
+    peak = (np.angle(np.sum(cycle.to_numpy() * np.exp(1j * angles))) / (2 * np.pi) * 24) % 24
+    warmest = int(cycle.idxmax())
+    log.info("%s: the mean diurnal cycle peaks at %.1f h local solar time (warmest hour %02d h)",
+             path.name, peak, warmest)
+    if AFTERNOON[0] <= peak <= AFTERNOON[1]:
+        return
+    shift = ((15.0 - peak + 12) % 24) - 12  # hours to add to the stamps to put it at 15 h
+    zone = st["time_zone"]
+    offset = float(site.get("utc_offset_hours", 0.0))
+    if zone == "utc" and offset and abs(shift + offset) <= 2.5:
+        hint = (f"the column looks like local time (UTC{offset:+g} h) announced as UTC: set "
+                "data.station.time_zone: local_standard")
+    elif zone == "local_standard" and offset and abs(shift - offset) <= 2.5:
+        hint = "the column looks like UTC announced as local time: set data.station.time_zone: utc"
+    else:
+        hint = ("check data.station.time_zone, site.utc_offset_hours and site.longitude "
+                "against the file")
+    raise InputError(path, f"the warmest hour of the mean diurnal cycle is at {peak:.1f} h "
+                     f"local solar time (first harmonic; warmest hourly mean at {warmest:02d} h; "
+                     f"longitude {float(lon):g}), not in the afternoon "
+                     f"({AFTERNOON[0]:g}-{AFTERNOON[1]:g} h): it is about {abs(shift):.0f} h "
+                     f"{'early' if shift > 0 else 'late'}, so the time column's zone looks "
+                     f"wrong (data.station.time_zone is {zone})", hint)
+
+
+def _name_units(column: str) -> str | None:
+    """The unit a column's name announces (``t_air_degC_hourly_mean`` → degC), if any."""
+    for unit, pattern in _NAME_UNITS:
+        if pattern.search(column.replace("_", " ")):
+            return unit
+    return None
+
+
+# --- entry point --------------------------------------------------------------------------
+
+
+def open_station_file(path: str | Path, data_cfg: dict,
+                      log: logging.Logger = logging.getLogger(__name__),
+                      site: dict | None = None) -> xr.DataArray:
+    """Read one hourly station file into a 1-D series in kelvin on naive UTC timestamps.
+
+    Parameters
+    ----------
+    path
+        A CSV file (plain or compressed: ``.xz``, ``.gz``, ``.bz2``) or a netCDF file
+        (detected by its first bytes).
+    data_cfg
+        The validated ``data`` section (its ``station`` subsection describes the layout).
+    log
+        Logger for what was read and assumed.
+    site
+        The ``site`` section: ``utc_offset_hours`` (for ``time_zone: local_standard``) and
+        ``longitude`` (for the diurnal-phase check). Default: the schema's site (Phoenix).
+
+    Returns
+    -------
+    xarray.DataArray
+        As :func:`seasonal_vae.data.era5.open_year_file`: named ``t2m``, float64 kelvin on ``time``
+        (naive UTC ``datetime64[ns]``, the file's order, duplicates kept), NaN = missing.
+        Attributes: ``units`` ("K"), ``long_name``, ``raw_title``/``raw_source`` (the file and
+        its columns; a netCDF file's own global attributes when present),
+        ``grid_latitude``/``grid_longitude`` (the station's location, when known),
+        ``time_stamp`` (``hour_ending_mean`` or ``instantaneous``) and ``time_stamp_comment``.
+
+    Raises
+    ------
+    InputError
+        See the module docstring: each problem names the file and the fix.
+    """
+    path = Path(path)
+    if site is None:
+        from seasonal_vae.core.config import load_config
+        site = load_config()["site"]
+    st = _settings(data_cfg)
+    st["_utc_offset_hours"] = float(site.get("utc_offset_hours", 0.0))
+    if not path.is_file():
+        raise InputError(path, "file not found", "check data.station.path (relative to the "
+                         "repository root) or the path given to the series stage")
+    if path.stat().st_size == 0:
+        raise InputError(path, "the file is empty", "give the station file with its rows")
+    if _is_netcdf(path):
+        times, values, units, lat, lon, gattrs, long_name = _read_netcdf(path, st, log)
+        declared = "the variable's units attribute" if units != st["units"] else \
+            "data.station.units"
+        attrs = {"raw_title": str(gattrs.get("title", f"station file {path.name}")),
+                 "raw_source": str(gattrs.get("source", f"variable {st['value_column']}"))}
+        attrs.update({f"raw_{k}": str(gattrs[k]) for k in ("institution", "history")
+                      if k in gattrs})
+    else:
+        frame = _read_csv(path, st)
+        times = _parse_times(frame, st, path)
+        values = _numbers(frame[st["value_column"]], st, path, log)
+        units, lat, lon, long_name = st["units"], st["latitude"], st["longitude"], None
+        declared = "data.station.units"
+        attrs = {"raw_title": f"station file {path.name}",
+                 "raw_source": f"column {st['value_column']!r} ({units}), time column "
+                               f"{st['time_column']!r} ({st['time_zone']}, {st['stamp']})"}
+    if values.size == 0 or not np.isfinite(values).any():
+        raise InputError(path, "the file holds no temperature values", "check "
+                         "data.station.value_column and data.station.missing_values")
+    _check_steps(times, path)
+    _check_dst(times, path, log)  # in the file's own clock, where the shifts happen at 2 am
+    if st["time_zone"] == "local_standard":
+        times = times - np.timedelta64(round(st["_utc_offset_hours"] * 3600), "s")
+    named = _name_units(st["value_column"])
+    if named and named != units:
+        log.warning("%s: the column name %r suggests %s, but the units are %s; the values are "
+                    "read as %s", path.name, st["value_column"], named, units, units)
+    name_note = (f" (and the column name {st['value_column']!r})"
+                 if named == units and not _is_netcdf(path) else "")
+    kelvin = _to_kelvin(values, units, path, log, declared=declared + name_note,
+                        fix=("set data.station.units to the unit the values are in (the column "
+                             "name may lie), or correct the values"),
+                        implausible_fix=("check data.station.value_column (is it the air "
+                                         "temperature?) and data.station.missing_values"))
+    _check_diurnal_phase(times, kelvin, st, site, path, log)
+    times, kelvin = _in_years(times, kelvin, data_cfg, st, path, log)
+    attrs.update({"time_stamp": st["stamp"], "time_stamp_comment": STAMP_COMMENTS[st["stamp"]]})
+    if lat is not None and lon is not None:
+        attrs.update({"grid_latitude": float(lat), "grid_longitude": float(lon)})
+    log.info("%s: %d rows of %s, %s time, %s", path.name, values.size, units, st["time_zone"],
+             st["stamp"])
+    return xr.DataArray(kelvin, dims="time", coords={"time": times.astype("datetime64[ns]")},
+                        name="t2m", attrs={"units": "K",
+                                           "long_name": long_name or "air temperature (station)",
+                                           **attrs})

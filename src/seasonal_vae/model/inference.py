@@ -1,0 +1,467 @@
+r"""Condition the trained VAE on partially observed series: the machinery of the applications.
+
+Gap filling, forecasting and anomaly scoring all ask the same question of the model: what
+latent path explains the values we have? Here a series is a batch of windows of ``96·k``
+hours that begin at local midnight (the grid the model was trained on), in the model's
+standard units ``x = (adjusted °F − data_mean) / data_std``, with an observation mask.
+
+:func:`fit_posterior` fits, for each window, a diagonal Gaussian ``q(z) = N(μ, diag σ²)``
+over the ``(k, L)`` latents by maximising the ELBO of the *observed* values only,
+
+.. math::
+
+   \mathrm{ELBO}_{obs} = \mathbb E_q\Big[\sum_{t\ \mathrm{observed}}
+       \log\mathcal N(x_t \mid \mathrm{dec}(z)_t, \sigma_n^2)\Big]
+       - \mathrm{KL}\big(q(z)\,\|\,p(z\mid\theta)\big),
+
+with the decoder, the learned noise ``σ_n`` and the seasonal prior frozen. It starts from the
+encoder applied to the series with its gaps filled by linear interpolation (and from the
+prior for latent steps that contain no observed hour), and runs Adam with the
+reparameterisation trick (fresh ``ε`` each step, from seeded stateless TensorFlow random
+numbers) and a cosine-decaying learning rate, for all windows at once. The windows are
+independent: each one's loss depends only on its own parameters.
+
+Latent steps without any observed hour are held to the prior by the KL term, except where
+the decoder's receptive field (about one latent step either side) ties them to observed
+hours: that is the forecasting case. :func:`sample_posterior` draws ``z ~ q``, decodes, and
+adds the learned observation noise (on by default: the ensemble then describes hourly values,
+as CRPS needs). :func:`condition` does all of it and keeps the observed values.
+
+:func:`elbo_terms` scores windows with the encoder alone (no optimisation): the per-hour
+negative log-likelihood at the posterior mean and the per-step KL, for anomaly detection.
+
+:class:`Record` and :func:`load_record` read the windows file (standardised adjusted series
+and its training/validation split); :func:`climatology` gives the month × hour mean and std
+of the training years, the baselines' climate.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+import xarray as xr
+
+from seasonal_vae.data.detrend import trend_offset
+from seasonal_vae.model.vae import SeasonalVAE
+from seasonal_vae.core.calendar import HOURS_PER_LATENT_STEP, seasonal_features
+from seasonal_vae.data.windows import SPLITS, check_windows_file
+
+LOG_2PI = math.log(2.0 * math.pi)
+
+
+# --- the record ------------------------------------------------------------------------------
+
+@dataclass
+class Record:
+    """The adjusted (detrended) hourly series and its split, as read from the windows file.
+
+    Attributes
+    ----------
+    times
+        Hourly local standard time.
+    adjusted
+        Temperature adjusted to the reference-year climate, °F (NaN where missing).
+    split
+        0 unused, 1 training, 2 validation (held-out) year, per hour.
+    trend_rate_per_decade, trend_reference_year
+        The trend that was removed (to put values back at their own dates).
+    """
+
+    times: pd.DatetimeIndex
+    adjusted: np.ndarray
+    split: np.ndarray
+    trend_rate_per_decade: float
+    trend_reference_year: int
+    attrs: dict = field(default_factory=dict)
+
+    def trend(self, index=None) -> np.ndarray:
+        """The trend offset (°F) to add to adjusted values to get observed ones."""
+        times = self.times if index is None else self.times[index]
+        return trend_offset(times, self.trend_rate_per_decade, self.trend_reference_year)
+
+    @property
+    def holdout(self) -> np.ndarray:
+        """Hours of the held-out (validation) years."""
+        return self.split == SPLITS["val"]
+
+    @property
+    def training(self) -> np.ndarray:
+        """Hours of the training years."""
+        return self.split == SPLITS["train"]
+
+
+def load_record(windows_path: str | Path) -> Record:
+    """Read the windows file: adjusted °F = ``x · data_std + data_mean``, and the split."""
+    check_windows_file(windows_path)
+    with xr.open_dataset(windows_path) as f:
+        ds = f.load()
+    adjusted = ds["x"].values.astype("float64") * float(ds.attrs["data_std"]) + float(ds.attrs["data_mean"])
+    return Record(times=ds["time"].to_index(), adjusted=adjusted, split=ds["split"].values,
+                  trend_rate_per_decade=float(ds.attrs["trend_rate_per_decade"]),
+                  trend_reference_year=int(ds.attrs["trend_reference_year"]),
+                  attrs={k: ds.attrs[k] for k in ("data_mean", "data_std", "raw_title")
+                         if k in ds.attrs})
+
+
+def climatology(record: Record) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and std of the adjusted series per (calendar month, local hour), training years.
+
+    Returns
+    -------
+    mean, std : numpy.ndarray
+        Shape ``(12, 24)``, °F; row ``m − 1`` is month ``m``.
+    """
+    keep = record.training & np.isfinite(record.adjusted)
+    frame = pd.DataFrame({"month": record.times.month[keep], "hour": record.times.hour[keep],
+                          "t": record.adjusted[keep]})
+    grouped = frame.groupby(["month", "hour"])["t"]
+    full = pd.MultiIndex.from_product([range(1, 13), range(24)], names=["month", "hour"])
+    mean = grouped.mean().reindex(full).to_numpy().reshape(12, 24)
+    std = grouped.std(ddof=0).reindex(full).to_numpy().reshape(12, 24)
+    return mean, std
+
+
+def lookup(table: np.ndarray, times) -> np.ndarray:
+    """Values of a ``(12, 24)`` month × hour table at ``times`` (any shape of datetime64)."""
+    times = np.asarray(times, dtype="datetime64[ns]")
+    idx = pd.DatetimeIndex(times.ravel())
+    return table[idx.month - 1, idx.hour].reshape(times.shape)
+
+
+def window_starts(record: Record, length_hours: int, where: np.ndarray | None = None,
+                  step_hours: int = 24) -> np.ndarray:
+    """Indices of midnight hours that start a window of ``length_hours`` inside ``where``.
+
+    Every hour of the window must be in ``where`` (default: the held-out years) and finite.
+    Candidates are ``step_hours`` apart (24: every midnight).
+    """
+    where = record.holdout if where is None else np.asarray(where, dtype=bool)
+    ok = (where & np.isfinite(record.adjusted)).astype("int64")
+    run = np.concatenate([[0], np.cumsum(ok)])
+    first = int(np.argmax(record.times.hour == 0)) if (record.times.hour == 0).any() else 0
+    starts = np.arange(first, len(record.times) - length_hours + 1, step_hours)
+    full = run[starts + length_hours] - run[starts] == length_hours
+    return starts[full]
+
+
+# --- model-space conversions -----------------------------------------------------------------
+
+def standardise(model: SeasonalVAE, adjusted_degf) -> np.ndarray:
+    """Adjusted °F → the model's standard units."""
+    return ((np.asarray(adjusted_degf, dtype="float64") - model.data_mean) / model.data_std)
+
+
+def to_degf(model: SeasonalVAE, x) -> np.ndarray:
+    """The model's standard units → adjusted °F."""
+    return np.asarray(x, dtype="float64") * model.data_std + model.data_mean
+
+
+def window_features(model: SeasonalVAE, starts, n_steps: int) -> np.ndarray:
+    """Fourier features of θ for windows beginning at ``starts`` (datetime64), as in training."""
+    return seasonal_features(np.asarray(starts, dtype="datetime64[ns]"), n_steps,
+                             model.fourier_degree, HOURS_PER_LATENT_STEP, model.theta_anchor)
+
+
+def _n_steps(length: int) -> int:
+    if length % HOURS_PER_LATENT_STEP or length == 0:
+        raise ValueError(f"window length {length} h is not a positive multiple of "
+                         f"{HOURS_PER_LATENT_STEP} h")
+    return length // HOURS_PER_LATENT_STEP
+
+
+def interpolate_gaps(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Each row with its unobserved values filled linearly (held flat beyond the ends).
+
+    A row with no observed value becomes zeros (the standardised mean).
+    """
+    out = np.zeros(x.shape, dtype="float64")
+    index = np.arange(x.shape[1])
+    for i, (row, m) in enumerate(zip(x, mask)):
+        if m.any():
+            out[i] = np.interp(index, index[m], row[m])
+    return out
+
+
+# --- fitting q(z) to the observed values -----------------------------------------------------
+
+@dataclass
+class Posterior:
+    """A fitted diagonal Gaussian q(z) per window, and how the fit went.
+
+    Attributes
+    ----------
+    mean, log_var
+        ``(N, k, L)``.
+    prior_mean, prior_log_var
+        The seasonal prior at the same latent steps, ``(N, k, L)``.
+    loss
+        Mean over windows of the negative observed-data ELBO per observed hour, after each
+        optimisation step (``(n_steps,)``; a single Monte Carlo draw per step, so noisy).
+    """
+
+    mean: np.ndarray
+    log_var: np.ndarray
+    prior_mean: np.ndarray
+    prior_log_var: np.ndarray
+    loss: np.ndarray
+
+
+def encode(model: SeasonalVAE, x: np.ndarray, batch: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """Encoder posterior moments ``(mean, log_var)``, each ``(N, k, L)``, of complete windows."""
+    means, log_vars = [], []
+    for first in range(0, len(x), batch):
+        mean, log_var, _ = model.encoder(np.asarray(x[first:first + batch], dtype="float32"),
+                                         training=False)
+        means.append(np.asarray(mean))
+        log_vars.append(np.asarray(log_var))
+    return np.concatenate(means), np.concatenate(log_vars)
+
+
+def fit_posterior(model: SeasonalVAE, x, mask, starts, n_steps: int = 300,
+                  learning_rate: float = 0.05, seed: int = 0) -> Posterior:
+    """Fit q(z) per window to the observed values (see the module docstring).
+
+    Parameters
+    ----------
+    model
+        A trained :class:`~seasonal_vae.model.vae.SeasonalVAE` (left unchanged).
+    x
+        ``(N, 96k)`` windows in standard units; values where ``mask`` is False are ignored
+        (they may be NaN).
+    mask
+        ``(N, 96k)`` boolean, True where observed.
+    starts
+        ``(N,)`` first timestamp of each window (local midnight), for the seasonal prior.
+    n_steps
+        Adam steps (0: keep the initialisation).
+    learning_rate
+        Initial Adam learning rate; it decays to a tenth along a cosine.
+    seed
+        Seed of the Monte Carlo draws (same seed and inputs → same result).
+    """
+    mask = np.asarray(mask, dtype=bool)
+    x = np.where(mask, np.asarray(x, dtype="float64"), 0.0)
+    n, length = x.shape
+    k = _n_steps(length)
+    prior_mean, prior_log_var = (np.asarray(a, dtype="float32")
+                                 for a in model.prior(window_features(model, starts, k)))
+    enc_mean, enc_log_var = encode(model, interpolate_gaps(x, mask))
+    seen = mask.reshape(n, k, HOURS_PER_LATENT_STEP).any(axis=-1)[..., None]
+    mean0 = np.where(seen, enc_mean, prior_mean).astype("float32")
+    log_var0 = np.where(seen, enc_log_var, prior_log_var).astype("float32")
+    if n_steps <= 0:
+        return Posterior(mean0, log_var0, prior_mean, prior_log_var, np.empty(0))
+    mean, log_var, losses = _adam(model, tf.constant(x, tf.float32), tf.constant(mask, tf.float32),
+                                  tf.constant(mean0), tf.constant(log_var0),
+                                  tf.constant(prior_mean), tf.constant(prior_log_var),
+                                  tf.constant(int(n_steps)), tf.constant(float(learning_rate)),
+                                  tf.constant(int(seed), tf.int64))
+    return Posterior(mean.numpy(), log_var.numpy(), prior_mean, prior_log_var, losses.numpy())
+
+
+def _negative_elbo(model, x, mask, mean, log_var, prior_mean, prior_log_var, eps):
+    """Per-window negative observed-data ELBO (one Monte Carlo draw), ``(N,)``."""
+    z = mean + tf.exp(0.5 * log_var) * eps
+    x_hat = model.decoder(z, training=False)
+    noise_log_var = tf.cast(model.noise_log_var, tf.float32)
+    nll = 0.5 * (LOG_2PI + noise_log_var + tf.square(x - x_hat) / tf.exp(noise_log_var))
+    kl = 0.5 * (prior_log_var - log_var
+                + (tf.exp(log_var) + tf.square(mean - prior_mean)) / tf.exp(prior_log_var) - 1.0)
+    return tf.reduce_sum(nll * mask, axis=1) + tf.reduce_sum(kl, axis=[1, 2])
+
+
+@tf.function(reduce_retracing=True)
+def _adam(model, x, mask, mean0, log_var0, prior_mean, prior_log_var, n_steps, lr0, seed):
+    """Adam on (mean, log_var) with a cosine-decaying rate; returns them and the loss curve."""
+    beta1, beta2, epsilon = 0.9, 0.999, 1e-8
+    mean, log_var = tf.identity(mean0), tf.identity(log_var0)
+    m_mean, m_log_var = tf.zeros_like(mean0), tf.zeros_like(log_var0)
+    v_mean, v_log_var = tf.zeros_like(mean0), tf.zeros_like(log_var0)
+    observed = tf.maximum(tf.reduce_sum(mask, axis=1), 1.0)
+    losses = tf.TensorArray(tf.float32, size=n_steps)
+    total = tf.cast(n_steps, tf.float32)
+    for step in tf.range(n_steps):
+        t = tf.cast(step, tf.float32)
+        eps = tf.random.stateless_normal(tf.shape(mean0),
+                                         seed=tf.stack([seed, tf.cast(step, tf.int64)]))
+        with tf.GradientTape() as tape:
+            tape.watch([mean, log_var])
+            per_window = _negative_elbo(model, x, mask, mean, log_var, prior_mean,
+                                        prior_log_var, eps)
+            loss = tf.reduce_sum(per_window)
+        g_mean, g_log_var = tape.gradient(loss, [mean, log_var])
+        lr = lr0 * (0.1 + 0.45 * (1.0 + tf.cos(math.pi * t / total)))
+        correction1 = 1.0 - tf.pow(beta1, t + 1.0)
+        correction2 = 1.0 - tf.pow(beta2, t + 1.0)
+        m_mean = beta1 * m_mean + (1.0 - beta1) * g_mean
+        v_mean = beta2 * v_mean + (1.0 - beta2) * tf.square(g_mean)
+        m_log_var = beta1 * m_log_var + (1.0 - beta1) * g_log_var
+        v_log_var = beta2 * v_log_var + (1.0 - beta2) * tf.square(g_log_var)
+        mean = mean - lr * (m_mean / correction1) / (tf.sqrt(v_mean / correction2) + epsilon)
+        log_var = log_var - lr * (m_log_var / correction1) / (tf.sqrt(v_log_var / correction2)
+                                                              + epsilon)
+        losses = losses.write(step, tf.reduce_mean(per_window / observed))
+    return mean, log_var, losses.stack()
+
+
+def sample_posterior(model: SeasonalVAE, posterior: Posterior, n_members: int,
+                     noise: bool = True, seed: int = 0, batch: int = 512) -> np.ndarray:
+    """Draw ``z ~ q``, decode, optionally add the learned noise: ``(N, M, 96k)`` standard units."""
+    if n_members < 1:
+        raise ValueError("n_members must be positive")
+    rng = np.random.default_rng(seed)
+    n, k, dim = posterior.mean.shape
+    eps = rng.standard_normal((n, n_members, k, dim)).astype("float32")
+    z = posterior.mean[:, None] + np.exp(0.5 * posterior.log_var)[:, None] * eps
+    z = z.reshape(n * n_members, k, dim)
+    out = np.concatenate([np.asarray(model.decoder(z[i:i + batch], training=False))
+                          for i in range(0, len(z), batch)])
+    out = out.reshape(n, n_members, -1).astype("float64")
+    if noise:
+        out += model.noise_sigma * rng.standard_normal(out.shape)
+    return out
+
+
+def condition(model: SeasonalVAE, adjusted, mask, starts, n_members: int = 50,
+              noise: bool = True, n_steps: int = 300, learning_rate: float = 0.05,
+              seed: int = 0) -> tuple[np.ndarray, Posterior]:
+    """An ensemble of plausible complete series given the observed part of each window.
+
+    Parameters
+    ----------
+    adjusted
+        ``(N, 96k)`` adjusted (detrended) temperature, °F; ignored where ``mask`` is False.
+    mask
+        ``(N, 96k)`` True where observed.
+    starts
+        ``(N,)`` first timestamp of each window (local midnight).
+    n_members
+        Ensemble size.
+    noise
+        Add the learned observation noise to the unobserved values.
+    n_steps, learning_rate
+        Passed to :func:`fit_posterior`.
+    seed
+        Seeds both the fit and the draws.
+
+    Returns
+    -------
+    members : numpy.ndarray
+        ``(N, M, 96k)`` adjusted °F: the observed values where ``mask``, ensemble draws
+        elsewhere.
+    posterior : Posterior
+    """
+    mask = np.asarray(mask, dtype=bool)
+    adjusted = np.asarray(adjusted, dtype="float64")
+    posterior = fit_posterior(model, standardise(model, adjusted), mask, starts, n_steps,
+                              learning_rate, seed)
+    draws = to_degf(model, sample_posterior(model, posterior, n_members, noise,
+                                            seed=np.random.SeedSequence([seed, 1])))
+    members = np.where(mask[:, None, :], adjusted[:, None, :], draws)
+    return members, posterior
+
+
+# --- encoder-only scores ---------------------------------------------------------------------
+
+def elbo_terms(model: SeasonalVAE, x, mask, starts, batch: int = 64) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-hour negative log-likelihood and per-step KL of windows under the encoder posterior.
+
+    The encoder sees the windows with unobserved values filled by linear interpolation; the
+    reconstruction is the decoder at the posterior *mean* (no sampling, so deterministic).
+
+    Parameters
+    ----------
+    x
+        ``(N, 96k)`` standard units.
+    mask
+        ``(N, 96k)`` True where observed; unobserved hours get NaN scores.
+    starts
+        ``(N,)`` first timestamp of each window.
+
+    Returns
+    -------
+    nll : numpy.ndarray
+        ``(N, 96k)`` −log N(x_t | x̂_t, σ_n²) in nats (standard units).
+    kl : numpy.ndarray
+        ``(N, k)`` KL(q ‖ p(z | θ)) per latent step, summed over the latent features.
+    reconstruction : numpy.ndarray
+        ``(N, 96k)`` the decoder mean x̂, standard units.
+    """
+    mask = np.asarray(mask, dtype=bool)
+    filled = interpolate_gaps(np.where(mask, x, 0.0), mask)
+    n, length = filled.shape
+    k = _n_steps(length)
+    mean, log_var = encode(model, filled, batch=batch)
+    prior_mean, prior_log_var = (np.asarray(a, dtype="float64")
+                                 for a in model.prior(window_features(model, starts, k)))
+    recon = np.concatenate([np.asarray(model.decoder(mean[i:i + batch], training=False))
+                            for i in range(0, n, batch)]).astype("float64")
+    noise_log_var = 2.0 * math.log(model.noise_sigma)
+    nll = 0.5 * (LOG_2PI + noise_log_var + (filled - recon) ** 2 / math.exp(noise_log_var))
+    nll[~mask] = np.nan
+    mean, log_var = mean.astype("float64"), log_var.astype("float64")
+    kl = 0.5 * (prior_log_var - log_var
+                + (np.exp(log_var) + (mean - prior_mean) ** 2) / np.exp(prior_log_var) - 1.0)
+    return nll, kl.sum(axis=-1), recon
+
+
+# --- writing results -------------------------------------------------------------------------
+
+def write_results(ds: xr.Dataset, out_nc: str | Path, summary: dict, out_json: str | Path,
+                  markdown: str, out_md: str | Path | None = None) -> None:
+    """Write an application's results (netCDF), scores (JSON) and score table (Markdown).
+
+    Every file is written atomically.
+    """
+    import json
+
+    from seasonal_vae.core.atomic import atomic_path
+
+    encoding = {name: {"zlib": True, "complevel": 4} for name, var in ds.variables.items()
+                if var.dtype.kind in "fiuM"}
+    with atomic_path(out_nc) as tmp:
+        ds.to_netcdf(tmp, encoding=encoding)
+    with atomic_path(out_json) as tmp:
+        tmp.write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    if out_md is not None:
+        with atomic_path(out_md) as tmp:
+            tmp.write_text(markdown, encoding="utf-8")
+
+
+def run_on_files(score, summarise, markdown, model_path: str | Path, windows_path: str | Path,
+                 out_nc: str | Path, out_json: str | Path, out_md: str | Path | None,
+                 data_label: str, settings: dict) -> dict:
+    """Score an application on pipeline files and write its results.
+
+    ``score(model, record, **settings) -> Dataset`` does the work; ``summarise(ds) -> dict``
+    and ``markdown(summary) -> str`` make the scores and their table (gap filling and
+    forecasting share this; anomaly detection also writes a table of the top blocks).
+    """
+    from seasonal_vae.model.train import load_model
+
+    model = load_model(model_path)
+    record = load_record(windows_path)
+    ds = score(model, record, **settings)
+    ds.attrs.update({"model": str(model_path), "data_label": data_label})
+    summary = summarise(ds)
+    summary["data_label"] = data_label
+    write_results(ds, out_nc, summary, out_json, markdown(summary), out_md)
+    return summary
+
+
+def settings_attrs(settings: dict) -> dict:
+    """Settings as netCDF attributes (numbers and strings; sequences as comma-joined text)."""
+    out = {}
+    for key, value in settings.items():
+        if isinstance(value, bool):
+            out[key] = int(value)
+        elif isinstance(value, (int, float, str)):
+            out[key] = value
+        else:
+            out[key] = ", ".join(str(v) for v in value)
+    return out

@@ -1,0 +1,232 @@
+r"""The seasonal-prior convolutional VAE (Keras 3 on TensorFlow).
+
+Shapes, for a batch of ``N`` sequences of ``96·k`` hours (``k`` latent steps; ``k`` is free,
+so one model encodes and generates sequences of any multiple of 96 hours):
+
+* encoder  ``(N, 96k) → z_mean, z_log_var, z``, each ``(N, k, L)``: Conv1D(F, 5, stride 3),
+  four Conv1D(F, 3, stride 2), Conv1D(2L, 3, stride 2), all ``same`` padding, ReLU between;
+* decoder  ``(N, k, L) → (N, 96k)``: five Conv1DTranspose(F, 3, stride 2) with ReLU and
+  Conv1DTranspose(1, 5, stride 3);
+* prior    ``(N, k, 2d) → m(θ), s(θ)``, each ``(N, k, L)``: a bias-free Dense(2L) on the
+  Fourier features of θ (degree ``d``), or zeros for the ``standard`` N(0, I) ablation, or
+  (``centred``, a departure from the article) the same Dense with a bias, so that the prior can
+  have a yearly mean and an overall scale of its own.
+
+The seasonal features enter only the prior. The loss is the negative ELBO per input value,
+
+.. math::
+
+   \mathcal{L} = \frac{1}{T}\Big[\sum_t -\log \mathcal{N}(x_t \mid \hat x_t, \sigma^2)
+                 + \mathrm{KL}\big(q(z\mid x)\,\|\,p(z\mid\theta)\big)\Big],
+
+with a learned scalar ``noise_log_var`` = log σ² and the KL of two diagonal Gaussians in
+closed form, both summed over time and features and divided by the input length ``T``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import keras
+import tensorflow as tf
+from keras import layers, ops
+
+from seasonal_vae.core.calendar import HOURS_PER_LATENT_STEP
+
+STRIDES = (3, 2, 2, 2, 2, 2)  # one unit per 3 h, then 6 h, 12 h, 1 day, 2 days, 4 days
+assert math.prod(STRIDES) == HOURS_PER_LATENT_STEP  # 96 hours per latent step
+PACKAGE = "seasonal_vae"
+
+
+def gaussian_nll(x, mean, log_var):
+    """−log N(x | mean, exp(log_var)), summed over the last axis."""
+    x = ops.convert_to_tensor(x)
+    mean, log_var = ops.cast(mean, x.dtype), ops.cast(log_var, x.dtype)
+    return ops.sum(0.5 * (math.log(2.0 * math.pi) + log_var + ops.square(x - mean) / ops.exp(log_var)),
+                   axis=-1)
+
+
+def kl_diagonal_gaussians(mean_q, log_var_q, mean_p, log_var_p):
+    """KL(N(mean_q, e^{log_var_q}) ‖ N(mean_p, e^{log_var_p})), summed over all axes but the first."""
+    kl = 0.5 * (log_var_p - log_var_q
+                + (ops.exp(log_var_q) + ops.square(mean_q - mean_p)) / ops.exp(log_var_p) - 1.0)
+    return ops.sum(ops.reshape(kl, (ops.shape(kl)[0], -1)), axis=-1)
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class Sampling(layers.Layer):
+    """Draw ``z = mean + exp(log_var / 2) · ε`` with ε ~ N(0, I) (reparameterisation)."""
+
+    def __init__(self, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs):
+        mean, log_var = inputs
+        eps = keras.random.normal(ops.shape(mean), seed=self.seed_generator)
+        return mean + ops.exp(0.5 * log_var) * eps
+
+    def get_config(self):
+        return {**super().get_config(), "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class SplitMoments(layers.Layer):
+    """Split the last axis ``2L`` into (mean, log-variance), ``L`` each."""
+
+    def __init__(self, latent_dim, **kwargs):
+        super().__init__(**kwargs)
+        self.latent_dim = latent_dim
+
+    def call(self, x):
+        return x[..., : self.latent_dim], x[..., self.latent_dim:]
+
+    def get_config(self):
+        return {**super().get_config(), "latent_dim": self.latent_dim}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class StandardNormalMoments(layers.Layer):
+    """The N(0, I) prior of the ablation: zero mean and zero log-variance for every step."""
+
+    def __init__(self, latent_dim, **kwargs):
+        super().__init__(**kwargs)
+        self.latent_dim = latent_dim
+
+    def call(self, features):
+        zeros = ops.repeat(ops.zeros_like(features[..., :1]), self.latent_dim, axis=-1)
+        return zeros, zeros
+
+    def get_config(self):
+        return {**super().get_config(), "latent_dim": self.latent_dim}
+
+
+def build_encoder(filters: int = 40, latent_dim: int = 10, seed=None) -> keras.Model:
+    """``(N, 96k)`` → ``[z_mean, z_log_var, z]``, each ``(N, k, latent_dim)``."""
+    inputs = keras.Input(shape=(None,), name="x")
+    x = layers.Reshape((-1, 1))(inputs)
+    x = layers.Conv1D(filters, 5, strides=STRIDES[0], padding="same", activation="relu")(x)
+    for stride in STRIDES[1:-1]:
+        x = layers.Conv1D(filters, 3, strides=stride, padding="same", activation="relu")(x)
+    x = layers.Conv1D(2 * latent_dim, 3, strides=STRIDES[-1], padding="same")(x)
+    z_mean, z_log_var = SplitMoments(latent_dim, name="posterior_moments")(x)
+    z = Sampling(seed=seed, name="sample_z")([z_mean, z_log_var])
+    return keras.Model(inputs, [z_mean, z_log_var, z], name="encoder")
+
+
+def build_decoder(filters: int = 40, latent_dim: int = 10) -> keras.Model:
+    """``(N, k, latent_dim)`` → ``(N, 96k)`` (the decoder mean)."""
+    inputs = keras.Input(shape=(None, latent_dim), name="z")
+    x = inputs
+    for stride in reversed(STRIDES[1:]):
+        x = layers.Conv1DTranspose(filters, 3, strides=stride, padding="same", activation="relu")(x)
+    x = layers.Conv1DTranspose(1, 5, strides=STRIDES[0], padding="same")(x)
+    outputs = layers.Reshape((-1,))(x)
+    return keras.Model(inputs, outputs, name="decoder")
+
+
+def build_prior(latent_dim: int = 10, fourier_degree: int = 3, kind: str = "seasonal") -> keras.Model:
+    """Fourier features ``(N, k, 2·degree)`` → prior ``[m(θ), s(θ)]``, each ``(N, k, latent_dim)``.
+
+    ``s`` is the log-variance. In the article (``seasonal``) the Dense layer has no bias: over
+    a year the prior's mean and log-variance average to zero, so it cannot drift from zero or
+    inflate/shrink its variance as a whole. ``centred`` adds the bias (a yearly mean and an
+    overall log-variance per feature): a named departure, for records whose posterior means
+    do not average to zero over the year.
+    """
+    inputs = keras.Input(shape=(None, 2 * fourier_degree), name="seasonal_features")
+    if kind in ("seasonal", "centred"):
+        x = layers.Dense(2 * latent_dim, use_bias=kind == "centred",
+                         name="fourier_coefficients")(inputs)
+        outputs = SplitMoments(latent_dim, name="prior_moments")(x)
+    elif kind == "standard":
+        outputs = StandardNormalMoments(latent_dim, name="prior_moments")(inputs)
+    else:
+        raise ValueError(f"prior must be 'seasonal', 'centred' or 'standard', not {kind!r}")
+    return keras.Model(inputs, list(outputs), name=f"{kind}_prior")
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class SeasonalVAE(keras.Model):
+    """VAE with a free time axis and a seasonal prior p(z | θ).
+
+    Besides the architecture, the model stores what is needed to turn its output back into
+    temperature: the standardisation (``data_mean``, ``data_std`` in °F) and the trend that was
+    removed (``trend_rate_per_decade``, ``trend_reference_year``), so a saved ``.keras`` file
+    alone can generate series in °F for any dates and any climate year.
+
+    Inputs are pairs ``(x, features)``: standardised series ``(N, 96k)`` and the Fourier
+    features of θ for each latent step ``(N, k, 2·fourier_degree)``; ``fit`` takes them as
+    the model input with no target (``model.fit((x, features))``).
+    """
+
+    def __init__(self, filters=40, latent_dim=10, fourier_degree=3, prior="seasonal",
+                 theta_anchor="centre", data_mean=0.0, data_std=1.0, trend_rate_per_decade=0.0,
+                 trend_reference_year=2024, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.filters, self.latent_dim, self.fourier_degree = filters, latent_dim, fourier_degree
+        self.prior_kind, self.theta_anchor, self.seed = prior, theta_anchor, seed
+        self.data_mean, self.data_std = float(data_mean), float(data_std)
+        self.trend_rate_per_decade = float(trend_rate_per_decade)
+        self.trend_reference_year = int(trend_reference_year)
+        self.encoder = build_encoder(filters, latent_dim, seed=seed)
+        self.decoder = build_decoder(filters, latent_dim)
+        self.prior = build_prior(latent_dim, fourier_degree, prior)
+        self.noise_log_var = self.add_weight(name="noise_log_var", shape=(), initializer="zeros")
+        self.trackers = {name: keras.metrics.Mean(name=name)
+                         for name in ("loss", "reconstruction", "kl", "noise_sigma")}
+        self.built = True  # every weight exists now; the time axis is free, so no input shape
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def call(self, inputs, training=False):
+        """Reconstruction (decoder mean) of ``x`` through a sampled ``z``."""
+        x, _ = inputs
+        _, _, z = self.encoder(x, training=training)
+        return self.decoder(z, training=training)
+
+    def loss_terms(self, x, features, training=False):
+        """(reconstruction, KL) per input value, averaged over the batch."""
+        z_mean, z_log_var, z = self.encoder(x, training=training)
+        x_hat = self.decoder(z, training=training)
+        prior_mean, prior_log_var = self.prior(features, training=training)
+        length = ops.cast(ops.shape(x)[1], x_hat.dtype)
+        nll = gaussian_nll(x, x_hat, self.noise_log_var)
+        kl = kl_diagonal_gaussians(z_mean, z_log_var, prior_mean, prior_log_var)
+        return ops.mean(nll) / length, ops.mean(kl) / length
+
+    def _update(self, reconstruction, kl):
+        values = {"loss": reconstruction + kl, "reconstruction": reconstruction, "kl": kl,
+                  "noise_sigma": ops.exp(0.5 * self.noise_log_var)}
+        for name, value in values.items():
+            self.trackers[name].update_state(value)
+        return {name: t.result() for name, t in self.trackers.items()}
+
+    def train_step(self, data):
+        (x, features), _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        with tf.GradientTape() as tape:
+            reconstruction, kl = self.loss_terms(x, features, training=True)
+            loss = reconstruction + kl
+        weights = self.trainable_weights  # without the prior and σ² when training sets them
+        grads = tape.gradient(loss, weights)  # in closed form (seasonal_vae.model.train)
+        self.optimizer.apply(grads, weights)
+        return self._update(reconstruction, kl)
+
+    def test_step(self, data):
+        (x, features), _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        return self._update(*self.loss_terms(x, features, training=False))
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters, "latent_dim": self.latent_dim,
+                "fourier_degree": self.fourier_degree, "prior": self.prior_kind,
+                "theta_anchor": self.theta_anchor, "data_mean": self.data_mean,
+                "data_std": self.data_std, "trend_rate_per_decade": self.trend_rate_per_decade,
+                "trend_reference_year": self.trend_reference_year, "seed": self.seed}
+
+    @property
+    def noise_sigma(self) -> float:
+        """Learned observation-noise standard deviation, in standard units."""
+        return float(math.exp(0.5 * float(self.noise_log_var.numpy())))
