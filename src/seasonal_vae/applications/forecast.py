@@ -2,7 +2,7 @@
 
 :func:`forecast` conditions the model on the last days of observations (the window begins
 ``context_days`` before the forecast's first hour, at local midnight) with everything after
-unknown, exactly as gap filling does (:func:`seasonal_vae.model.inference.condition`): latent
+unknown, exactly as gap filling does (:func:`seasonal_vae.model.posterior.condition`): latent
 steps after the last observation are governed by the seasonal prior p(z | θ) through the KL
 term, except where the decoder's receptive field (about one 4-day step) ties them to the
 observed days. Members include the learned observation noise.
@@ -18,7 +18,8 @@ seasonal climate. :func:`score_forecasts` measures exactly this, by lead time, a
   that date in each training year). Its MAE is that of the plain repeated day.
 
 MAE is that of the ensemble mean for the VAE and climatology. Forecasts are issued at local
-midnight at random (seeded) dates in the held-out years; scores in °F.
+midnight at random (seeded) dates in the held-out years; scores in °F. :func:`forecast_file`
+runs it on the pipeline's files with the settings of the configuration.
 """
 
 from __future__ import annotations
@@ -31,20 +32,30 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from seasonal_vae.model import inference as inf
-from seasonal_vae.core.errors import InputError
-from seasonal_vae.model.vae import SeasonalVAE
-from seasonal_vae.evaluation.scores import crps_ensemble
+from seasonal_vae.applications.results import (
+    CENTRAL_90,
+    EXAMPLE_MEMBERS,
+    EXAMPLE_QUANTILES,
+    application_settings,
+    run_on_files,
+    settings_attrs,
+)
 from seasonal_vae.core.calendar import HOURS_PER_LATENT_STEP
+from seasonal_vae.core.errors import InputError
+from seasonal_vae.evaluation.scores import crps_ensemble
+from seasonal_vae.model.posterior import condition, noise_sigma_degf
+from seasonal_vae.model.record import Record, window_starts
+from seasonal_vae.model.vae import SeasonalVAE
 
 log = logging.getLogger(__name__)
 
 METHODS = ("vae", "climatology", "persistence")
 METHOD_LABELS = {"vae": "VAE ensemble", "climatology": "climatology (training years)",
                  "persistence": "persistence (last day)"}
-DEFAULTS = {"n_cases": 200, "context_days": 12, "lead_days": 7, "n_members": 50,
-            "n_steps": 300, "learning_rate": 0.2, "seed": 2024}
-QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+#: The settings of :func:`score_forecasts`, as the configuration names them
+#: (``applications.forecast.*``, else ``applications.*``).
+SETTINGS = ("n_cases", "context_days", "lead_days", "n_members", "n_steps", "learning_rate",
+            "seed")
 
 
 def window_hours(context_days: int, lead_days: int) -> int:
@@ -53,8 +64,8 @@ def window_hours(context_days: int, lead_days: int) -> int:
     return HOURS_PER_LATENT_STEP * math.ceil(hours / HOURS_PER_LATENT_STEP)
 
 
-def forecast(model: SeasonalVAE, context, window_start, lead_hours: int, n_members: int = 50,
-             noise: bool = True, n_steps: int = 300, learning_rate: float = 0.2,
+def forecast(model: SeasonalVAE, context, window_start, lead_hours: int, *, n_members: int,
+             n_steps: int, learning_rate: float, noise: bool = True,
              seed: int = 0) -> np.ndarray:
     """Ensemble forecasts of ``lead_hours`` after each context.
 
@@ -67,6 +78,8 @@ def forecast(model: SeasonalVAE, context, window_start, lead_hours: int, n_membe
         ``(N,)`` timestamp of each context's first hour (local midnight).
     lead_hours
         Hours to forecast.
+    n_members, n_steps, learning_rate, noise, seed
+        As for :func:`seasonal_vae.model.posterior.condition`.
 
     Returns
     -------
@@ -80,13 +93,13 @@ def forecast(model: SeasonalVAE, context, window_start, lead_hours: int, n_membe
     values[:, :c] = np.nan_to_num(context)
     mask = np.zeros((n, length), dtype=bool)
     mask[:, :c] = np.isfinite(context)
-    members, _ = inf.condition(model, values, mask, window_start, n_members=n_members,
-                               noise=noise, n_steps=n_steps, learning_rate=learning_rate,
-                               seed=seed)
+    members, _ = condition(model, values, mask, window_start, n_members=n_members,
+                           noise=noise, n_steps=n_steps, learning_rate=learning_rate,
+                           seed=seed)
     return members[:, :, c:c + lead_hours]
 
 
-def analogs(record: inf.Record, issue: pd.Timestamp, before: int, after: int) -> np.ndarray:
+def analogs(record: Record, issue: pd.Timestamp, before: int, after: int) -> np.ndarray:
     """Training-year trajectories around the same calendar date and hour as ``issue``.
 
     Returns ``(n_years, before + after)`` adjusted °F, from ``before`` hours before the
@@ -108,7 +121,7 @@ def analogs(record: inf.Record, issue: pd.Timestamp, before: int, after: int) ->
     return np.array(rows).reshape(len(rows), before + after)
 
 
-def baselines(record: inf.Record, issue: pd.Timestamp, last_day: np.ndarray,
+def baselines(record: Record, issue: pd.Timestamp, last_day: np.ndarray,
               lead_hours: int) -> dict[str, np.ndarray]:
     """Climatology and persistence ensembles ``(M, lead_hours)`` and the persistence forecast."""
     traj = analogs(record, issue, 24, lead_hours)
@@ -122,10 +135,10 @@ def baselines(record: inf.Record, issue: pd.Timestamp, last_day: np.ndarray,
             "persistence": persistence}
 
 
-def draw_issues(record: inf.Record, n_cases: int, context_days: int, lead_days: int,
+def draw_issues(record: Record, n_cases: int, context_days: int, lead_days: int,
                 seed: int) -> np.ndarray:
     """Indices of forecast issue hours (local midnights) in held-out years, seeded."""
-    candidates = inf.window_starts(record, 24 * (context_days + lead_days))
+    candidates = window_starts(record, 24 * (context_days + lead_days))
     if candidates.size == 0:
         raise InputError("--context-days/--lead-days", f"no held-out stretch of "
                          f"{context_days + lead_days} days without missing values",
@@ -135,13 +148,13 @@ def draw_issues(record: inf.Record, n_cases: int, context_days: int, lead_days: 
     return np.sort(chosen) + 24 * context_days
 
 
-def score_forecasts(model: SeasonalVAE, record: inf.Record, n_cases: int = DEFAULTS["n_cases"],
-                    context_days: int = DEFAULTS["context_days"],
-                    lead_days: int = DEFAULTS["lead_days"],
-                    n_members: int = DEFAULTS["n_members"], n_steps: int = DEFAULTS["n_steps"],
-                    learning_rate: float = DEFAULTS["learning_rate"],
-                    seed: int = DEFAULTS["seed"]) -> xr.Dataset:
+def score_forecasts(model: SeasonalVAE, record: Record, n_cases: int, context_days: int,
+                    lead_days: int, n_members: int, n_steps: int, learning_rate: float,
+                    seed: int) -> xr.Dataset:
     """Forecast from random held-out dates with the three methods and score every lead hour.
+
+    The arguments are the settings of ``applications.forecast`` and ``applications``
+    (:data:`SETTINGS`; see the schema for their meaning).
 
     Returns
     -------
@@ -174,9 +187,9 @@ def score_forecasts(model: SeasonalVAE, record: inf.Record, n_cases: int = DEFAU
             crps[c, :, j] = crps_ensemble(truth[c], ensembles[m])
             abs_error[c, :, j] = np.abs(point[m] - truth[c])
         if c == 0:
-            clim_q = np.quantile(base["climatology"], QUANTILES, axis=0)
+            clim_q = np.quantile(base["climatology"], EXAMPLE_QUANTILES, axis=0)
             persistence0 = base["persistence"]
-    lo, hi = np.quantile(vae, [0.05, 0.95], axis=1)
+    lo, hi = np.quantile(vae, CENTRAL_90, axis=1)
     coverage = ((truth >= lo) & (truth <= hi)).astype(float)
 
     shown = min(ctx, 96)
@@ -192,24 +205,26 @@ def score_forecasts(model: SeasonalVAE, record: inf.Record, n_cases: int = DEFAU
          "issue_time": ("case", record.times.values[issue]),
          "example_time": ("example_hour", record.times.values[ex_idx]),
          "example_observed": ("example_hour", record.adjusted[ex_idx] + trend, {"units": "degF"}),
-         "example_vae_quantile": (("quantile", "lead"), np.quantile(vae[0], QUANTILES, axis=0)
-                                  + lead_trend, {"units": "degF"}),
-         "example_vae_member": (("member", "lead"), vae[0, :5] + lead_trend, {"units": "degF"}),
+         "example_vae_quantile": (("quantile", "lead"),
+                                  np.quantile(vae[0], EXAMPLE_QUANTILES, axis=0) + lead_trend,
+                                  {"units": "degF"}),
+         "example_vae_member": (("member", "lead"), vae[0, :EXAMPLE_MEMBERS] + lead_trend,
+                                {"units": "degF"}),
          "example_climatology_quantile": (("quantile", "lead"), clim_q + lead_trend,
                                           {"units": "degF"}),
          "example_persistence": ("lead", persistence0 + lead_trend, {"units": "degF"})},
         coords={"case": np.arange(n_cases),
                 "lead": ("lead", np.arange(1, lead + 1), {"units": "hours",
                          "long_name": "lead time (hour 1 = 00:00-01:00 of the first day)"}),
-                "method": np.array(METHODS), "quantile": np.array(QUANTILES),
-                "member": np.arange(5), "example_hour": np.arange(-shown, lead)},
+                "method": np.array(METHODS), "quantile": np.array(EXAMPLE_QUANTILES),
+                "member": np.arange(EXAMPLE_MEMBERS), "example_hour": np.arange(-shown, lead)},
         attrs={"title": "Forecasts from held-out dates: VAE ensemble vs climatology and "
                         "persistence",
-               "noise_sigma_degF": model.noise_sigma * model.data_std,
-               **inf.settings_attrs({"n_cases": n_cases, "context_days": context_days,
-                                     "lead_days": lead_days, "n_members": n_members,
-                                     "n_steps": n_steps, "learning_rate": learning_rate,
-                                     "seed": seed})})
+               "noise_sigma_degF": noise_sigma_degf(model),
+               **settings_attrs({"n_cases": n_cases, "context_days": context_days,
+                                 "lead_days": lead_days, "n_members": n_members,
+                                 "n_steps": n_steps, "learning_rate": learning_rate,
+                                 "seed": seed})})
 
 
 def by_lead_day(ds: xr.Dataset) -> xr.Dataset:
@@ -233,8 +248,7 @@ def summarise(ds: xr.Dataset) -> dict:
                "mae": {m: float(ds["abs_error"].sel({"method": m}).mean()) for m in METHODS},
                "vae_coverage_90": float(ds["coverage90"].mean())}
     return {"title": ds.attrs["title"], "units": "degF",
-            "settings": {k: ds.attrs[k] for k in ("n_cases", "context_days", "lead_days",
-                                                  "n_members", "n_steps", "learning_rate", "seed")},
+            "settings": {k: ds.attrs[k] for k in SETTINGS},
             "noise_sigma_degF": float(ds.attrs["noise_sigma_degF"]),
             "by_lead_day": rows, "all_leads": overall,
             "notes": "Issued at local midnight on held-out dates; climatology = the training "
@@ -264,8 +278,19 @@ def markdown(summary: dict) -> str:
 
 
 def forecast_file(model_path: str | Path, windows_path: str | Path, out_nc: str | Path,
-                  out_json: str | Path, out_md: str | Path | None = None, data_label: str = "",
-                  **settings) -> dict:
-    """Run :func:`score_forecasts` on pipeline files; write netCDF, JSON and Markdown."""
-    return inf.run_on_files(score_forecasts, summarise, markdown, model_path, windows_path,
-                            out_nc, out_json, out_md, data_label, {**DEFAULTS, **settings})
+                  out_json: str | Path, out_md: str | Path | None, cfg: dict) -> dict:
+    """Run :func:`score_forecasts` on pipeline files; write netCDF, JSON and Markdown.
+
+    Parameters
+    ----------
+    model_path, windows_path
+        The trained model (``.keras``) and the windows file.
+    out_nc, out_json, out_md
+        The results, the scores and the score table (``None``: no table).
+    cfg
+        The validated configuration: ``applications`` (the settings, :data:`SETTINGS`) and
+        ``data.label``.
+    """
+    return run_on_files(score_forecasts, summarise, markdown, model_path, windows_path,
+                        out_nc, out_json, out_md, cfg["data"]["label"],
+                        application_settings(cfg, "forecast", SETTINGS))

@@ -1,7 +1,7 @@
 """Gap filling with the trained VAE, scored against simple fills on held-out years.
 
 :func:`impute` fills the unobserved hours of windows with an ensemble of plausible values
-(:func:`seasonal_vae.model.inference.condition`: a posterior over the latents fitted to the observed
+(:func:`seasonal_vae.model.posterior.condition`: a posterior over the latents fitted to the observed
 hours, then draws with the learned observation noise). Two baselines fill the same gaps:
 
 * ``linear``: linear interpolation between the last hour before and the first hour after;
@@ -11,11 +11,13 @@ hours, then draws with the learned observation noise). Two baselines fill the sa
 
 Both baselines are deterministic, so their CRPS equals their mean absolute error.
 
-:func:`score_imputation` cuts gaps of several lengths (default 6 h, 24 h, 72 h, 7 days) at
-random positions (seeded) in windows of held-out years, fills them with the three methods and
-scores the fill of every gap hour: MAE and RMSE of the ensemble mean (VAE) or the fill
-(baselines), CRPS of the ensemble, and the share of true values inside the VAE's central 90 %
-interval. All scores are in °F (detrending shifts truth and fill alike, so it cancels).
+:func:`score_imputation` cuts gaps of several lengths (``applications.imputation.gap_hours``:
+6 h, 24 h, 72 h and 7 days by default) at random positions (seeded) in windows of held-out
+years, fills them with the three methods and scores the fill of every gap hour: MAE and RMSE
+of the ensemble mean (VAE) or the fill (baselines), CRPS of the ensemble, and the share of
+true values inside the VAE's central 90 % interval. All scores are in °F (detrending shifts
+truth and fill alike, so it cancels). :func:`impute_file` runs it on the pipeline's files with
+the settings of the configuration.
 """
 
 from __future__ import annotations
@@ -26,32 +28,45 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from seasonal_vae.model import inference as inf
-from seasonal_vae.core.errors import InputError
-from seasonal_vae.model.vae import SeasonalVAE
-from seasonal_vae.evaluation.scores import crps_ensemble
+from seasonal_vae.applications.results import (
+    CENTRAL_90,
+    EXAMPLE_MEMBERS,
+    EXAMPLE_QUANTILES,
+    application_settings,
+    run_on_files,
+    settings_attrs,
+)
 from seasonal_vae.core.calendar import HOURS_PER_LATENT_STEP
+from seasonal_vae.core.errors import InputError
+from seasonal_vae.core.runs import run_pairs
+from seasonal_vae.data.climatology import lookup
+from seasonal_vae.evaluation.scores import crps_ensemble
+from seasonal_vae.model.posterior import condition, interpolate_gaps, noise_sigma_degf
+from seasonal_vae.model.record import Record, training_climatology, window_starts
+from seasonal_vae.model.vae import SeasonalVAE
 
 log = logging.getLogger(__name__)
 
 METHODS = ("vae", "linear", "climatology")
 METHOD_LABELS = {"vae": "VAE ensemble", "linear": "linear interpolation",
                  "climatology": "climatology + diurnal profile"}
-DEFAULTS = {"gap_hours": (6, 24, 72, 168), "n_cases": 100, "context_hours": 768,
-            "margin_hours": 96, "n_members": 50, "n_steps": 300, "learning_rate": 0.2,
-            "seed": 2024}
-QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+#: The settings of :func:`score_imputation`, as the configuration names them
+#: (``applications.imputation.*``, else ``applications.*``).
+SETTINGS = ("gap_hours", "n_cases", "context_hours", "margin_hours", "n_members", "n_steps",
+            "learning_rate", "seed")
 
 
-def gap_runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """Maximal runs of False in a 1-D mask as ``(start, stop)`` pairs."""
-    edges = np.diff(np.concatenate([[0], (~np.asarray(mask, bool)).astype(np.int8), [0]]))
-    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()))
+def gap_label(hours: int) -> str:
+    """A gap length in words: whole days from two days on (``"3 days"``), else hours (``"24 h"``).
+
+    The score table and the imputation figure both label gaps with it.
+    """
+    return f"{hours // 24} days" if hours % 24 == 0 and hours >= 48 else f"{hours} h"
 
 
 def linear_fill(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Rows with unobserved values interpolated linearly between observed ones (°F)."""
-    return np.where(mask, values, inf.interpolate_gaps(values, mask))
+    return np.where(mask, values, interpolate_gaps(values, mask))
 
 
 def climatology_fill(values: np.ndarray, mask: np.ndarray, clim: np.ndarray,
@@ -72,7 +87,7 @@ def climatology_fill(values: np.ndarray, mask: np.ndarray, clim: np.ndarray,
     out = np.where(mask, values, clim)
     anomaly = values - clim
     for i in range(values.shape[0]):
-        for start, stop in gap_runs(mask[i]):
+        for start, stop in run_pairs(~mask[i]):
             sides = []
             for lo, hi in ((max(0, start - neighbour_hours), start),
                            (stop, min(values.shape[1], stop + neighbour_hours))):
@@ -88,19 +103,19 @@ def climatology_fill(values: np.ndarray, mask: np.ndarray, clim: np.ndarray,
     return out
 
 
-def impute(model: SeasonalVAE, values, mask, starts, n_members: int = 50, noise: bool = True,
-           n_steps: int = 300, learning_rate: float = 0.2, seed: int = 0) -> np.ndarray:
+def impute(model: SeasonalVAE, values, mask, starts, *, n_members: int, n_steps: int,
+           learning_rate: float, noise: bool = True, seed: int = 0) -> np.ndarray:
     """An ensemble of fills: ``(N, M, T)`` °F, equal to ``values`` wherever ``mask`` is True.
 
     ``values`` are adjusted (detrended) °F in windows of ``96·k`` hours beginning at local
-    midnight ``starts``; see :func:`seasonal_vae.model.inference.condition`.
+    midnight ``starts``; see :func:`seasonal_vae.model.posterior.condition`.
     """
-    members, _ = inf.condition(model, values, mask, starts, n_members=n_members, noise=noise,
-                               n_steps=n_steps, learning_rate=learning_rate, seed=seed)
+    members, _ = condition(model, values, mask, starts, n_members=n_members, noise=noise,
+                           n_steps=n_steps, learning_rate=learning_rate, seed=seed)
     return members
 
 
-def draw_cases(record: inf.Record, gap_hours, n_cases: int, context_hours: int,
+def draw_cases(record: Record, gap_hours, n_cases: int, context_hours: int,
                margin_hours: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Random held-out windows and gap positions.
 
@@ -121,7 +136,7 @@ def draw_cases(record: inf.Record, gap_hours, n_cases: int, context_hours: int,
         raise InputError("--context-hours", f"{context_hours} h cannot hold a {longest} h gap "
                          f"with {margin_hours} h of data on each side",
                          f"use at least {longest + 2 * margin_hours} h, or shorter gaps")
-    candidates = inf.window_starts(record, context_hours)
+    candidates = window_starts(record, context_hours)
     if candidates.size == 0:
         raise InputError("--context-hours", f"no held-out stretch of {context_hours} h without "
                          "missing values", "use a shorter context or more held-out years")
@@ -132,14 +147,13 @@ def draw_cases(record: inf.Record, gap_hours, n_cases: int, context_hours: int,
     return window_index, gap_offset
 
 
-def score_imputation(model: SeasonalVAE, record: inf.Record, gap_hours=DEFAULTS["gap_hours"],
-                     n_cases: int = DEFAULTS["n_cases"],
-                     context_hours: int = DEFAULTS["context_hours"],
-                     margin_hours: int = DEFAULTS["margin_hours"],
-                     n_members: int = DEFAULTS["n_members"], n_steps: int = DEFAULTS["n_steps"],
-                     learning_rate: float = DEFAULTS["learning_rate"],
-                     seed: int = DEFAULTS["seed"]) -> xr.Dataset:
+def score_imputation(model: SeasonalVAE, record: Record, gap_hours, n_cases: int,
+                     context_hours: int, margin_hours: int, n_members: int, n_steps: int,
+                     learning_rate: float, seed: int) -> xr.Dataset:
     """Cut gaps out of held-out windows, fill them three ways and score every case.
+
+    The arguments are the settings of ``applications.imputation`` and ``applications``
+    (:data:`SETTINGS`; see the schema for their meaning).
 
     Returns
     -------
@@ -157,8 +171,8 @@ def score_imputation(model: SeasonalVAE, record: inf.Record, gap_hours=DEFAULTS[
     idx = window_index[:, None] + hours[None, :]
     truth1 = record.adjusted[idx]
     starts1 = record.times[window_index].values
-    clim_mean, _ = inf.climatology(record)
-    clim1 = inf.lookup(clim_mean, record.times.values[idx])
+    clim_mean, _ = training_climatology(record)
+    clim1 = lookup(clim_mean, record.times.values[idx])
 
     n_gaps = len(gap_hours)
     truth = np.tile(truth1, (n_gaps, 1))
@@ -188,13 +202,13 @@ def score_imputation(model: SeasonalVAE, record: inf.Record, gap_hours=DEFAULTS[
     crps_vae = crps_ensemble(truth, members, member_axis=1)
     crps = mae.copy()  # deterministic fills: CRPS = absolute error
     crps[..., 0] = per_case(crps_vae)
-    lo, hi = np.quantile(members, [0.05, 0.95], axis=1)
+    lo, hi = np.quantile(members, CENTRAL_90, axis=1)
     coverage = per_case(((truth >= lo) & (truth <= hi)).astype(float))
 
     # one example per gap length (the first case), in observed °F
     example_rows = np.arange(n_gaps) * n_cases
     trends = np.tile(record.trend(window_index[0] + hours), (n_gaps, 1))  # same window
-    quant = np.quantile(members[example_rows], QUANTILES, axis=1)  # (q, gap, hour)
+    quant = np.quantile(members[example_rows], EXAMPLE_QUANTILES, axis=1)  # (q, gap, hour)
     times_ex = record.times[window_index[0] + hours]
 
     ds = xr.Dataset(
@@ -218,18 +232,19 @@ def score_imputation(model: SeasonalVAE, record: inf.Record, gap_hours=DEFAULTS[
          "example_quantile": (("quantile", "gap", "hour"), quant + trends[None],
                               {"units": "degF", "long_name": "VAE ensemble quantiles"}),
          "example_member": (("gap", "member", "hour"),
-                            members[example_rows, :5] + trends[:, None, :],
+                            members[example_rows, :EXAMPLE_MEMBERS] + trends[:, None, :],
                             {"units": "degF", "long_name": "first VAE ensemble members"})},
         coords={"gap": ("gap", np.array(gap_hours), {"units": "hours", "long_name": "gap length"}),
                 "case": np.arange(n_cases), "method": np.array(METHODS),
-                "hour": hours, "quantile": np.array(QUANTILES), "member": np.arange(5)},
+                "hour": hours, "quantile": np.array(EXAMPLE_QUANTILES),
+                "member": np.arange(EXAMPLE_MEMBERS)},
         attrs={"title": "Gap filling on held-out years: VAE ensemble vs linear interpolation "
                         "and climatology + diurnal profile",
-               "units": "degF", "noise_sigma_degF": model.noise_sigma * model.data_std,
-               **inf.settings_attrs({"gap_hours": gap_hours, "n_cases": n_cases,
-                                     "context_hours": context_hours, "margin_hours": margin_hours,
-                                     "n_members": n_members, "n_steps": n_steps,
-                                     "learning_rate": learning_rate, "seed": seed})})
+               "units": "degF", "noise_sigma_degF": noise_sigma_degf(model),
+               **settings_attrs({"gap_hours": gap_hours, "n_cases": n_cases,
+                                 "context_hours": context_hours, "margin_hours": margin_hours,
+                                 "n_members": n_members, "n_steps": n_steps,
+                                 "learning_rate": learning_rate, "seed": seed})})
     return ds
 
 
@@ -249,19 +264,13 @@ def summarise(ds: xr.Dataset) -> dict:
         rows.append({"gap_hours": int(gap), "n_cases": int(n), "scores": scores,
                      "vae_coverage_90": float(d["coverage90"].mean())})
     return {"title": ds.attrs["title"], "units": "degF",
-            "settings": {k: ds.attrs[k] for k in ("gap_hours", "n_cases", "context_hours",
-                                                  "margin_hours", "n_members", "n_steps",
-                                                  "learning_rate", "seed")},
+            "settings": {k: ds.attrs[k] for k in SETTINGS},
             "noise_sigma_degF": float(ds.attrs["noise_sigma_degF"]),
             "notes": "Scores over the gap hours, averaged over cases; VAE MAE/RMSE of the "
                      "ensemble mean; baselines are deterministic (CRPS = MAE). "
                      "climatology = training-year month x hour mean shifted by the mean anomaly "
                      "of the 24 observed hours on each side, interpolated across the gap.",
             "gaps": rows}
-
-
-def _gap_label(hours: int) -> str:
-    return f"{hours // 24} d" if hours % 24 == 0 and hours >= 48 else f"{hours} h"
 
 
 def markdown(summary: dict) -> str:
@@ -272,7 +281,7 @@ def markdown(summary: dict) -> str:
     lines = []
     for row in summary["gaps"]:
         s = row["scores"]
-        cells = [_gap_label(row["gap_hours"])]
+        cells = [gap_label(row["gap_hours"])]
         for key in ("mae", "rmse", "crps"):
             values = [s[m][key] for m in METHODS]
             best = min(values)
@@ -285,8 +294,19 @@ def markdown(summary: dict) -> str:
 
 
 def impute_file(model_path: str | Path, windows_path: str | Path, out_nc: str | Path,
-                out_json: str | Path, out_md: str | Path | None = None, data_label: str = "",
-                **settings) -> dict:
-    """Run :func:`score_imputation` on pipeline files and write netCDF, JSON and Markdown."""
-    return inf.run_on_files(score_imputation, summarise, markdown, model_path, windows_path,
-                            out_nc, out_json, out_md, data_label, {**DEFAULTS, **settings})
+                out_json: str | Path, out_md: str | Path | None, cfg: dict) -> dict:
+    """Run :func:`score_imputation` on pipeline files and write netCDF, JSON and Markdown.
+
+    Parameters
+    ----------
+    model_path, windows_path
+        The trained model (``.keras``) and the windows file.
+    out_nc, out_json, out_md
+        The results, the scores and the score table (``None``: no table).
+    cfg
+        The validated configuration: ``applications`` (the settings, :data:`SETTINGS`) and
+        ``data.label``.
+    """
+    return run_on_files(score_imputation, summarise, markdown, model_path, windows_path,
+                        out_nc, out_json, out_md, cfg["data"]["label"],
+                        application_settings(cfg, "imputation", SETTINGS))

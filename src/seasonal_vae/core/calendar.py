@@ -1,4 +1,5 @@
-"""Calendar arithmetic: time of year as an angle, decimal years, Fourier features.
+"""Calendar arithmetic: time of year as an angle, decimal years, Fourier features, the 365-day
+calendar day and a gap-free time axis.
 
 All functions take timestamps in the site's local standard time (naive ``datetime64``).
 Leap years are handled exactly: the fraction of the year is measured against the length of
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 HOURS_PER_LATENT_STEP = 96
 #: Local hour at which training windows, and so every latent step, begin. A latent step spans
@@ -83,3 +85,31 @@ def seasonal_features(starts, n_steps: int, degree: int = 3,
     times = (starts[:, None] + steps[None, :]).ravel()
     feats = fourier_features(theta(times), degree) if times.size else np.empty((0, 2 * degree))
     return feats.reshape(len(starts), n_steps, 2 * degree).astype("float32")
+
+
+def day_of_year_365(times) -> np.ndarray:
+    """0-based day of a 365-day year; 29 February counts as 28 February.
+
+    Parameters
+    ----------
+    times
+        Timestamps (anything :class:`pandas.DatetimeIndex` accepts).
+
+    Returns
+    -------
+    numpy.ndarray
+        Integers 0–364; 1 March is day 59 in every year.
+    """
+    index = pd.DatetimeIndex(times)
+    doy = index.day_of_year.to_numpy() - 1
+    return doy - (index.is_leap_year & (doy >= 59)).astype(int)
+
+
+def gap_free(da: xr.DataArray, freq: str = "h") -> xr.DataArray:
+    """``da`` on a gap-free ``time`` axis from its first to its last timestamp, step ``freq``
+    (absent timestamps become NaN), so that neighbours in the array are neighbours in time."""
+    index = da.indexes["time"]
+    full = pd.date_range(index[0], index[-1], freq=freq)
+    if len(full) == len(index) and full.equals(index):
+        return da
+    return da.reindex(time=full)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import calendar
 import json
 import logging
+import math
 from pathlib import Path
 
 import numpy as np
@@ -24,10 +25,14 @@ import statsmodels.api as sm
 import xarray as xr
 
 from seasonal_vae.core.atomic import atomic_path
-from seasonal_vae.data.series import SERIES_FIX, open_checked
 from seasonal_vae.core.calendar import decimal_year
+from seasonal_vae.core.io import open_checked
+from seasonal_vae.data.series import SERIES_FIX
 
 log = logging.getLogger(__name__)
+
+#: Coverage a year needs to enter the trend fit: the fraction of its hours with valid data.
+TREND_COVERAGE = 0.99
 
 
 def reference_time(reference_year: int) -> float:
@@ -58,30 +63,77 @@ def shift_to_year(da: xr.DataArray, rate_per_decade: float, reference_year: int,
     return da + rate_per_decade / 10.0 * (target_year - reference_year)
 
 
-def fit_rate(da: xr.DataArray, min_coverage: float = 0.99) -> dict:
+def yearly_means(da: xr.DataArray, min_coverage: float = TREND_COVERAGE) -> xr.DataArray:
+    """Calendar-year means; NaN for years with valid data for fewer than ``min_coverage`` of their hours.
+
+    Parameters
+    ----------
+    da
+        Hourly series along ``time``.
+    min_coverage
+        Fraction of the year's hours (8760 or 8784) that must be valid.
+
+    Returns
+    -------
+    xarray.DataArray
+        Dimension ``year``.
+    """
+    years = da["time"].dt.year
+    means = da.groupby(years).mean()
+    valid = da.notnull().groupby(years).sum()
+    hours = np.array([(366 if calendar.isleap(int(y)) else 365) * 24 for y in valid["year"].values])
+    return means.where(valid.values >= min_coverage * hours)
+
+
+def fit_linear_trend(years, values, level: float = 0.95) -> dict:
+    """Ordinary-least-squares line through yearly values.
+
+    Parameters
+    ----------
+    years, values
+        Equal-length 1-D arrays; pairs with a NaN value are left out.
+    level
+        Confidence level of the band around the fitted line.
+
+    Returns
+    -------
+    dict
+        ``rate_per_decade`` and ``stderr_per_decade`` (units of ``values`` per decade),
+        ``intercept`` (value at year 0), ``n_years``, and ``line``, ``low``, ``high``: the
+        fitted line and its confidence band at every entry of ``years`` (NaN if fewer than
+        three years are valid).
+    """
+    years = np.asarray(years, dtype="float64")
+    values = np.asarray(values, dtype="float64")
+    ok = np.isfinite(values)
+    nan = np.full(years.shape, np.nan)
+    if ok.sum() < 3:
+        return {"rate_per_decade": math.nan, "stderr_per_decade": math.nan, "intercept": math.nan,
+                "n_years": int(ok.sum()), "line": nan, "low": nan, "high": nan}
+    fit = sm.OLS(values[ok], sm.add_constant(years[ok])).fit()
+    band = fit.get_prediction(sm.add_constant(years, has_constant="add")).conf_int(alpha=1 - level)
+    return {"rate_per_decade": float(fit.params[1] * 10), "stderr_per_decade": float(fit.bse[1] * 10),
+            "intercept": float(fit.params[0]), "n_years": int(ok.sum()),
+            "line": fit.predict(sm.add_constant(years, has_constant="add")),
+            "low": band[:, 0], "high": band[:, 1]}
+
+
+def fit_rate(da: xr.DataArray, min_coverage: float = TREND_COVERAGE) -> dict:
     """Fit the warming rate to yearly means (OLS), as the article did.
 
     Only years with valid data for at least ``min_coverage`` of their hours are used (a
-    UTC record seen in local time reaches a few hours into the neighbouring years).
+    UTC record seen in local time reaches a few hours into the neighbouring years): the
+    :func:`yearly_means` of ``da`` through :func:`fit_linear_trend`.
 
     Returns
     -------
     dict
         ``rate_per_decade`` and its standard error ``stderr_per_decade`` in °F/decade, and
-        the number of years used.
+        the number of years used (NaN rates if fewer than three).
     """
-    years = da["time"].dt.year
-    valid = da.notnull().groupby(years).sum()
-    means = da.groupby(years).mean()
-    hours_in_year = np.array([366 * 24 if calendar.isleap(int(y)) else 365 * 24
-                              for y in valid["year"].values])
-    full = valid["year"].values[valid.values >= min_coverage * hours_in_year].astype(int)
-    if len(full) < 3:
-        return {"rate_per_decade": float("nan"), "stderr_per_decade": float("nan"),
-                "n_years": len(full)}
-    fit = sm.OLS(means.sel(year=full).values, sm.add_constant(full.astype(float))).fit()
-    return {"rate_per_decade": float(fit.params[1] * 10), "stderr_per_decade": float(fit.bse[1] * 10),
-            "n_years": len(full)}
+    means = yearly_means(da, min_coverage)
+    fit = fit_linear_trend(means["year"].values, means.values)
+    return {key: fit[key] for key in ("rate_per_decade", "stderr_per_decade", "n_years")}
 
 
 def detrend_file(series_path: str | Path, out_path: str | Path, out_json: str | Path,

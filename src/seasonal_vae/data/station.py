@@ -37,14 +37,9 @@ Checks
 Each failure is an :class:`~seasonal_vae.core.errors.InputError` naming the file, the problem and
 the fix: a missing, empty or unreadable file; a missing column (the message lists those the
 file has); a timestamp that does not parse (the first bad line is named) or an hour outside
-1–24 / 0–23; non-numeric values; timestamps off the whole hour; a step other than one hour
-(30-minute or 3-hourly data); the signature of daylight-saving time (one missing hour in
-spring and one repeated hour in autumn of a year); timestamps whose own UTC offset contradicts
-``time_zone``; units that contradict the values (through :func:`seasonal_vae.data.era5._to_kelvin`,
-the check ERA5 files get); and a time column whose zone is wrong, detected from the phase of
-the mean diurnal cycle: in local solar time at the site's longitude its warmest hour should be
-in the afternoon (:data:`AFTERNOON`, about 12–18 h); if it is hours off, the column is probably
-local time announced as UTC (or the other way round).
+1–24 / 0–23; non-numeric values; and those of :mod:`seasonal_vae.data.station_checks` (steps
+and stamps off the whole hour, daylight-saving time, contradicting UTC offsets, units and the
+phase of the diurnal cycle).
 """
 
 from __future__ import annotations
@@ -57,24 +52,12 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from seasonal_vae.data.era5 import _to_kelvin
 from seasonal_vae.core.errors import ConfigError, InputError
+from seasonal_vae.data.raw_checks import check_hourly
+from seasonal_vae.data.station_checks import (check_diurnal_phase, check_dst, check_offsets,
+                                              name_units)
+from seasonal_vae.data.units import to_kelvin
 
-HOUR = np.timedelta64(1, "h")
-
-AFTERNOON = (11.0, 19.0)
-"""Local solar hours within which the warmest hour of the mean diurnal cycle must lie: the
-usual 12–18 h, one hour of slack on either side (coastal and cloudy sites peak early, deserts
-late). A time column 7 hours off puts it near 08 or 22 h."""
-
-_MIN_PHASE_DAYS = 10
-"""The diurnal-phase check needs at least this many days of values."""
-_MIN_PHASE_AMPLITUDE_K = 0.5
-"""... and a mean diurnal cycle at least this large (peak to trough), else it is skipped."""
-
-_NAME_UNITS = (("degF", re.compile(r"(deg_?f|fahrenheit|°f|(?<![a-z])f(?![a-z]))", re.I)),
-               ("degC", re.compile(r"(deg_?c|celsius|°c|(?<![a-z])c(?![a-z]))", re.I)),
-               ("K", re.compile(r"(kelvin|(?<![a-z])k(?![a-z]))", re.I)))
 _OFFSET_SUFFIX = re.compile(r"\s*(Z|[+-]\d{2}:?\d{2})$")
 
 STAMP_COMMENTS = {
@@ -83,6 +66,7 @@ STAMP_COMMENTS = {
                         "earlier",
     "instantaneous": "each value is the temperature at its timestamp",
 }
+
 
 def _settings(data_cfg: dict) -> dict:
     """``data.station`` with every key present (the schema's defaults for the optional ones)."""
@@ -205,35 +189,8 @@ def _parse_times(frame: pd.DataFrame, st: dict, path: Path) -> np.ndarray:
                          "run 1-24)")
     times = (parsed.to_numpy().astype("datetime64[ns]")
              + np.asarray(extra, dtype="timedelta64[ns]"))
-    _check_offsets(offsets, st, path)
+    check_offsets(offsets, st, path)
     return times
-
-
-def _check_offsets(offsets: pd.Series, st: dict, path: Path) -> None:
-    """Timestamps that carry an offset (``+00:00``, ``Z``) must agree with ``time_zone``."""
-    found = offsets.dropna().unique()
-    if not found.size:
-        return
-    minutes = set()
-    for text in found:
-        if text == "Z":
-            minutes.add(0)
-            continue
-        sign = -1 if text[0] == "-" else 1
-        digits = text[1:].replace(":", "")
-        minutes.add(sign * (int(digits[:2]) * 60 + int(digits[2:])))
-    expected = 0 if st["time_zone"] == "utc" else round(st["_utc_offset_hours"] * 60)
-    if minutes != {expected} or offsets.isna().any():
-        shown = ", ".join(sorted(found))
-        zone = ("UTC" if st["time_zone"] == "utc"
-                else f"local standard time (UTC{st['_utc_offset_hours']:+g} h)")
-        dst = " (two offsets an hour apart: daylight-saving time?)" if len(minutes) == 2 and \
-            abs(np.diff(sorted(minutes))[0]) == 60 else ""
-        raise InputError(path, f"the timestamps carry the UTC offset(s) {shown}{dst}"
-                         + (" and some none" if offsets.isna().any() else "")
-                         + f", but data.station.time_zone says {st['time_zone']} ({zone})",
-                         "set data.station.time_zone (and site.utc_offset_hours) to match the "
-                         "offsets, or convert the column to one fixed offset")
 
 
 def _numbers(values: pd.Series, st: dict, path: Path, log: logging.Logger) -> np.ndarray:
@@ -323,135 +280,6 @@ def _read_netcdf(path: Path, st: dict, log: logging.Logger):
     return times, values, units, lat, lon, dict(ds.attrs), da.attrs.get("long_name")
 
 
-# --- checks -------------------------------------------------------------------------------
-
-
-def _check_steps(times: np.ndarray, path: Path) -> None:
-    """Whole hours, one hour apart (gaps aside): refuse 30-minute or 3-hourly data."""
-    fix = ("give hourly values: average sub-hourly data to hourly means first (and set "
-           "data.station.stamp: hour_ending_mean); 3-hourly or daily data cannot be used")
-    unique = np.unique(times)
-    steps = np.diff(unique)
-    if steps.size:
-        values, counts = np.unique(steps, return_counts=True)
-        typical = pd.Timedelta(values[np.argmax(counts)])
-        if typical != pd.Timedelta(hours=1):
-            raise InputError(path, f"the time step is {_step_text(typical)} (the most common "
-                             "step between timestamps): the pipeline needs hourly data", fix)
-    off = (times - times.astype("datetime64[h]")) != np.timedelta64(0, "ns")
-    if off.any():
-        i = int(np.flatnonzero(off)[0])
-        raise InputError(path, f"{int(off.sum())} timestamp(s) are not on the whole hour; the "
-                         f"first is {pd.Timestamp(times[i])} (row {i + 1})",
-                         "give one value per whole hour (hh:00); if the stamps are the centres "
-                         "of hourly means (hh:30), stamp each by the end of its hour instead "
-                         "and set data.station.stamp: hour_ending_mean")
-
-
-def _step_text(step: pd.Timedelta) -> str:
-    minutes = step / pd.Timedelta(minutes=1)
-    if minutes < 60:
-        return f"{minutes:g} min"
-    return f"{minutes / 60:g} h"
-
-
-def _check_dst(times: np.ndarray, path: Path, log: logging.Logger) -> None:
-    """Refuse the footprint of daylight-saving time in a column meant to be standard time.
-
-    A clock that switches to summer time skips one hour in spring (a one-hour hole) and repeats
-    one in autumn (the same stamp twice), both in the small hours. One year with both, at
-    hours 0-4 and in the spring/autumn months of either hemisphere, is enough.
-    """
-    t = pd.DatetimeIndex(times)
-    if t.size < 48:
-        return
-    dup = t[t.duplicated(keep="first")]
-    unique = t.unique().sort_values()
-    steps = np.diff(unique.to_numpy())
-    holes = unique[:-1][steps == 2 * HOUR] + pd.Timedelta(hours=1)
-    north_spring, north_autumn = {2, 3, 4}, {9, 10, 11}
-
-    def small_hours(ix):
-        return ix[ix.hour <= 4]
-
-    holes, dup = small_hours(holes), small_hours(dup)
-    found = []
-    for year in sorted(set(holes.year) & set(dup.year)):
-        h, d = holes[holes.year == year], dup[dup.year == year]
-        for springs, autumns in ((north_spring, north_autumn), (north_autumn, north_spring)):
-            hs = h[np.isin(h.month, list(springs))]
-            ds = d[np.isin(d.month, list(autumns))]
-            if hs.size and ds.size:
-                found.append((year, hs[0], ds[0]))
-                break
-    if found:
-        listed = "; ".join(f"{y}: no {h:%Y-%m-%d %H:%M}, {d:%Y-%m-%d %H:%M} twice"
-                           for y, h, d in found[:5]) + (" …" if len(found) > 5 else "")
-        raise InputError(path, f"the timestamps look like local clock time with daylight-saving "
-                         f"time: one missing hour in spring and one repeated hour in autumn in "
-                         f"{len(found)} year(s) ({listed})",
-                         "convert the column to UTC or to standard time all year (no daylight "
-                         "saving) and set data.station.time_zone to utc or local_standard "
-                         "accordingly; the pipeline cannot tell the two repeated hours apart")
-
-
-def _check_diurnal_phase(times_utc: np.ndarray, kelvin: np.ndarray, st: dict, site: dict,
-                         path: Path, log: logging.Logger) -> None:
-    """The warmest hour of the mean diurnal cycle must fall in the local solar afternoon."""
-    lon = site.get("longitude")
-    ok = np.isfinite(kelvin)
-    if lon is None or ok.sum() < _MIN_PHASE_DAYS * 24:
-        log.info("%s: too few values (or no site longitude) to check the diurnal phase",
-                 path.name)
-        return
-    centre = times_utc[ok]
-    if st["stamp"] == "hour_ending_mean":
-        centre = centre - np.timedelta64(30, "m")
-    solar_hours = ((centre - centre.astype("datetime64[D]")) / HOUR + float(lon) / 15.0) % 24
-    bins = np.floor(solar_hours).astype(int)
-    # remove each day's mean first, so that an uneven coverage of seasons does not matter
-    day = pd.DatetimeIndex(centre).floor("D")
-    anomaly = kelvin[ok] - pd.Series(kelvin[ok]).groupby(day).transform("mean").to_numpy()
-    cycle = pd.Series(anomaly).groupby(bins).mean().reindex(range(24))
-    if cycle.isna().any() or cycle.max() - cycle.min() < _MIN_PHASE_AMPLITUDE_K:
-        log.info("%s: the mean diurnal cycle is too weak or incomplete to check its phase",
-                 path.name)
-        return
-    # the peak's phase from the first harmonic (robust to a flat top), shown as the hour
-    angles = 2 * np.pi * (np.arange(24) + 0.5) / 24
-    peak = (np.angle(np.sum(cycle.to_numpy() * np.exp(1j * angles))) / (2 * np.pi) * 24) % 24
-    warmest = int(cycle.idxmax())
-    log.info("%s: the mean diurnal cycle peaks at %.1f h local solar time (warmest hour %02d h)",
-             path.name, peak, warmest)
-    if AFTERNOON[0] <= peak <= AFTERNOON[1]:
-        return
-    shift = ((15.0 - peak + 12) % 24) - 12  # hours to add to the stamps to put it at 15 h
-    zone = st["time_zone"]
-    offset = float(site.get("utc_offset_hours", 0.0))
-    if zone == "utc" and offset and abs(shift + offset) <= 2.5:
-        hint = (f"the column looks like local time (UTC{offset:+g} h) announced as UTC: set "
-                "data.station.time_zone: local_standard")
-    elif zone == "local_standard" and offset and abs(shift - offset) <= 2.5:
-        hint = "the column looks like UTC announced as local time: set data.station.time_zone: utc"
-    else:
-        hint = ("check data.station.time_zone, site.utc_offset_hours and site.longitude "
-                "against the file")
-    raise InputError(path, f"the warmest hour of the mean diurnal cycle is at {peak:.1f} h "
-                     f"local solar time (first harmonic; warmest hourly mean at {warmest:02d} h; "
-                     f"longitude {float(lon):g}), not in the afternoon "
-                     f"({AFTERNOON[0]:g}-{AFTERNOON[1]:g} h): it is about {abs(shift):.0f} h "
-                     f"{'early' if shift > 0 else 'late'}, so the time column's zone looks "
-                     f"wrong (data.station.time_zone is {zone})", hint)
-
-
-def _name_units(column: str) -> str | None:
-    """The unit a column's name announces (``t_air_degC_hourly_mean`` → degC), if any."""
-    for unit, pattern in _NAME_UNITS:
-        if pattern.search(column.replace("_", " ")):
-            return unit
-    return None
-
-
 # --- entry point --------------------------------------------------------------------------
 
 
@@ -519,22 +347,22 @@ def open_station_file(path: str | Path, data_cfg: dict,
     if values.size == 0 or not np.isfinite(values).any():
         raise InputError(path, "the file holds no temperature values", "check "
                          "data.station.value_column and data.station.missing_values")
-    _check_steps(times, path)
-    _check_dst(times, path, log)  # in the file's own clock, where the shifts happen at 2 am
+    check_hourly(times, path, "station", on_the_hour=True)
+    check_dst(times, path, log)  # in the file's own clock, where the shifts happen at 2 am
     if st["time_zone"] == "local_standard":
         times = times - np.timedelta64(round(st["_utc_offset_hours"] * 3600), "s")
-    named = _name_units(st["value_column"])
+    named = name_units(st["value_column"])
     if named and named != units:
         log.warning("%s: the column name %r suggests %s, but the units are %s; the values are "
                     "read as %s", path.name, st["value_column"], named, units, units)
     name_note = (f" (and the column name {st['value_column']!r})"
                  if named == units and not _is_netcdf(path) else "")
-    kelvin = _to_kelvin(values, units, path, log, declared=declared + name_note,
+    kelvin = to_kelvin(values, units, path, log, declared=declared + name_note,
                         fix=("set data.station.units to the unit the values are in (the column "
                              "name may lie), or correct the values"),
                         implausible_fix=("check data.station.value_column (is it the air "
                                          "temperature?) and data.station.missing_values"))
-    _check_diurnal_phase(times, kelvin, st, site, path, log)
+    check_diurnal_phase(times, kelvin, st, site, path, log)
     times, kelvin = _in_years(times, kelvin, data_cfg, st, path, log)
     attrs.update({"time_stamp": st["stamp"], "time_stamp_comment": STAMP_COMMENTS[st["stamp"]]})
     if lat is not None and lon is not None:

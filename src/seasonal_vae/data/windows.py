@@ -21,10 +21,11 @@ import numpy as np
 import xarray as xr
 
 from seasonal_vae.core.atomic import atomic_path
+from seasonal_vae.core.calendar import HOURS_PER_LATENT_STEP, WINDOW_START_HOUR
 from seasonal_vae.core.config import split_years
 from seasonal_vae.core.errors import InputError
-from seasonal_vae.data.series import open_checked
-from seasonal_vae.core.calendar import HOURS_PER_LATENT_STEP, WINDOW_START_HOUR
+from seasonal_vae.core.io import open_checked
+from seasonal_vae.core.runs import run_pairs
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +44,8 @@ class Segment:
 
 
 def segments(mask: np.ndarray) -> list[Segment]:
-    """Maximal runs of ``True`` in a boolean mask."""
-    mask = np.asarray(mask, dtype=bool)
-    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return [Segment(int(a), int(b)) for a, b in zip(np.flatnonzero(edges == 1),
-                                                    np.flatnonzero(edges == -1))]
+    """Maximal runs of ``True`` in a boolean mask, as :class:`Segment` s."""
+    return [Segment(start, stop) for start, stop in run_pairs(mask)]
 
 
 def cut(values: np.ndarray, segs: list[Segment], window_hours: int,

@@ -1,3 +1,4 @@
-"""Stage 3, judging the generated weather: the article's comparison statistics, the metric
-suite against the real-vs-real noise floor, the real-vs-generated classifier and proper
-scores."""
+"""Stage 3, judging the generated weather: the article's statistics (``statistics``) and its
+comparison table (``comparison``), the metric suite (``metric_info``, ``metrics``) against the
+real-vs-real noise floor (``years``, ``suite``, ``metrics_table``), the real-vs-generated
+classifier (``classifier``) and proper scores (``scores``)."""

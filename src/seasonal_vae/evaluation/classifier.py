@@ -19,7 +19,8 @@ Scores on the held-out 30 %: accuracy (threshold 0.5) and AUROC (the Mann–Whit
 of the predicted probabilities, ``scipy.stats.mannwhitneyu``). A classifier that cannot tell
 the sets apart scores 0.5 on both. The metrics are the mean over seeds of ``|accuracy − 0.5|``
 and ``|AUROC − 0.5|`` (0 is ideal, as for every other metric); the mean raw accuracy and
-AUROC and their 95 % t-intervals over seeds are reported beside them.
+AUROC and their 95 % t-intervals over seeds are reported beside them (their descriptions:
+:data:`seasonal_vae.evaluation.metric_info.CLASSIFIER_METRICS`).
 """
 
 from __future__ import annotations
@@ -31,19 +32,11 @@ import pandas as pd
 import xarray as xr
 from scipy import stats as sps
 
-from seasonal_vae.evaluation.metrics import MetricInfo
-
 log = logging.getLogger(__name__)
-
-#: The classifier's metrics, as they appear in the tables.
-CLASSIFIER_METRICS = (
-    MetricInfo("classifier_accuracy", "classifier", "CNN on 7-day windows: |accuracy − 0.5|", "–"),
-    MetricInfo("classifier_auroc", "classifier", "CNN on 7-day windows: |AUROC − 0.5|", "–"),
-)
 
 
 def paired_windows(real: xr.DataArray, generated: xr.DataArray,
-                   window_days: int = 7) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                   window_days: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cut two sets on the same hourly time axis into the same non-overlapping windows.
 
     Windows start at local midnight on 1 January of each year in the set, every
@@ -114,7 +107,7 @@ def auroc(p_generated: np.ndarray, p_real: np.ndarray) -> float:
 
 
 def fit_and_score(real_windows: np.ndarray, gen_windows: np.ndarray, months: np.ndarray,
-                  seed: int, epochs: int = 20, test_fraction: float = 0.3) -> dict[str, float]:
+                  seed: int, epochs: int, test_fraction: float = 0.3) -> dict[str, float]:
     """Train the classifier once (one seed) and score it on held-out dates.
 
     Returns
@@ -154,9 +147,13 @@ def fit_and_score(real_windows: np.ndarray, gen_windows: np.ndarray, months: np.
             "n_train": int(len(train)), "n_test": int(n_test)}
 
 
-def classifier_scores(real: xr.DataArray, generated: xr.DataArray, seeds, epochs: int = 20,
-                      window_days: int = 7) -> pd.DataFrame:
-    """Scores of the two-sample classifier for each seed (one row per seed)."""
+def classifier_scores(real: xr.DataArray, generated: xr.DataArray, seeds, epochs: int,
+                      window_days: int) -> pd.DataFrame:
+    """Scores of the two-sample classifier for each seed (one row per seed).
+
+    ``epochs`` and ``window_days`` are ``evaluation.classifier_epochs`` and
+    ``evaluation.window_days``.
+    """
     rw, gw, months = paired_windows(real, generated, window_days)
     rows = [fit_and_score(rw, gw, months, int(s), epochs) for s in seeds]
     return pd.DataFrame(rows)

@@ -5,8 +5,8 @@ Every metric compares two *sets of years*: two hourly :class:`xarray.DataArray` 
 adjacent (e.g. the ten held-out years 1978, 1983, …, 2023), with NaN where an hour is
 missing. Every metric is a distance: 0 when the two sets have the same statistic, larger the
 further apart they are, and symmetric in its two arguments (swap real and generated and the
-value is the same). :data:`METRICS` lists them with their family, label and unit;
-:func:`metric_suite` computes them all at once.
+value is the same). :data:`seasonal_vae.evaluation.metric_info.METRICS` lists them with their
+family, label and unit; :func:`metric_suite` computes them all at once.
 
 Families and definitions
 ------------------------
@@ -20,12 +20,13 @@ marginals
 persistence
     L2 norm of the difference of the autocorrelation functions (``statsmodels`` ``acovf``) of
     deseasonalised hourly anomalies at lags 1–72 h and of their daily means at lags 1–30 d.
-    Anomalies are departures from each set's *own* harmonic climatology (least squares on the
-    time-of-year × hour-of-day Fourier features of :func:`seasonal_vae.model.baselines.harmonic_design`),
-    so that this family judges persistence, not the mean. Pairs of values in different,
-    non-adjacent years are never formed (the gaps are NaN; ``missing="conservative"``).
-    Also the absolute differences of the article's three lag-1 regression slopes
-    (:func:`seasonal_vae.evaluation.comparison.lag1_slopes`: hourly, daily means, monthly means).
+    Anomalies are departures from each set's *own* harmonic climatology
+    (:func:`harmonic_anomalies`: least squares on the time-of-year × hour-of-day Fourier
+    features of :func:`seasonal_vae.model.baselines.harmonic_design`), so that this family
+    judges persistence, not the mean. Pairs of values in different, non-adjacent years are
+    never formed (the gaps are NaN; ``missing="conservative"``). Also the absolute differences
+    of the article's three lag-1 regression slopes
+    (:func:`seasonal_vae.evaluation.statistics.lag1_slopes`: hourly, daily means, monthly means).
 daily range
     Daily temperature range (max − min over a complete local day): Wasserstein-1 per month,
     averaged over the 12 months (°F).
@@ -35,7 +36,8 @@ hot spells
     Metrics: Wasserstein-1 distance between the lengths of runs of consecutive hot days
     (days); absolute difference of the mean number of days per year that belong to a hot
     spell (a run of at least ``min_spell_days`` = 3 hot days); absolute difference of the
-    mean yearly number of days with a maximum of at least 110 °F.
+    mean yearly number of days with a maximum of at least 110 °F. (The numbers are the
+    defaults of the ``evaluation`` section of the configuration.)
 variability
     Year-to-year variability: per month, the ratio of the standard deviations across years
     of the monthly means; the metric is the mean over months of ``|log ratio|`` (0 when the
@@ -56,62 +58,21 @@ import xarray as xr
 from scipy.stats import wasserstein_distance
 from statsmodels.tsa.stattools import acovf
 
-from seasonal_vae.model.baselines import harmonic_design
-from seasonal_vae.evaluation.comparison import daily_means, lag1_slopes, monthly_means
-
-SEASONS = {"jja": (6, 7, 8), "djf": (12, 1, 2)}
-QUANTILES = (0.01, 0.50, 0.99)
-
-
-@dataclass(frozen=True)
-class MetricInfo:
-    """What a metric measures: its key, family, a short label for tables, and its unit."""
-
-    name: str
-    family: str
-    label: str
-    unit: str
-
-
-def _q(q: float) -> str:
-    return f"{round(q * 100):02d}"
-
-
-def _ordinal(q: float) -> str:
-    n = round(q * 100)
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-#: Every metric, in the order of the tables and the figure.
-METRICS: tuple[MetricInfo, ...] = (
-    MetricInfo("clim_mean_rmse", "climatology", "mean, month × hour (RMSE)", "°F"),
-    MetricInfo("clim_std_rmse", "climatology", "std, month × hour (RMSE)", "°F"),
-    MetricInfo("w1_monthly", "marginals", "hourly values, W1 per month (mean)", "°F"),
-    *(MetricInfo(f"q{_q(q)}_{s}", "marginals", f"{s.upper()} {_ordinal(q)} percentile (abs. error)",
-                 "°F") for s in SEASONS for q in QUANTILES),
-    MetricInfo("acf_hourly_l2", "persistence", "ACF of hourly anomalies, lags 1–72 h (L2)", "–"),
-    MetricInfo("acf_daily_l2", "persistence", "ACF of daily anomalies, lags 1–30 d (L2)", "–"),
-    MetricInfo("lag1_hourly", "persistence", "lag-1 slope, hourly (abs. diff.)", "–"),
-    MetricInfo("lag1_daily", "persistence", "lag-1 slope, daily means (abs. diff.)", "–"),
-    MetricInfo("lag1_monthly", "persistence", "lag-1 slope, monthly means (abs. diff.)", "–"),
-    MetricInfo("dtr_w1_monthly", "daily range", "daily max − min, W1 per month (mean)", "°F"),
-    MetricInfo("hot_run_w1", "hot spells", "hot-day run lengths (W1)", "days"),
-    MetricInfo("hot_spell_days", "hot spells", "hot-spell days per year (abs. diff.)", "days/yr"),
-    MetricInfo("days_ge_110", "hot spells", "days ≥ 110 °F per year (abs. diff.)", "days/yr"),
-    MetricInfo("interannual_log_ratio", "variability",
-               "std of monthly means across years, |log ratio|", "–"),
+from seasonal_vae.core.calendar import day_of_year_365, gap_free
+from seasonal_vae.core.runs import run_lengths
+from seasonal_vae.data.climatology import month_hour_climatology
+from seasonal_vae.evaluation.metric_info import (
+    METRICS,
+    QUANTILES,
+    SEASONS,
+    quantile_key,
 )
-
-
-def metric_info(name: str) -> MetricInfo:
-    """The :class:`MetricInfo` of ``name`` (also the classifier's metrics)."""
-    from seasonal_vae.evaluation.classifier import CLASSIFIER_METRICS
-
-    for info in METRICS + CLASSIFIER_METRICS:
-        if info.name == name:
-            return info
-    raise KeyError(name)
+from seasonal_vae.evaluation.statistics import daily_means, lag1_slopes, monthly_means
+from seasonal_vae.model.baselines import (
+    ANNUAL_HARMONICS,
+    DIURNAL_HARMONICS,
+    harmonic_design,
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -123,15 +84,6 @@ def _values(da: xr.DataArray) -> np.ndarray:
 
 def _months(da: xr.DataArray) -> np.ndarray:
     return da["time"].dt.month.values
-
-
-def _regular(da: xr.DataArray, freq: str) -> xr.DataArray:
-    """``da`` on a gap-free axis from its first to its last timestamp (absent steps NaN)."""
-    index = da.indexes["time"]
-    full = pd.date_range(index[0], index[-1], freq=freq)
-    if len(full) == len(index):
-        return da
-    return da.reindex(time=full)
 
 
 def _w1(a: np.ndarray, b: np.ndarray) -> float:
@@ -154,19 +106,16 @@ def _monthly_w1(a: xr.DataArray, b: xr.DataArray) -> np.ndarray:
 # Climatology and marginals
 # --------------------------------------------------------------------------------------------
 def climatology_grid(da: xr.DataArray, stat: str = "mean") -> np.ndarray:
-    """``stat`` (``"mean"`` or ``"std"``) of the values in each calendar month × local hour.
+    """``stat`` (``"mean"`` or the sample ``"std"``) of the values in each calendar month ×
+    local hour (:func:`seasonal_vae.data.climatology.month_hour_climatology`, ``ddof=1``).
 
     Returns
     -------
     numpy.ndarray
         Shape ``(12, 24)``; NaN for an empty cell.
     """
-    series = da.to_series()
-    idx = series.index
-    grouped = series.groupby([idx.month, idx.hour])
-    grid = grouped.mean() if stat == "mean" else grouped.std(ddof=1)
-    full = pd.MultiIndex.from_product([range(1, 13), range(24)])
-    return grid.reindex(full).to_numpy().reshape(12, 24)
+    mean, std = month_hour_climatology(da["time"].values, da.values, ddof=1)
+    return mean if stat == "mean" else std
 
 
 def climatology_rmse(a: xr.DataArray, b: xr.DataArray, stat: str = "mean") -> float:
@@ -189,18 +138,25 @@ def seasonal_quantile_errors(a: xr.DataArray, b: xr.DataArray,
         vb = _values(b)[np.isin(_months(b), months)]
         qa, qb = np.nanquantile(va, quantiles), np.nanquantile(vb, quantiles)
         for q, x, y in zip(quantiles, qa, qb):
-            out[f"q{_q(q)}_{season}"] = float(abs(x - y))
+            out[f"q{quantile_key(q)}_{season}"] = float(abs(x - y))
     return out
 
 
 # --------------------------------------------------------------------------------------------
 # Persistence
 # --------------------------------------------------------------------------------------------
-def anomalies(da: xr.DataArray, annual: int = 3, diurnal: int = 4) -> xr.DataArray:
+def harmonic_anomalies(da: xr.DataArray, annual: int = ANNUAL_HARMONICS,
+                       diurnal: int = DIURNAL_HARMONICS) -> xr.DataArray:
     """Departures from the series' own harmonic climatology (time of year × hour of day).
 
-    The climatology is the least-squares fit (``numpy.linalg.lstsq``) of :func:`seasonal_vae.model.baselines.harmonic_design` to the
-    valid values; NaN stays NaN.
+    The climatology is the least-squares fit (``numpy.linalg.lstsq``) of
+    :func:`seasonal_vae.model.baselines.harmonic_design` to the valid values; NaN stays NaN.
+
+    This is the "hourly anomaly" of the persistence metrics. It is fitted on each compared set
+    alone, with a few smooth harmonics, so it works the same on a single held-out year and on
+    a generated path: a calendar-day climatology of one year (the acf figure's anomalies,
+    from a smoothed calendar-day × hour climatology of the whole record) would be that year's
+    own weather, and its anomalies mostly noise.
     """
     y = _values(da)
     ok = np.isfinite(y)
@@ -213,8 +169,8 @@ def anomaly_acfs(da: xr.DataArray, max_lag_hours: int = 72,
                  max_lag_days: int = 30) -> tuple[np.ndarray, np.ndarray]:
     """Autocorrelation of hourly anomalies (lags 1 … ``max_lag_hours``) and of their daily
     means (lags 1 … ``max_lag_days``), with absent years as gaps, never as neighbours."""
-    anom = anomalies(da)
-    hourly = _regular(anom, "h")
+    anom = harmonic_anomalies(da)
+    hourly = gap_free(anom, "h")
     daily = daily_means(hourly)
     return _acf(_values(hourly), max_lag_hours)[1:], _acf(_values(daily), max_lag_days)[1:]
 
@@ -271,15 +227,7 @@ def daily_range_wasserstein(a: xr.DataArray, b: xr.DataArray) -> float:
                                  rb[rb.index.month == m].to_numpy()) for m in range(1, 13)]))
 
 
-def calendar_day(index: pd.DatetimeIndex) -> np.ndarray:
-    """Day of a 365-day calendar, 0 … 364 (29 February counts as 28 February)."""
-    doy = index.day_of_year.to_numpy() - 1
-    after_feb = index.is_leap_year & (index.month > 2)
-    feb29 = index.is_leap_year & (index.month == 2) & (index.day == 29)
-    return doy - after_feb.astype(int) - feb29.astype(int)
-
-
-def hot_threshold(da: xr.DataArray, percentile: float = 90.0, half_window: int = 7) -> np.ndarray:
+def hot_threshold(da: xr.DataArray, percentile: float, half_window: int) -> np.ndarray:
     """Calendar-day percentile of daily maxima, pooled over ±``half_window`` days.
 
     Parameters
@@ -287,17 +235,18 @@ def hot_threshold(da: xr.DataArray, percentile: float = 90.0, half_window: int =
     da
         The reference data (the training years' observed series).
     percentile
-        The percentile (90 for the usual hot-day definition).
+        The percentile (``evaluation.hot_percentile``; 90 for the usual hot-day definition).
     half_window
-        Days on either side of each calendar day pooled with it (circular over the year).
+        Days on either side of each calendar day pooled with it (circular over the year;
+        ``evaluation.hot_half_window``).
 
     Returns
     -------
     numpy.ndarray
-        Length 365, °F, indexed by :func:`calendar_day`.
+        Length 365, °F, indexed by :func:`seasonal_vae.core.calendar.day_of_year_365`.
     """
     tmax = daily_extremes(da)["max"].dropna()
-    cday = calendar_day(tmax.index)
+    cday = day_of_year_365(tmax.index)
     values = tmax.to_numpy()
     out = np.empty(365)
     for c in range(365):
@@ -305,12 +254,6 @@ def hot_threshold(da: xr.DataArray, percentile: float = 90.0, half_window: int =
         near = np.minimum(dist, 365 - dist) <= half_window
         out[c] = np.percentile(values[near], percentile) if near.any() else np.nan
     return out
-
-
-def _runs(flags: np.ndarray) -> np.ndarray:
-    """Lengths of the runs of ``True`` in a boolean array."""
-    edges = np.diff(np.concatenate([[0], flags.astype(np.int8), [0]]))
-    return np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)
 
 
 @dataclass
@@ -322,8 +265,8 @@ class HotSpellStats:
     extreme_days_per_year: np.ndarray
 
 
-def hot_spell_stats(da: xr.DataArray, threshold: np.ndarray, min_spell_days: int = 3,
-                    extreme: float = 110.0) -> HotSpellStats:
+def hot_spell_stats(da: xr.DataArray, threshold: np.ndarray, min_spell_days: int,
+                    extreme: float) -> HotSpellStats:
     """Hot-day runs of a set of years (runs never cross into another year; a missing day
     ends a run).
 
@@ -334,18 +277,19 @@ def hot_spell_stats(da: xr.DataArray, threshold: np.ndarray, min_spell_days: int
     threshold
         365 calendar-day thresholds of the daily maximum (:func:`hot_threshold`).
     min_spell_days
-        Shortest run that counts as a hot spell.
+        Shortest run that counts as a hot spell (``evaluation.min_spell_days``).
     extreme
-        Absolute threshold of the daily maximum (°F) for :attr:`HotSpellStats.extreme_days_per_year`.
+        Absolute threshold of the daily maximum (°F) for :attr:`HotSpellStats.extreme_days_per_year`
+        (``evaluation.extreme_degF``).
     """
     tmax = daily_extremes(da)["max"]
     tmax = tmax[tmax.notna().groupby(tmax.index.year).transform("any")]  # years with data
-    hot = (tmax.to_numpy() > threshold[calendar_day(tmax.index)])
+    hot = (tmax.to_numpy() > threshold[day_of_year_365(tmax.index)])
     years = tmax.index.year.to_numpy()
     runs, spell_days, extreme_days = [], [], []
     for year in np.unique(years):
         sel = years == year
-        r = _runs(hot[sel])
+        r = run_lengths(hot[sel])
         runs.append(r)
         spell_days.append(r[r >= min_spell_days].sum())
         extreme_days.append(int((tmax.to_numpy()[sel] >= extreme).sum()))
@@ -354,7 +298,7 @@ def hot_spell_stats(da: xr.DataArray, threshold: np.ndarray, min_spell_days: int
 
 
 def hot_spell_distances(a: xr.DataArray, b: xr.DataArray, threshold: np.ndarray,
-                        min_spell_days: int = 3, extreme: float = 110.0) -> dict[str, float]:
+                        min_spell_days: int, extreme: float) -> dict[str, float]:
     """``hot_run_w1``, ``hot_spell_days`` and ``days_ge_110`` between two sets."""
     sa = hot_spell_stats(a, threshold, min_spell_days, extreme)
     sb = hot_spell_stats(b, threshold, min_spell_days, extreme)
@@ -403,10 +347,10 @@ def mask_common(a: xr.DataArray, b: xr.DataArray) -> tuple[xr.DataArray, xr.Data
     return a.where(both), b.where(both)
 
 
-def metric_suite(a: xr.DataArray, b: xr.DataArray, threshold: np.ndarray,
-                 min_spell_days: int = 3, extreme: float = 110.0, max_lag_hours: int = 72,
+def metric_suite(a: xr.DataArray, b: xr.DataArray, threshold: np.ndarray, min_spell_days: int,
+                 extreme: float, max_lag_hours: int = 72,
                  max_lag_days: int = 30) -> dict[str, float]:
-    """Every metric of :data:`METRICS` between two sets of years.
+    """Every metric of :data:`~seasonal_vae.evaluation.metric_info.METRICS` between two sets of years.
 
     Parameters
     ----------
@@ -421,7 +365,8 @@ def metric_suite(a: xr.DataArray, b: xr.DataArray, threshold: np.ndarray,
     Returns
     -------
     dict
-        ``{metric name: value}`` in the order of :data:`METRICS`.
+        ``{metric name: value}`` in the order of
+        :data:`~seasonal_vae.evaluation.metric_info.METRICS`.
     """
     if a.sizes["time"] == b.sizes["time"] and np.array_equal(a["time"].values, b["time"].values):
         a, b = mask_common(a, b)

@@ -24,7 +24,8 @@ repeats the source year's 28 February when the source year has none, and a sourc
 is dropped when the target year has none) and shifted into the target dates' climate. It is
 real weather, so it is a ceiling for most statistics, but it can only repeat the years it saw.
 
-:func:`write_baseline` writes either as netCDF in the layout of the VAE's samples: ``t2m``
+:func:`simulate_baseline` runs either on the detrended file and :func:`write_baseline` writes it,
+with the settings of the configuration, as netCDF in the layout of the VAE's samples: ``t2m``
 with dims ``(path, time)`` in °F over exactly the dates of the input series (the whole record).
 """
 
@@ -41,11 +42,12 @@ import xarray as xr
 from statsmodels.tsa.arima_process import arma_generate_sample
 from statsmodels.tsa.stattools import acovf, levinson_durbin
 
-from seasonal_vae.core.atomic import atomic_path
-from seasonal_vae.data.detrend import retrend
-from seasonal_vae.core.errors import InputError
-from seasonal_vae.data.series import open_checked
 from seasonal_vae.core.calendar import theta
+from seasonal_vae.core.config import split_years
+from seasonal_vae.core.errors import InputError
+from seasonal_vae.core.io import open_checked
+from seasonal_vae.data.detrend import retrend
+from seasonal_vae.model.samples_file import samples_dataset, write_samples_file
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,11 @@ log = logging.getLogger(__name__)
 METHODS = ("harmonic_ar", "bootstrap")
 
 DETRENDED_FIX = "pass results/detrended.nc, as written by the detrend step"
+
+#: Harmonics of the year and of the day in a harmonic climatology (:func:`harmonic_design`):
+#: the harmonic + AR baseline's, and the anomalies of the evaluation's persistence metrics.
+ANNUAL_HARMONICS = 3
+DIURNAL_HARMONICS = 4
 
 
 # --------------------------------------------------------------------------------------------
@@ -64,7 +71,8 @@ def hour_angle(times) -> np.ndarray:
     return 2.0 * np.pi * (idx.hour.to_numpy() + idx.minute.to_numpy() / 60.0) / 24.0
 
 
-def harmonic_design(times, annual: int = 3, diurnal: int = 4) -> np.ndarray:
+def harmonic_design(times, annual: int = ANNUAL_HARMONICS,
+                    diurnal: int = DIURNAL_HARMONICS) -> np.ndarray:
     """Regressors of a harmonic climatology in time of year × hour of day.
 
     Columns: a constant; ``sin kθ, cos kθ`` for k = 1 … ``annual``; ``sin jφ, cos jφ`` for
@@ -131,7 +139,7 @@ def map_years(source: xr.DataArray, target_times, year_of_target: dict[int, int]
 # --------------------------------------------------------------------------------------------
 # Harmonic regression + AR(p)
 # --------------------------------------------------------------------------------------------
-def select_ar_order(x, maxlag: int = 72) -> tuple[int, np.ndarray, float, np.ndarray]:
+def select_ar_order(x, maxlag: int) -> tuple[int, np.ndarray, float, np.ndarray]:
     """AR order by AIC and its Yule–Walker coefficients (Levinson–Durbin, statsmodels).
 
     NaNs are allowed (e.g. between non-adjacent years): the autocovariances then use only
@@ -142,7 +150,7 @@ def select_ar_order(x, maxlag: int = 72) -> tuple[int, np.ndarray, float, np.nda
     x
         1-D series, approximately zero mean.
     maxlag
-        Largest order considered.
+        Largest order considered (``evaluation.baseline_maxlag``).
 
     Returns
     -------
@@ -170,15 +178,15 @@ class HarmonicAR:
 
     Parameters
     ----------
+    maxlag
+        Largest AR order considered by AIC (``evaluation.baseline_maxlag``).
     annual, diurnal
         Harmonics of the year and of the day in both regressions (see :func:`harmonic_design`).
-    maxlag
-        Largest AR order considered by AIC.
     """
 
-    annual: int = 3
-    diurnal: int = 4
-    maxlag: int = 72
+    maxlag: int
+    annual: int = ANNUAL_HARMONICS
+    diurnal: int = DIURNAL_HARMONICS
     mean_params: np.ndarray = field(default=None, repr=False)
     logvar_params: np.ndarray = field(default=None, repr=False)
     ar_coefs: np.ndarray = field(default=None, repr=False)
@@ -299,9 +307,8 @@ def _trend_settings(ds: xr.Dataset, path: Path) -> tuple[float, int]:
                          DETRENDED_FIX) from err
 
 
-def write_baseline(method: str, detrended_path: str | Path, out_path: str | Path,
-                   train_years, n_paths: int, seed: int, data_label: str = "",
-                   annual: int = 3, diurnal: int = 4, maxlag: int = 72) -> xr.Dataset:
+def simulate_baseline(method: str, detrended_path: str | Path, train_years, n_paths: int,
+                      seed: int, maxlag: int, data_label: str = "") -> xr.Dataset:
     """Fit a baseline on the training years and simulate it over the whole record's dates.
 
     Parameters
@@ -311,20 +318,20 @@ def write_baseline(method: str, detrended_path: str | Path, out_path: str | Path
     detrended_path
         ``results/detrended.nc``: the detrended record, with the trend settings in its
         attributes (used to put the trend back at each generated date).
-    out_path
-        netCDF to write: ``t2m`` (path, time) in °F on the record's time axis, the layout of
-        ``results/samples/*.nc``.
     train_years
         Years the baseline may learn from (the held-out years must not be among them).
     n_paths, seed
         Number of independent paths and the random seed.
-    annual, diurnal, maxlag
-        Settings of :class:`HarmonicAR` (ignored by the bootstrap).
+    maxlag
+        Largest AR order of :class:`HarmonicAR` (ignored by the bootstrap).
+    data_label
+        What the training data are, recorded in the file.
 
     Returns
     -------
     xarray.Dataset
-        What was written.
+        ``t2m`` (path, time) in °F on the record's time axis, the layout of
+        ``results/samples/*.nc``, with the settings and what was fitted as attributes.
     """
     if method not in METHODS:
         raise InputError("baseline method", f"unknown method {method!r}", f"use one of {METHODS}")
@@ -340,12 +347,13 @@ def write_baseline(method: str, detrended_path: str | Path, out_path: str | Path
                          "check data.first_year/last_year against the detrended record")
     train_mask = adjusted["time"].dt.year.isin(train_years)
     if method == "harmonic_ar":
-        model = HarmonicAR(annual=annual, diurnal=diurnal, maxlag=maxlag)
+        model = HarmonicAR(maxlag=maxlag)
         model.fit(adjusted.where(train_mask))
         values = model.simulate(times, n_paths=n_paths, seed=seed)
         attrs = {"method": "harmonic regression of mean and log-variance in time of year x hour "
                            "of day (with interactions), AR(p) standardised residuals, p by AIC",
-                 "annual_harmonics": annual, "diurnal_harmonics": diurnal, "ar_maxlag": maxlag,
+                 "annual_harmonics": model.annual, "diurnal_harmonics": model.diurnal,
+                 "ar_maxlag": maxlag,
                  "ar_order": model.order,
                  "ar_coefficients": " ".join(f"{c:.6g}" for c in model.ar_coefs),
                  "innovation_std": float(np.sqrt(model.innovation_var))}
@@ -367,17 +375,31 @@ def write_baseline(method: str, detrended_path: str | Path, out_path: str | Path
     da = retrend(da, rate, ref).astype("float32").rename("t2m")
     da.attrs = {"units": "degF", "standard_name": "air_temperature",
                 "long_name": f"2 m air temperature from the {method} baseline"}
-    out = da.to_dataset()
-    out["time"].attrs = {"standard_name": "time", "long_name": "local standard time"}
-    out["path"].attrs = {"long_name": "index of an independent generated path"}
-    out.attrs = {"Conventions": "CF-1.8",
-                 "title": f"Synthetic hourly 2 m temperature from the {method} baseline",
-                 "generator": method, "seed": seed, "n_paths": n_paths, "retrend": "dates",
-                 "climate": f"trend of {rate} degF/decade re-applied at each timestamp",
-                 "train_years": " ".join(map(str, train_years)), "training_data": data_label,
-                 "source": str(detrended_path), **attrs,
-                 "comment": "time is local standard time, as in the observed series"}
-    with atomic_path(out_path) as tmp:
-        out.to_netcdf(tmp, encoding={"t2m": {"zlib": True, "complevel": 4}})
-    log.info("wrote %d %s paths of %d hours to %s", n_paths, method, len(times), out_path)
+    return samples_dataset(da, {
+        "title": f"Synthetic hourly 2 m temperature from the {method} baseline",
+        "generator": method, "seed": seed, "n_paths": n_paths, "retrend": "dates",
+        "climate": f"trend of {rate} degF/decade re-applied at each timestamp",
+        "train_years": " ".join(map(str, train_years)), "training_data": data_label,
+        "source": str(detrended_path), **attrs,
+        "comment": "time is local standard time, as in the observed series"})
+
+
+def write_baseline(method: str, detrended_path: str | Path, out_path: str | Path,
+                   cfg: dict) -> xr.Dataset:
+    """:func:`simulate_baseline` with the settings of the configuration, written as netCDF.
+
+    ``method`` and ``detrended_path`` as there; ``out_path`` is written atomically. ``cfg`` is
+    the validated configuration: the training years from ``data.first_year``/``last_year``
+    and ``windows.holdout_every``/``holdout_offset``; ``sampling.n_paths``;
+    ``evaluation.seed`` and ``baseline_maxlag``; ``data.label``. Returns what was written.
+    """
+    d, w = cfg["data"], cfg["windows"]
+    train_years, _ = split_years(range(d["first_year"], d["last_year"] + 1), w["holdout_every"],
+                                 w["holdout_offset"])
+    out = simulate_baseline(method, detrended_path, train_years, cfg["sampling"]["n_paths"],
+                            cfg["evaluation"]["seed"], cfg["evaluation"]["baseline_maxlag"],
+                            d["label"])
+    write_samples_file(out, out_path)
+    log.info("wrote %d %s paths of %d hours to %s", out.sizes["path"], method,
+             out.sizes["time"], out_path)
     return out

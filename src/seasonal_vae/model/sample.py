@@ -8,7 +8,9 @@ model's reference year; it can be put back on the trend at its own dates (``retr
 or moved to the climate of any year.
 
 Random numbers come from ``numpy.random.default_rng(seed)``: the same seed gives the same
-paths, and paths are independent draws.
+paths, and paths are independent draws. :func:`write_samples` (over the real record's dates)
+and :func:`write_generated` (from any start) write them with the settings of the
+configuration's ``sampling`` section.
 """
 
 from __future__ import annotations
@@ -21,13 +23,18 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from seasonal_vae.core.atomic import atomic_path
+from seasonal_vae.core.calendar import (
+    HOURS_PER_LATENT_STEP,
+    WINDOW_START_HOUR,
+    seasonal_features,
+)
 from seasonal_vae.data.detrend import retrend as apply_trend
 from seasonal_vae.data.detrend import shift_to_year
-from seasonal_vae.model.vae import SeasonalVAE
 from seasonal_vae.data.series import load_series
-from seasonal_vae.core.calendar import HOURS_PER_LATENT_STEP, WINDOW_START_HOUR, seasonal_features
+from seasonal_vae.model.posterior import noise_sigma_degf
+from seasonal_vae.model.samples_file import samples_dataset, write_samples_file
 from seasonal_vae.model.train import load_model
+from seasonal_vae.model.vae import SeasonalVAE
 
 log = logging.getLogger(__name__)
 
@@ -108,40 +115,54 @@ def climate_description(model: SeasonalVAE, retrend: str | int) -> str:
 
 
 def write_generated(model_path: str | Path, out_path: str | Path, start, n_hours: int,
-                    n_paths: int, noise: bool, seed: int, retrend: str | int,
-                    data_label: str = "", time_attrs: dict | None = None) -> xr.Dataset:
-    """Generate ``n_paths`` paths of ``n_hours`` from ``start`` and write CF netCDF.
+                    cfg: dict) -> xr.Dataset:
+    """Generate paths of ``n_hours`` from ``start`` and write CF netCDF.
 
     The file records the dates (the time axis, local standard time), the units and every
     setting (model, seed, noise, climate) as attributes.
+
+    Parameters
+    ----------
+    model_path, out_path
+        The trained model (``.keras``) and the netCDF file to write (atomically).
+    start, n_hours
+        As for :func:`generate`.
+    cfg
+        The validated configuration: ``sampling.n_paths``, ``noise``, ``seed`` and ``retrend``
+        (a year as an integer), and ``data.label``.
     """
+    return _write(model_path, out_path, start, n_hours, cfg, time_attrs={})
+
+
+def write_samples(model_path: str | Path, series_path: str | Path, out_path: str | Path,
+                  cfg: dict) -> xr.Dataset:
+    """Generate paths over exactly the dates of the real series (``series_path``) and write
+    them as :func:`write_generated` does, the time axis keeping the series' attributes."""
+    real = load_series(series_path)
+    times = real["time"].to_index()
+    return _write(model_path, out_path, times[0], len(times), cfg,
+                  time_attrs=dict(real["time"].attrs))
+
+
+def _write(model_path: str | Path, out_path: str | Path, start, n_hours: int, cfg: dict,
+           time_attrs: dict) -> xr.Dataset:
+    """Generate with ``cfg["sampling"]`` and write, ``time_attrs`` on the time axis."""
+    s = cfg["sampling"]
+    n_paths, noise, seed, retrend = s["n_paths"], s["noise"], s["seed"], s["retrend"]
+    data_label = cfg["data"]["label"]
     model = load_model(model_path)
     da = generate(model, start, n_hours, n_paths=n_paths, noise=noise, seed=seed, retrend=retrend)
     log.info("generated %d paths of %d hours from %s (noise %s, %s)", n_paths, n_hours,
              da["time"].values[0], "on" if noise else "off", climate_description(model, retrend))
-    time_attrs = dict(time_attrs or {})
-    ds = da.to_dataset()
-    ds["time"].attrs = {"standard_name": "time", "long_name": "local standard time", **time_attrs}
-    ds["path"].attrs = {"long_name": "index of an independent generated path"}
-    ds.attrs = {"Conventions": "CF-1.8", "title": "Synthetic hourly 2 m temperature from the "
-                "seasonal-prior VAE", "model": str(model_path), "noise": "on" if noise else "off",
-                "noise_sigma_degF": model.noise_sigma * model.data_std, "seed": seed,
-                "retrend": str(retrend), "climate": climate_description(model, retrend),
-                "start": str(da["time"].values[0]), "n_hours": n_hours,
-                "training_data": data_label,
-                "utc_offset_hours": time_attrs.get("utc_offset_hours", ""),
-                "comment": "time is local standard time, as in the series the model was trained on"}
-    encoding = {"t2m": {"zlib": True, "complevel": 4}}
-    with atomic_path(out_path) as tmp:
-        ds.to_netcdf(tmp, encoding=encoding)
+    ds = samples_dataset(da, {
+        "title": "Synthetic hourly 2 m temperature from the seasonal-prior VAE",
+        "model": str(model_path), "noise": "on" if noise else "off",
+        "noise_sigma_degF": noise_sigma_degf(model), "seed": seed,
+        "retrend": str(retrend), "climate": climate_description(model, retrend),
+        "start": str(da["time"].values[0]), "n_hours": n_hours,
+        "training_data": data_label,
+        "utc_offset_hours": time_attrs.get("utc_offset_hours", ""),
+        "comment": "time is local standard time, as in the series the model was trained on"},
+        time_attrs)
+    write_samples_file(ds, out_path)
     return ds
-
-
-def write_samples(model_path: str | Path, series_path: str | Path, out_path: str | Path,
-                  n_paths: int, noise: bool, seed: int, retrend: str | int,
-                  data_label: str = "") -> xr.Dataset:
-    """Generate ``n_paths`` paths over exactly the dates of the real series; write netCDF."""
-    real = load_series(series_path)
-    times = real["time"].to_index()
-    return write_generated(model_path, out_path, times[0], len(times), n_paths, noise, seed,
-                           retrend, data_label, time_attrs=dict(real["time"].attrs))

@@ -38,11 +38,11 @@ import tensorflow as tf
 import xarray as xr
 
 from seasonal_vae.core.atomic import atomic_path
+from seasonal_vae.core.calendar import HOURS_PER_LATENT_STEP, seasonal_features
 from seasonal_vae.core.config import section_json
 from seasonal_vae.core.errors import InputError
-from seasonal_vae.model.vae import SeasonalVAE
-from seasonal_vae.core.calendar import HOURS_PER_LATENT_STEP, seasonal_features
 from seasonal_vae.data.windows import WindowSampler
+from seasonal_vae.model.vae import SeasonalVAE
 
 log = logging.getLogger(__name__)
 

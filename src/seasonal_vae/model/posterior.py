@@ -3,7 +3,8 @@ r"""Condition the trained VAE on partially observed series: the machinery of the
 Gap filling, forecasting and anomaly scoring all ask the same question of the model: what
 latent path explains the values we have? Here a series is a batch of windows of ``96·k``
 hours that begin at local midnight (the grid the model was trained on), in the model's
-standard units ``x = (adjusted °F − data_mean) / data_std``, with an observation mask.
+standard units ``x = (adjusted °F − data_mean) / data_std`` (:func:`standardise`,
+:func:`to_degf`), with an observation mask.
 
 :func:`fit_posterior` fits, for each window, a diagonal Gaussian ``q(z) = N(μ, diag σ²)``
 over the ``(k, L)`` latents by maximising the ELBO of the *observed* values only,
@@ -29,124 +30,20 @@ as CRPS needs). :func:`condition` does all of it and keeps the observed values.
 
 :func:`elbo_terms` scores windows with the encoder alone (no optimisation): the per-hour
 negative log-likelihood at the posterior mean and the per-step KL, for anomaly detection.
-
-:class:`Record` and :func:`load_record` read the windows file (standardised adjusted series
-and its training/validation split); :func:`climatology` gives the month × hour mean and std
-of the training years, the baselines' climate.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 import tensorflow as tf
-import xarray as xr
 
-from seasonal_vae.data.detrend import trend_offset
-from seasonal_vae.model.vae import SeasonalVAE
 from seasonal_vae.core.calendar import HOURS_PER_LATENT_STEP, seasonal_features
-from seasonal_vae.data.windows import SPLITS, check_windows_file
+from seasonal_vae.model.vae import SeasonalVAE
 
 LOG_2PI = math.log(2.0 * math.pi)
-
-
-# --- the record ------------------------------------------------------------------------------
-
-@dataclass
-class Record:
-    """The adjusted (detrended) hourly series and its split, as read from the windows file.
-
-    Attributes
-    ----------
-    times
-        Hourly local standard time.
-    adjusted
-        Temperature adjusted to the reference-year climate, °F (NaN where missing).
-    split
-        0 unused, 1 training, 2 validation (held-out) year, per hour.
-    trend_rate_per_decade, trend_reference_year
-        The trend that was removed (to put values back at their own dates).
-    """
-
-    times: pd.DatetimeIndex
-    adjusted: np.ndarray
-    split: np.ndarray
-    trend_rate_per_decade: float
-    trend_reference_year: int
-    attrs: dict = field(default_factory=dict)
-
-    def trend(self, index=None) -> np.ndarray:
-        """The trend offset (°F) to add to adjusted values to get observed ones."""
-        times = self.times if index is None else self.times[index]
-        return trend_offset(times, self.trend_rate_per_decade, self.trend_reference_year)
-
-    @property
-    def holdout(self) -> np.ndarray:
-        """Hours of the held-out (validation) years."""
-        return self.split == SPLITS["val"]
-
-    @property
-    def training(self) -> np.ndarray:
-        """Hours of the training years."""
-        return self.split == SPLITS["train"]
-
-
-def load_record(windows_path: str | Path) -> Record:
-    """Read the windows file: adjusted °F = ``x · data_std + data_mean``, and the split."""
-    check_windows_file(windows_path)
-    with xr.open_dataset(windows_path) as f:
-        ds = f.load()
-    adjusted = ds["x"].values.astype("float64") * float(ds.attrs["data_std"]) + float(ds.attrs["data_mean"])
-    return Record(times=ds["time"].to_index(), adjusted=adjusted, split=ds["split"].values,
-                  trend_rate_per_decade=float(ds.attrs["trend_rate_per_decade"]),
-                  trend_reference_year=int(ds.attrs["trend_reference_year"]),
-                  attrs={k: ds.attrs[k] for k in ("data_mean", "data_std", "raw_title")
-                         if k in ds.attrs})
-
-
-def climatology(record: Record) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and std of the adjusted series per (calendar month, local hour), training years.
-
-    Returns
-    -------
-    mean, std : numpy.ndarray
-        Shape ``(12, 24)``, °F; row ``m − 1`` is month ``m``.
-    """
-    keep = record.training & np.isfinite(record.adjusted)
-    frame = pd.DataFrame({"month": record.times.month[keep], "hour": record.times.hour[keep],
-                          "t": record.adjusted[keep]})
-    grouped = frame.groupby(["month", "hour"])["t"]
-    full = pd.MultiIndex.from_product([range(1, 13), range(24)], names=["month", "hour"])
-    mean = grouped.mean().reindex(full).to_numpy().reshape(12, 24)
-    std = grouped.std(ddof=0).reindex(full).to_numpy().reshape(12, 24)
-    return mean, std
-
-
-def lookup(table: np.ndarray, times) -> np.ndarray:
-    """Values of a ``(12, 24)`` month × hour table at ``times`` (any shape of datetime64)."""
-    times = np.asarray(times, dtype="datetime64[ns]")
-    idx = pd.DatetimeIndex(times.ravel())
-    return table[idx.month - 1, idx.hour].reshape(times.shape)
-
-
-def window_starts(record: Record, length_hours: int, where: np.ndarray | None = None,
-                  step_hours: int = 24) -> np.ndarray:
-    """Indices of midnight hours that start a window of ``length_hours`` inside ``where``.
-
-    Every hour of the window must be in ``where`` (default: the held-out years) and finite.
-    Candidates are ``step_hours`` apart (24: every midnight).
-    """
-    where = record.holdout if where is None else np.asarray(where, dtype=bool)
-    ok = (where & np.isfinite(record.adjusted)).astype("int64")
-    run = np.concatenate([[0], np.cumsum(ok)])
-    first = int(np.argmax(record.times.hour == 0)) if (record.times.hour == 0).any() else 0
-    starts = np.arange(first, len(record.times) - length_hours + 1, step_hours)
-    full = run[starts + length_hours] - run[starts] == length_hours
-    return starts[full]
 
 
 # --- model-space conversions -----------------------------------------------------------------
@@ -159,6 +56,11 @@ def standardise(model: SeasonalVAE, adjusted_degf) -> np.ndarray:
 def to_degf(model: SeasonalVAE, x) -> np.ndarray:
     """The model's standard units → adjusted °F."""
     return np.asarray(x, dtype="float64") * model.data_std + model.data_mean
+
+
+def noise_sigma_degf(model: SeasonalVAE) -> float:
+    """The learned observation-noise standard deviation σ_n in °F."""
+    return model.noise_sigma * model.data_std
 
 
 def window_features(model: SeasonalVAE, starts, n_steps: int) -> np.ndarray:
@@ -222,8 +124,8 @@ def encode(model: SeasonalVAE, x: np.ndarray, batch: int = 256) -> tuple[np.ndar
     return np.concatenate(means), np.concatenate(log_vars)
 
 
-def fit_posterior(model: SeasonalVAE, x, mask, starts, n_steps: int = 300,
-                  learning_rate: float = 0.05, seed: int = 0) -> Posterior:
+def fit_posterior(model: SeasonalVAE, x, mask, starts, n_steps: int, learning_rate: float,
+                  seed: int = 0) -> Posterior:
     """Fit q(z) per window to the observed values (see the module docstring).
 
     Parameters
@@ -327,8 +229,8 @@ def sample_posterior(model: SeasonalVAE, posterior: Posterior, n_members: int,
     return out
 
 
-def condition(model: SeasonalVAE, adjusted, mask, starts, n_members: int = 50,
-              noise: bool = True, n_steps: int = 300, learning_rate: float = 0.05,
+def condition(model: SeasonalVAE, adjusted, mask, starts, *, n_members: int, n_steps: int,
+              learning_rate: float, noise: bool = True,
               seed: int = 0) -> tuple[np.ndarray, Posterior]:
     """An ensemble of plausible complete series given the observed part of each window.
 
@@ -342,10 +244,10 @@ def condition(model: SeasonalVAE, adjusted, mask, starts, n_members: int = 50,
         ``(N,)`` first timestamp of each window (local midnight).
     n_members
         Ensemble size.
-    noise
-        Add the learned observation noise to the unobserved values.
     n_steps, learning_rate
         Passed to :func:`fit_posterior`.
+    noise
+        Add the learned observation noise to the unobserved values.
     seed
         Seeds both the fit and the draws.
 
@@ -408,60 +310,3 @@ def elbo_terms(model: SeasonalVAE, x, mask, starts, batch: int = 64) -> tuple[np
     kl = 0.5 * (prior_log_var - log_var
                 + (np.exp(log_var) + (mean - prior_mean) ** 2) / np.exp(prior_log_var) - 1.0)
     return nll, kl.sum(axis=-1), recon
-
-
-# --- writing results -------------------------------------------------------------------------
-
-def write_results(ds: xr.Dataset, out_nc: str | Path, summary: dict, out_json: str | Path,
-                  markdown: str, out_md: str | Path | None = None) -> None:
-    """Write an application's results (netCDF), scores (JSON) and score table (Markdown).
-
-    Every file is written atomically.
-    """
-    import json
-
-    from seasonal_vae.core.atomic import atomic_path
-
-    encoding = {name: {"zlib": True, "complevel": 4} for name, var in ds.variables.items()
-                if var.dtype.kind in "fiuM"}
-    with atomic_path(out_nc) as tmp:
-        ds.to_netcdf(tmp, encoding=encoding)
-    with atomic_path(out_json) as tmp:
-        tmp.write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    if out_md is not None:
-        with atomic_path(out_md) as tmp:
-            tmp.write_text(markdown, encoding="utf-8")
-
-
-def run_on_files(score, summarise, markdown, model_path: str | Path, windows_path: str | Path,
-                 out_nc: str | Path, out_json: str | Path, out_md: str | Path | None,
-                 data_label: str, settings: dict) -> dict:
-    """Score an application on pipeline files and write its results.
-
-    ``score(model, record, **settings) -> Dataset`` does the work; ``summarise(ds) -> dict``
-    and ``markdown(summary) -> str`` make the scores and their table (gap filling and
-    forecasting share this; anomaly detection also writes a table of the top blocks).
-    """
-    from seasonal_vae.model.train import load_model
-
-    model = load_model(model_path)
-    record = load_record(windows_path)
-    ds = score(model, record, **settings)
-    ds.attrs.update({"model": str(model_path), "data_label": data_label})
-    summary = summarise(ds)
-    summary["data_label"] = data_label
-    write_results(ds, out_nc, summary, out_json, markdown(summary), out_md)
-    return summary
-
-
-def settings_attrs(settings: dict) -> dict:
-    """Settings as netCDF attributes (numbers and strings; sequences as comma-joined text)."""
-    out = {}
-    for key, value in settings.items():
-        if isinstance(value, bool):
-            out[key] = int(value)
-        elif isinstance(value, (int, float, str)):
-            out[key] = value
-        else:
-            out[key] = ", ".join(str(v) for v in value)
-    return out
