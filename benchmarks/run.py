@@ -87,27 +87,25 @@ def _config(setting: dict) -> dict:
 # Each worker runs in its own process (``run.py --worker NAME``) and prints one JSON line.
 
 def worker_prepare(work: Path, setting: dict) -> dict:
-    """series → detrend → windows with the project's functions (the rules' code)."""
-    from seasonal_vae.data.detrend import detrend_file
-    from seasonal_vae.data.series import build_series
-    from seasonal_vae.data.windows import make_windows
+    """series → detrend → windows as the rules run them (one CLI call each, in-process)."""
+    from seasonal_vae.cli import main
 
     cfg = _config(setting)
-    d, w = cfg["data"], cfg["windows"]
+    d = cfg["data"]
+    settings = json.dumps({s: cfg[s] for s in ("site", "data", "detrend", "windows")})
     raw = [ROOT / d["raw_dir"] / d["file_pattern"].format(year=y)
            for y in range(d["first_year"], d["last_year"] + 1)]
-    t0 = time.perf_counter()
-    build_series(raw, work / "series.nc", utc_offset_hours=cfg["site"]["utc_offset_hours"],
-                 max_gap_hours=d["max_gap_hours"], allow_long_gaps=d["allow_long_gaps"],
-                 variable=d["variable"])
-    t1 = time.perf_counter()
-    detrend_file(work / "series.nc", work / "detrended.nc", work / "trend.json",
-                 cfg["detrend"]["rate_per_decade"], cfg["detrend"]["reference_year"])
-    t2 = time.perf_counter()
-    make_windows(work / "detrended.nc", work / "windows.nc", w["window_hours"],
-                 w["holdout_every"], w["holdout_offset"], d["first_year"], d["last_year"])
-    t3 = time.perf_counter()
-    return {"series_s": t1 - t0, "detrend_s": t2 - t1, "windows_s": t3 - t2}
+    steps = {"series_s": ["series", *raw, "--out", work / "series.nc"],
+             "detrend_s": ["detrend", work / "series.nc", "--out", work / "detrended.nc",
+                           "--report", work / "trend.json"],
+             "windows_s": ["windows", work / "detrended.nc", "--out", work / "windows.nc"]}
+    seconds = {}
+    for name, args in steps.items():
+        t0 = time.perf_counter()
+        if main([*map(str, args), "--config", settings]) != 0:
+            raise RuntimeError(f"benchmark preparation failed at {args[0]}")
+        seconds[name] = time.perf_counter() - t0
+    return seconds
 
 
 def worker_throughput(work: Path, setting: dict) -> dict:

@@ -36,7 +36,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from seasonal_vae import era5, figures, stats
+from seasonal_vae.data import cds
+from seasonal_vae.figures import registry
+from seasonal_vae.evaluation import statistics as stats
 from seasonal_vae.data.detrend import detrend, fit_rate, retrend, trend_offset
 from seasonal_vae.figures.draw import apply_style
 from seasonal_vae.data.series import load_series
@@ -54,7 +56,7 @@ print(ws.root, "|", cfg["data"]["label"])
 # that exactly one grid point comes back. This is the request for 1974:
 
 # %%
-cfg["site"], era5.build_request(1974, cfg["site"]["area"])
+cfg["site"], cds.build_request(1974, cfg["site"]["area"])
 
 # %% [markdown]
 # ## Units, local time, gaps and leap years
@@ -107,7 +109,7 @@ report = json.loads(ws.path("trend").read_text())
 report
 
 # %%
-print(figures.get("trend").caption)
+print(registry.get("trend").caption)
 ws.figure("trend")
 plt.show()
 

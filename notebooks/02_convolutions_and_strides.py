@@ -24,7 +24,7 @@
 # generates series of any number of 96-hour steps.
 #
 # The model, the record and the figures are read from what `snakemake` built (README,
-# command 1); the maths is in `seasonal_vae.figures.anatomy`, nothing is defined here.
+# command 1); the maths is in `seasonal_vae.figures.compute` (`layers`, `probe`), nothing is defined here.
 
 # %%
 import keras
@@ -34,16 +34,19 @@ import pandas as pd
 
 from IPython.display import display
 
-from seasonal_vae import anatomy, figures, inference
+from seasonal_vae.figures import registry
+from seasonal_vae.figures.compute import free_time_axis, layers, probe
 from seasonal_vae.figures.draw import GENERATED_COLOR, apply_style
 from seasonal_vae.model.sample import generate
+from seasonal_vae.model.posterior import standardise
+from seasonal_vae.model.record import load_record, window_starts
 from seasonal_vae.model.train import load_model
 from seasonal_vae.workspace import open_workspace
 
 apply_style()
 ws = open_workspace()
 model = load_model(ws.path("model"))
-record = inference.load_record(ws.path("windows"))  # detrended °F, and the year split
+record = load_record(ws.path("windows"))  # detrended °F, and the year split
 print(ws.root, "|", ws.config["data"]["label"])
 print(f"F = {model.filters} filters, L = {model.latent_dim} latent features, "
       f"{model.prior_kind} prior")
@@ -71,17 +74,17 @@ model.encoder.summary()
 # its matrix for one day (24 hours in, 8 values out):
 
 # %%
-names, kernels, strides = anatomy.encoder_stack(model)
+names, kernels, strides = probe.encoder_stack(model)
 conv = model.encoder.get_layer(names[0])
 kernel, bias = (np.asarray(a) for a in conv.get_weights())  # (K, 1, F) and (F,)
 f = int(np.argmax(np.linalg.norm(kernel[:, 0, :], axis=0)))
 w, b = kernel[:, 0, f].astype("float64"), float(bias[f])
 n_hours = 24
-W = anatomy.conv_matrix(w, n_hours, strides[0])
+W = layers.conv_matrix(w, n_hours, strides[0])
 print(f"layer {names[0]}: kernel {kernel.shape}, stride {strides[0]}; filter {f}: "
       f"taps {np.round(w, 3)}, bias {b:.3f}")
 print("zeros added by 'same' padding (left, right):",
-      anatomy.same_padding(n_hours, len(w), strides[0]), "| W has shape", W.shape)
+      layers.same_padding(n_hours, len(w), strides[0]), "| W has shape", W.shape)
 with pd.option_context("display.max_columns", n_hours):
     display(pd.DataFrame(W, index=[f"y{i}" for i in range(W.shape[0])]).round(2).replace(0.0, ""))
 
@@ -90,11 +93,11 @@ with pd.option_context("display.max_columns", n_hours):
 # the matrix product equals the Keras layer before its ReLU, to float32 rounding:
 
 # %%
-day_starts = inference.window_starts(record, 96)  # midnights of held-out stretches
+day_starts = window_starts(record, 96)  # midnights of held-out stretches
 day = int(day_starts[np.argmin(np.abs(record.times[day_starts].day_of_year - 182))])
-x_day = inference.standardise(model, record.adjusted[day:day + n_hours])
+x_day = standardise(model, record.adjusted[day:day + n_hours])
 y_matrix = W @ x_day + b
-pre_activation = anatomy.linear_clone(conv, (None, None, 1))
+pre_activation = probe.linear_clone(conv, (None, None, 1))
 y_keras = np.asarray(pre_activation(x_day[None, :, None].astype("float32")))[0, :, f]
 print(record.times[day], "| max |W x + b − Conv1D(x)| =", float(np.abs(y_matrix - y_keras).max()))
 pd.DataFrame({"W x + b": y_matrix, "Keras Conv1D, no ReLU": y_keras,
@@ -117,20 +120,20 @@ d_kernel, d_bias = (np.asarray(a) for a in deconv.get_weights())  # (K, 1, C) an
 channels = d_kernel.shape[-1]
 c = int(np.argmax(np.linalg.norm(d_kernel[:, 0, :], axis=0)))
 n_in = n_hours // int(deconv.strides[0])
-T = anatomy.transposed_conv_matrix(d_kernel[:, 0, c], n_in, int(deconv.strides[0]))
+T = layers.transposed_conv_matrix(d_kernel[:, 0, c], n_in, int(deconv.strides[0]))
 same_as_transpose = np.array_equal(
-    T, anatomy.conv_matrix(d_kernel[:, 0, c], n_in * int(deconv.strides[0]),
+    T, layers.conv_matrix(d_kernel[:, 0, c], n_in * int(deconv.strides[0]),
                            int(deconv.strides[0])).T)
 impulses = np.zeros((n_in, n_in, channels), dtype="float32")
 impulses[np.arange(n_in), np.arange(n_in), c] = 1.0
-columns = np.asarray(anatomy.linear_clone(deconv, (None, None, channels))(impulses))[:, :, 0]
+columns = np.asarray(probe.linear_clone(deconv, (None, None, channels))(impulses))[:, :, 0]
 columns = columns - float(d_bias[0])
 print(f"layer {deconv.name}: kernel {d_kernel.shape}, stride {deconv.strides[0]}; channel {c}")
 print("T equals conv_matrix(...).T:", same_as_transpose, "| T has shape", T.shape)
 print("max |impulse responses − columns of T| =", float(np.abs(columns.T - T).max()))
 
 # %%
-print(figures.get("conv_matrix").caption)
+print(registry.get("conv_matrix").caption)
 ws.figure("conv_matrix")
 plt.show()
 
@@ -150,7 +153,7 @@ plt.show()
 # %%
 n_steps = 4
 n_in = 96 * n_steps
-table = anatomy.receptive_fields(kernels, strides, n_in)
+table = layers.receptive_fields(kernels, strides, n_in)
 table.insert(0, "layer", ["input", *names])
 table.rename(columns={"jump": "jump (h)", "rf": "receptive field (h)"})
 
@@ -176,13 +179,13 @@ pd.DataFrame({"first hour": first_hour, "last hour": first_hour + int(layer["rf"
 # held-out stretch:
 
 # %%
-stretch = int(inference.window_starts(record, n_in)[0])
-x_stretch = inference.standardise(model, record.adjusted[stretch:stretch + n_in])
-change = anatomy.perturbation_map(model, x_stretch)  # (hours, steps): max |Δ posterior mean|
+stretch = int(window_starts(record, n_in)[0])
+x_stretch = standardise(model, record.adjusted[stretch:stretch + n_in])
+change = probe.perturbation_map(model, x_stretch)  # (hours, steps): max |Δ posterior mean|
 rows = []
 for step in range(n_steps):
     sensitive = np.flatnonzero(change[:, step] > 0)
-    first, last = anatomy.receptive_hours(table, len(table) - 1, step, n_in)
+    first, last = layers.receptive_hours(table, len(table) - 1, step, n_in)
     rows.append({"step": step, "receptive field (recursion)": f"{first}–{last}",
                  "hours that move it": f"{sensitive.min()}–{sensitive.max()}",
                  "inside": bool(sensitive.min() >= first and sensitive.max() <= last)})
@@ -190,7 +193,7 @@ print("stretch starts", record.times[stretch])
 pd.DataFrame(rows).set_index("step")
 
 # %%
-print(figures.get("strides").caption)
+print(registry.get("strides").caption)
 ws.figure("strides")
 plt.show()
 
@@ -202,13 +205,13 @@ plt.show()
 # starting at one local midnight (the latest from which the longest fits):
 
 # %%
-days = anatomy.FREE_AXIS_DAYS
+days = free_time_axis.FREE_AXIS_DAYS
 anywhere = np.ones(len(record.times), dtype=bool)
-first = int(inference.window_starts(record, 24 * max(days), where=anywhere)[-1])
+first = int(window_starts(record, 24 * max(days), where=anywhere)[-1])
 latents, rows = {}, []
 for d in days:
-    x = inference.standardise(model, record.adjusted[first:first + 24 * d])[None]
-    z = anatomy.encode_means(model, x)
+    x = standardise(model, record.adjusted[first:first + 24 * d])[None]
+    z = probe.encode_means(model, x)
     x_hat = np.asarray(model.decoder(z, training=False))
     latents[d] = z[0]
     rows.append({"days": d, "input": x.shape, "latent (posterior mean)": z.shape,
@@ -253,6 +256,6 @@ for ax, d in zip(axes, days):
 plt.show()
 
 # %%
-print(figures.get("free_time_axis").caption)
+print(registry.get("free_time_axis").caption)
 ws.figure("free_time_axis")
 plt.show()

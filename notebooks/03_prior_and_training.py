@@ -34,14 +34,16 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from seasonal_vae import anatomy, figures, inference
-from seasonal_vae.figures.climate import load_generated
+from seasonal_vae.figures import registry
+from seasonal_vae.figures.compute import probe, training
+from seasonal_vae.core.io import load_samples
 from seasonal_vae.model.vae import gaussian_nll, kl_diagonal_gaussians
 from seasonal_vae.figures.draw import REAL_COLOR, apply_style
 from seasonal_vae.figures.draw.evaluation import generator_styles
 from seasonal_vae.data.series import load_series
-from seasonal_vae.evaluation.comparison import monthly_profile
+from seasonal_vae.evaluation.statistics import monthly_profile
 from seasonal_vae.core.calendar import fourier_features, latent_step_times, seasonal_features, theta
+from seasonal_vae.model.posterior import window_features
 from seasonal_vae.model.train import load_model
 from seasonal_vae.data.windows import WindowSampler
 from seasonal_vae.workspace import open_workspace
@@ -121,7 +123,7 @@ plt.show()
 
 # %%
 A = model.prior.get_layer("fourier_coefficients").get_weights()[0]
-m, s = anatomy.prior_moments(model, grid)  # (365, L) each
+m, s = probe.prior_moments(model, grid)  # (365, L) each
 L = model.latent_dim
 print("A:", A.shape, "| max |f(θ) A − [m, s]| =",
       float(np.abs(feats @ A - np.concatenate([m, s], axis=1)).max()))
@@ -133,7 +135,7 @@ pd.DataFrame({"m min": m.min(axis=0), "m max": m.max(axis=0),
              index=pd.RangeIndex(L, name="feature")).round(3)
 
 # %%
-print(figures.get("prior").caption)
+print(registry.get("prior").caption)
 ws.figure("prior")
 plt.show()
 
@@ -175,7 +177,7 @@ windows = xr.load_dataset(ws.path("windows"))
 sampler = WindowSampler(windows, "val")
 x, t0 = sampler.arrays(sampler.starts())
 k = x.shape[1] // 96
-feats_val = inference.window_features(model, t0, k)
+feats_val = window_features(model, t0, k)
 z_mean, z_log_var, z = (np.asarray(a) for a in model.encoder(x, training=False))
 x_hat = np.asarray(model.decoder(z, training=False))
 prior_mean, prior_log_var = (np.asarray(a) for a in model.prior(feats_val))
@@ -207,7 +209,7 @@ pd.DataFrame({"standard units": [model.noise_sigma, rms],
 # each epoch, and the saved model is the one with the lowest validation loss.
 
 # %%
-hist = anatomy.read_history(ws.path("history"))
+hist = training.read_history(ws.path("history"))
 best = int(hist["val_loss"].idxmin())
 t = ws.config["training"]
 print(f"{len(hist)} epochs (Adam, learning rate {t['learning_rate']}, batch {t['batch_size']}); "
@@ -215,7 +217,7 @@ print(f"{len(hist)} epochs (Adam, learning rate {t['learning_rate']}, batch {t['
 hist.assign(epoch=hist["epoch"] + 1).iloc[[0, best, len(hist) - 1]].set_index("epoch").round(4)
 
 # %%
-print(figures.get("training").caption)
+print(registry.get("training").caption)
 ws.figure("training")
 plt.show()
 
@@ -229,14 +231,14 @@ plt.show()
 # January is distributed like a generated July.
 
 # %%
-standard = load_model(ws.path("standard_model"))
-m0, s0 = anatomy.prior_moments(standard, grid)
+standard = load_model(ws.path("model", prior="standard"))
+m0, s0 = probe.prior_moments(standard, grid)
 print(standard.prior_kind, "prior: max |m|, |s| over the year =",
       float(np.abs(m0).max()), float(np.abs(s0).max()))
 rows = {}
 for name, path, net in [("seasonal prior", ws.path("history"), model),
-                        ("N(0, I) prior", ws.path("standard_history"), standard)]:
-    h = anatomy.read_history(path)
+                        ("N(0, I) prior", ws.path("history", prior="standard"), standard)]:
+    h = training.read_history(path)
     b = h.loc[h["val_loss"].idxmin()]
     rows[name] = {"best epoch": int(b["epoch"]) + 1, "val loss": b["val_loss"],
                   "val reconstruction": b["val_reconstruction"], "val KL": b["val_kl"],
@@ -251,7 +253,7 @@ pd.DataFrame.from_dict(rows, orient="index").round(4)
 real = load_series(ws.path("series"))
 profiles = {"real": monthly_profile(real).to_series()}
 for name, key in [("seasonal prior", "samples"), ("N(0, I) prior", "standard_samples")]:
-    generated, _ = load_generated(ws.path(key))
+    generated = load_samples(ws.path(key))[0].astype("float64")
     profiles[name] = monthly_profile(generated.isel(path=0, drop=True)).to_series()
 profiles = pd.DataFrame(profiles)
 profiles.index = [calendar.month_abbr[mo] for mo in profiles.index]

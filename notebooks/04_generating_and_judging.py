@@ -37,10 +37,12 @@ import pandas as pd
 import xarray as xr
 from IPython.display import Markdown, display
 
-from seasonal_vae import evaluation, figures
-from seasonal_vae.figures.climate import load_generated
+from seasonal_vae.figures import registry
+from seasonal_vae.core.io import load_samples
 from seasonal_vae.data.detrend import trend_offset
-from seasonal_vae.evaluation.suite import read_metrics
+from seasonal_vae.evaluation import metrics_table
+from seasonal_vae.evaluation.metrics_table import read_metrics
+from seasonal_vae.evaluation.years import floor_splits, usable_years
 from seasonal_vae.figures.draw import GENERATED_COLOR, REAL_COLOR, apply_style
 from seasonal_vae.figures.draw.evaluation import evaluation_figure, generator_styles
 from seasonal_vae.model.sample import climate_description, generate
@@ -119,7 +121,7 @@ pd.DataFrame(rows).set_index("retrend").round(3)
 # article's:
 
 # %%
-samples, sample_attrs = load_generated(ws.path("samples"))
+samples, sample_attrs = load_samples(ws.path("samples"))
 print(f"{samples.sizes['path']} paths; {sample_attrs['climate']}; noise {sample_attrs['noise']}")
 display(Markdown(ws.path("comparison_table").read_text(encoding="utf-8")))
 
@@ -136,7 +138,7 @@ pd.DataFrame({"real": summary["lag1_slopes"]["real"],
 
 # %%
 for name in ("seasonal", "diurnal", "acf", "samples"):
-    print(f"{name}: {figures.get(name).caption}")
+    print(f"{name}: {registry.get(name).caption}")
     ws.figure(name)
     plt.show()
 
@@ -180,9 +182,9 @@ for name in ("seasonal", "diurnal", "acf", "samples"):
 
 # %%
 e = cfg["evaluation"]
-usable = evaluation.usable_years(real, ws.years)
-splits = evaluation.floor_splits(usable, len(holdout_years), e["n_splits"], e["seed"],
-                                 stride=cfg["windows"]["holdout_every"])
+usable = usable_years(real, ws.years)
+splits = floor_splits(usable, len(holdout_years), e["n_splits"], e["seed"],
+                      stride=cfg["windows"]["holdout_every"])
 floor = pd.read_csv(ws.path("metrics_floor"))
 print(f"{len(splits)} splits of {len(holdout_years)} vs {len(holdout_years)} of the "
       f"{len(usable)} usable years; the floor file holds {floor['split'].nunique()}")
@@ -221,7 +223,7 @@ fig, ax = plt.subplots(figsize=(10, 3.4))
 ax.plot(real.sel(time=week).time, real.sel(time=week), color="black", lw=2, label="real")
 for key, name in [("samples", "vae"), ("standard_samples", "vae_standard_prior"),
                   ("harmonic_ar", "harmonic_ar"), ("bootstrap", "bootstrap")]:
-    generated, _ = load_generated(ws.path(key))
+    generated = load_samples(ws.path(key))[0].astype("float64")
     g = generated.isel(path=0).sel(time=week)
     ax.plot(g.time, g, color=styles[name][0], lw=1.0, label=styles[name][2])
 ax.set_ylabel("°F")
@@ -247,7 +249,7 @@ print("generators judged:", ", ".join(generators))
 ratios = table.pivot(index="metric", columns="generator", values="ratio")
 ratios = ratios.loc[list(dict.fromkeys(table["metric"])), generators]
 ratios.index = table.drop_duplicates("metric").set_index("metric").loc[ratios.index, "label"]
-overview = evaluation.summary(table)
+overview = metrics_table.summary(table)
 display(overview.round(2))
 ratios.round(2)
 
@@ -276,6 +278,6 @@ display(Markdown(station.path("comparison_table").read_text(encoding="utf-8")))
 display(Markdown(station.path("metrics_table").read_text(encoding="utf-8")))
 
 # %%
-both = pd.concat({name: evaluation.summary(read_metrics(w.path("metrics")))
+both = pd.concat({name: metrics_table.summary(read_metrics(w.path("metrics")))
                   for name, w in (("surrogate", ws), ("greenway", station))}, axis=1)
 both.round(2)

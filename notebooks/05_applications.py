@@ -24,7 +24,8 @@
 # held-out window.
 #
 # Results are read from what `snakemake` built (README, command 1); the methods are in
-# `seasonal_vae.model.inference`, `.impute`, `.anomaly` and `.forecast`.
+# `seasonal_vae.model.posterior` (fitting the latents to observed hours) and
+# `seasonal_vae.applications` (`impute`, `detectors`, `faults`, `anomaly`, `forecast`).
 
 # %%
 import json
@@ -35,15 +36,16 @@ import pandas as pd
 import xarray as xr
 from IPython.display import Markdown, display
 
-from seasonal_vae import anomaly, forecast, impute, inference
+from seasonal_vae.applications import detectors, faults, forecast, impute
+from seasonal_vae.data.climatology import lookup
 from seasonal_vae.figures.draw import GENERATED_COLOR, REAL_COLOR, REFERENCE_COLOR, apply_style
-from seasonal_vae.figures.draw.applications import (
-    METHOD_STYLE,
-    anomaly_figure,
-    forecast_figure,
-    imputation_figure,
-)
+from seasonal_vae.figures.draw.anomaly import anomaly_figure
+from seasonal_vae.figures.draw.forecast import forecast_figure
+from seasonal_vae.figures.draw.imputation import imputation_figure
+from seasonal_vae.figures.draw.methods import METHOD_STYLE
 from seasonal_vae.evaluation.scores import crps_ensemble
+from seasonal_vae.model import posterior
+from seasonal_vae.model.record import load_record, training_climatology, window_starts
 from seasonal_vae.model.train import load_model
 from seasonal_vae.workspace import open_workspace
 
@@ -53,7 +55,7 @@ cfg = ws.config
 apps = cfg["applications"]
 label = cfg["data"]["label"]
 model = load_model(ws.path("model"))
-record = inference.load_record(ws.path("windows"))  # detrended °F, and the year split
+record = load_record(ws.path("windows"))  # detrended °F, and the year split
 print(ws.root, "|", label)
 print("held-out years:", ws.split[1])
 
@@ -62,7 +64,7 @@ print("held-out years:", ws.split[1])
 #
 # Let $M$ be the set of observed hours of a window that starts at local midnight. With the
 # decoder, the noise variance $\sigma_n^2$ and the seasonal prior frozen,
-# `inference.fit_posterior` fits a diagonal Gaussian $q(z) = \mathcal N(\mu,
+# `posterior.fit_posterior` fits a diagonal Gaussian $q(z) = \mathcal N(\mu,
 # \operatorname{diag} e^{\lambda})$ per window by maximising the ELBO of the *observed* values
 # only,
 #
@@ -72,7 +74,7 @@ print("held-out years:", ws.split[1])
 # with Adam and the reparameterisation trick, starting from the encoder applied to the window
 # with its gaps filled linearly. Drawing $z \sim q$, decoding and adding the learned noise
 # gives an ensemble of complete series that agree with the observations
-# (`inference.condition`):
+# (`posterior.condition`):
 #
 # * **gap filling** keeps the observed hours and takes the ensemble in the gap;
 # * **forecasting** is gap filling with the gap at the end: after the last observation, the
@@ -120,7 +122,7 @@ plt.show()
 # %%
 context = apps["imputation"]["context_hours"]
 rng = np.random.default_rng(apps["seed"])
-first = int(rng.choice(inference.window_starts(record, context)))
+first = int(rng.choice(window_starts(record, context)))
 hours = np.arange(first, first + context)
 truth = record.adjusted[hours][None]
 gap = slice(context // 2 - 12, context // 2 + 12)
@@ -129,12 +131,12 @@ mask[0, gap] = False
 members = impute.impute(model, truth, mask, record.times.values[[first]],
                         n_members=apps["n_members"], n_steps=apps["n_steps"],
                         learning_rate=apps["learning_rate"], seed=apps["seed"])
-clim_mean, clim_std = inference.climatology(record)
+clim_mean, clim_std = training_climatology(record)
 fills = {"VAE ensemble mean": members.mean(axis=1),
          "linear": impute.linear_fill(truth, mask),
          "climatology": impute.climatology_fill(truth, mask,
-                                                inference.lookup(clim_mean,
-                                                                 record.times.values[hours][None]))}
+                                                lookup(clim_mean,
+                                                       record.times.values[hours][None]))}
 crps = crps_ensemble(truth, members, member_axis=1)
 low, high = np.quantile(members, [0.05, 0.95], axis=1)
 print(f"window {record.times[first]} + {context} h; gap {record.times[hours[gap][0]]} – "
@@ -179,7 +181,7 @@ display(Markdown(ws.path("anomaly_table").read_text(encoding="utf-8")))
 
 # %%
 scores_anomaly = json.loads(ws.path("anomaly_scores").read_text())
-pd.DataFrame(scores_anomaly["auc"]).T.rename(columns=anomaly.DETECTOR_LABELS).round(3)
+pd.DataFrame(scores_anomaly["auc"]).T.rename(columns=detectors.DETECTOR_LABELS).round(3)
 
 # %%
 anomalies = xr.load_dataset(ws.path("anomaly"))
@@ -190,34 +192,35 @@ plt.show()
 # ### One window, by hand
 #
 # Five consecutive 4-day blocks of a held-out stretch; three spikes are injected into the
-# middle block and both versions are scored with every detector (`anomaly.score_windows`,
+# middle block and both versions are scored with every detector (`detectors.score_windows`,
 # the seasonal standardisation taken from the pipeline's training blocks):
 
 # %%
-length = anomaly.CONTEXT_BLOCKS * 96
-first = int(rng.choice(inference.window_starts(record, length)))
+length = faults.CONTEXT_BLOCKS * 96
+first = int(rng.choice(window_starts(record, length)))
 idx = np.arange(first, first + length)
 clean = record.adjusted[idx]
 trend = record.trend(idx)
 lo, hi = 2 * 96, 3 * 96
-faulty, affected = anomaly.inject(clean + trend, "spikes", rng, lo, hi)
+faulty, affected = faults.inject(clean + trend, "spikes", rng, lo, hi)
 faulty = faulty - trend
 times = record.times.values[idx]
-block_scores = anomaly.score_windows(
+block_scores = detectors.score_windows(
     model, np.stack([clean, faulty]), times[[0, 0]], clim_mean, clim_std,
-    np.stack([times, times]), (anomalies["season_mean"].values, anomalies["season_std"].values))
+    np.stack([times, times]), (anomalies["season_mean"].values, anomalies["season_std"].values),
+    apps["anomaly"]["min_observed"])
 print(f"window {record.times[first]} + {length} h; spikes at",
       ", ".join(f"{pd.Timestamp(t):%m-%d %H:00}" for t in times[affected]))
-pd.DataFrame({anomaly.DETECTOR_LABELS[d]: {"clean": v[0, 2], "with spikes": v[1, 2]}
+pd.DataFrame({detectors.DETECTOR_LABELS[d]: {"clean": v[0, 2], "with spikes": v[1, 2]}
               for d, v in block_scores.items()}).T.round(3)
 
 # %%
-nll, _, reconstruction = inference.elbo_terms(
-    model, inference.standardise(model, np.stack([clean, faulty])), np.ones((2, length), bool),
+nll, _, reconstruction = posterior.elbo_terms(
+    model, posterior.standardise(model, np.stack([clean, faulty])), np.ones((2, length), bool),
     times[[0, 0]])
 fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 4.6), sharex=True)
 top.plot(times, faulty + trend, color=REAL_COLOR, lw=1, label="with spikes")
-top.plot(times, inference.to_degf(model, reconstruction[1]) + trend, color=GENERATED_COLOR, lw=1,
+top.plot(times, posterior.to_degf(model, reconstruction[1]) + trend, color=GENERATED_COLOR, lw=1,
          label="reconstruction")
 top.set_ylabel("°F")
 top.legend(fontsize=8)
@@ -252,7 +255,7 @@ plt.show()
 # %%
 f_cfg = apps["forecast"]
 ctx, lead = 24 * f_cfg["context_days"], 24 * f_cfg["lead_days"]
-issue = int(rng.choice(inference.window_starts(record, ctx + lead))) + ctx
+issue = int(rng.choice(window_starts(record, ctx + lead))) + ctx
 past = record.adjusted[issue - ctx:issue][None]
 future = record.adjusted[issue:issue + lead]
 ensemble = forecast.forecast(model, past, record.times.values[[issue - ctx]], lead,

@@ -1,3 +1,4 @@
+import json
 import logging
 import os
 import shutil
@@ -33,16 +34,12 @@ def tiny_pipeline(tmp_path_factory):
     ``model``, ``history``, ``samples``, ``standard_model`` (the N(0, I)-prior ablation),
     ``standard_samples`` and ``config`` (the validated configuration dict).
     """
+    from seasonal_vae.cli import main
     from seasonal_vae.core.config import load_config
-    from seasonal_vae.data.detrend import detrend_file
-    from seasonal_vae.model.sample import write_samples
-    from seasonal_vae.data.series import build_series
-    from seasonal_vae.model.train import train
-    from seasonal_vae.data.windows import make_windows
 
     root = tmp_path_factory.mktemp("tiny_pipeline")
     cfg = load_config(TINY_CONFIG)
-    d, w, s = cfg["data"], cfg["windows"], cfg["sampling"]
+    d = cfg["data"]
     raw = []
     for year in range(d["first_year"], d["last_year"] + 1):
         name = d["file_pattern"].format(year=year)
@@ -53,22 +50,23 @@ def tiny_pipeline(tmp_path_factory):
     for key, name in [("series", "series.nc"), ("detrended", "detrended.nc"),
                       ("trend", "trend.json"), ("windows", "windows.nc")]:
         p[key] = root / name
-    build_series(raw, p["series"], utc_offset_hours=cfg["site"]["utc_offset_hours"],
-                 max_gap_hours=d["max_gap_hours"], allow_long_gaps=d["allow_long_gaps"],
-                 variable=d["variable"])
-    detrend_file(p["series"], p["detrended"], p["trend"], cfg["detrend"]["rate_per_decade"],
-                 cfg["detrend"]["reference_year"])
-    make_windows(p["detrended"], p["windows"], w["window_hours"], w["holdout_every"],
-                 w["holdout_offset"], d["first_year"], d["last_year"])
+
+    def step(*args, config=TINY_CONFIG):  # each step as the workflow runs it: one CLI call
+        assert main([*map(str, args), "--config", json.dumps(config)]) == 0, args
+
+    step("series", *raw, "--out", p["series"])
+    step("detrend", p["series"], "--out", p["detrended"], "--report", p["trend"])
+    step("windows", p["detrended"], "--out", p["windows"])
     for prior, prefix in (("seasonal", ""), ("standard", "standard_")):
-        run_cfg = {**cfg, "model": {**cfg["model"], "prior": prior}}
+        run_cfg = {**TINY_CONFIG, "model": {**TINY_CONFIG["model"], "prior": prior}}
         model_dir = root / "models" / prior
         p[prefix + "model"] = model_dir / "vae.keras"
         p[prefix + "history"] = model_dir / "history.csv"
         p[prefix + "samples"] = root / "samples" / f"{prior}.nc"
-        train(p["windows"], p[prefix + "model"], p[prefix + "history"], run_cfg)
-        write_samples(p[prefix + "model"], p["series"], p[prefix + "samples"], n_paths=s["n_paths"],
-                      noise=s["noise"], seed=s["seed"], retrend=s["retrend"], data_label=d["label"])
+        step("train", p["windows"], "--out", p[prefix + "model"], "--history",
+             p[prefix + "history"], config=run_cfg)
+        step("sample", p[prefix + "model"], p["series"], "--out", p[prefix + "samples"],
+             config=run_cfg)
     return p
 
 

@@ -8,9 +8,10 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from seasonal_vae import anomaly, forecast, impute
-from seasonal_vae.model import inference as inf
+from seasonal_vae.applications import anomaly, detectors, faults, forecast, impute
 from seasonal_vae.cli import main
+from seasonal_vae.model import posterior
+from seasonal_vae.model.record import load_record, training_climatology, window_starts
 from seasonal_vae.model.train import load_model, train
 
 
@@ -21,13 +22,13 @@ def model(tiny_pipeline):
 
 @pytest.fixture(scope="module")
 def record(tiny_pipeline):
-    return inf.load_record(tiny_pipeline["windows"])
+    return load_record(tiny_pipeline["windows"])
 
 
 @pytest.fixture(scope="module")
 def gappy(record):
     """Four held-out windows of 384 h with gaps of 6, 24, 48 and 100 hours."""
-    starts = inf.window_starts(record, 384)[[0, 20, 40, 60]]
+    starts = window_starts(record, 384)[[0, 20, 40, 60]]
     idx = starts[:, None] + np.arange(384)
     values = record.adjusted[idx]
     mask = np.ones(values.shape, dtype=bool)
@@ -42,7 +43,7 @@ def test_record_and_window_starts(record, tiny_pipeline):
     with xr.open_dataset(tiny_pipeline["detrended"]) as f:
         adjusted = f["t2m"].values
     np.testing.assert_allclose(record.adjusted, adjusted, atol=1e-3)
-    starts = inf.window_starts(record, 384)
+    starts = window_starts(record, 384)
     assert starts.size > 0
     assert (record.times[starts].hour == 0).all()
     assert record.holdout[starts].all() and record.holdout[starts + 383].all()
@@ -50,7 +51,7 @@ def test_record_and_window_starts(record, tiny_pipeline):
 
 
 def test_climatology_is_the_training_month_hour_mean(record):
-    mean, std = inf.climatology(record)
+    mean, std = training_climatology(record)
     keep = record.training & (record.times.month == 7) & (record.times.hour == 15)
     assert mean[6, 15] == pytest.approx(record.adjusted[keep].mean())
     assert std[6, 15] == pytest.approx(record.adjusted[keep].std())
@@ -59,10 +60,10 @@ def test_climatology_is_the_training_month_hour_mean(record):
 
 def test_fit_posterior_is_reproducible_and_improves_the_fit(model, gappy):
     values, mask, starts = gappy
-    x = inf.standardise(model, values)
-    a = inf.fit_posterior(model, x, mask, starts, n_steps=60, seed=3)
-    b = inf.fit_posterior(model, x, mask, starts, n_steps=60, seed=3)
-    c = inf.fit_posterior(model, x, mask, starts, n_steps=60, seed=4)
+    x = posterior.standardise(model, values)
+    a = posterior.fit_posterior(model, x, mask, starts, n_steps=60, learning_rate=0.05, seed=3)
+    b = posterior.fit_posterior(model, x, mask, starts, n_steps=60, learning_rate=0.05, seed=3)
+    c = posterior.fit_posterior(model, x, mask, starts, n_steps=60, learning_rate=0.05, seed=4)
     np.testing.assert_array_equal(a.mean, b.mean)
     np.testing.assert_array_equal(a.loss, b.loss)
     assert not np.array_equal(a.mean, c.mean)
@@ -74,7 +75,8 @@ def test_unobserved_latent_steps_start_at_the_prior(model, gappy):
     values, mask, starts = gappy
     mask = mask.copy()
     mask[:, 192:] = False  # the last two latent steps unobserved (the forecasting case)
-    post = inf.fit_posterior(model, inf.standardise(model, values), mask, starts, n_steps=0)
+    post = posterior.fit_posterior(model, posterior.standardise(model, values), mask, starts,
+                                   n_steps=0, learning_rate=0.05)
     np.testing.assert_allclose(post.mean[:, 2:], post.prior_mean[:, 2:])
     np.testing.assert_allclose(post.log_var[:, 2:], post.prior_log_var[:, 2:])
     assert not np.allclose(post.mean[:, :2], post.prior_mean[:, :2])
@@ -84,7 +86,8 @@ def test_unobserved_latent_steps_start_at_the_prior(model, gappy):
 
 def test_impute_fills_only_the_gaps_with_distinct_reproducible_members(model, gappy):
     values, mask, starts = gappy
-    ens = impute.impute(model, values, mask, starts, n_members=6, n_steps=30, seed=1)
+    ens = impute.impute(model, values, mask, starts, n_members=6, n_steps=30, learning_rate=0.2,
+                        seed=1)
     assert ens.shape == (4, 6, 384)
     np.testing.assert_array_equal(ens[np.broadcast_to(mask[:, None], ens.shape)],
                                   np.broadcast_to(values[:, None], ens.shape)[
@@ -93,9 +96,11 @@ def test_impute_fills_only_the_gaps_with_distinct_reproducible_members(model, ga
     assert np.isfinite(ens).all()
     assert (ens[gap] != np.broadcast_to(values[:, None], ens.shape)[gap]).all()
     assert ens[3][:, ~mask[3]].std(axis=0).min() > 0  # members differ in the gap
-    again = impute.impute(model, values, mask, starts, n_members=6, n_steps=30, seed=1)
+    again = impute.impute(model, values, mask, starts, n_members=6, n_steps=30, learning_rate=0.2,
+                          seed=1)
     np.testing.assert_array_equal(ens, again)
-    other = impute.impute(model, values, mask, starts, n_members=6, n_steps=30, seed=2)
+    other = impute.impute(model, values, mask, starts, n_members=6, n_steps=30, learning_rate=0.2,
+                          seed=2)
     assert not np.array_equal(ens, other)
 
 
@@ -116,7 +121,8 @@ def test_baseline_fills_are_exact_on_their_own_models():
 
 def test_score_imputation_shapes_and_sense(model, record):
     ds = impute.score_imputation(model, record, gap_hours=(6, 48), n_cases=5, context_hours=384,
-                                 margin_hours=96, n_members=8, n_steps=30, seed=5)
+                                 margin_hours=96, n_members=8, n_steps=30, learning_rate=0.2,
+                                 seed=5)
     assert ds["mae"].shape == (2, 5, 3) and ds["crps"].shape == (2, 5, 3)
     assert np.isfinite(ds["mae"]).all() and (ds["mae"] > 0).all()
     # deterministic baselines: CRPS = MAE; an ensemble's CRPS is below its members' mean error
@@ -127,17 +133,22 @@ def test_score_imputation_shapes_and_sense(model, record):
     assert (~observed).sum(axis=1).tolist() == [6, 48]
     summary = impute.summarise(ds)
     assert [row["gap_hours"] for row in summary["gaps"]] == [6, 48]
-    assert "| 6 h |" in impute.markdown(summary)
+    assert "| 6 h |" in impute.markdown(summary) and "| 2 days |" in impute.markdown(summary)
+
+
+def test_gap_labels_are_hours_then_whole_days():
+    assert [impute.gap_label(h) for h in (6, 24, 36, 48, 72, 168, 50)] == \
+        ["6 h", "24 h", "36 h", "2 days", "3 days", "7 days", "50 h"]
 
 
 # --- anomaly ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("fault", anomaly.FAULTS)
+@pytest.mark.parametrize("fault", faults.FAULTS)
 def test_inject_changes_only_the_fault_hours(fault):
     rng = np.random.default_rng(0)
     hours = np.arange(480)
     clean = 70 + 15 * np.sin(2 * np.pi * hours / 24)
-    faulty, affected = anomaly.inject(clean, fault, rng, 192, 288)
+    faulty, affected = faults.inject(clean, fault, rng, 192, 288)
     changed = faulty != clean
     assert changed.any() and not changed[:192].any() and not changed[288:].any()
     assert not (changed & ~affected).any()
@@ -160,15 +171,15 @@ def test_block_scores_known_answer():
     nll[0, 96:150] = np.nan  # 42 observed hours left in the second block
     nll[0, 160] = 7.0
     kl = np.array([[96.0, 42.0]])
-    elbo, peak = anomaly.block_scores(nll, kl, min_observed=48)
+    elbo, peak = detectors.block_scores(nll, kl, min_observed=48)
     np.testing.assert_allclose(elbo, [[2.0, np.nan]])
-    elbo, peak = anomaly.block_scores(nll, kl, min_observed=10)
+    elbo, peak = detectors.block_scores(nll, kl, min_observed=10)
     np.testing.assert_allclose(elbo, [[2.0, (7.0 + 42.0) / 42.0]])
     np.testing.assert_allclose(peak, [[1.0, 7.0]])
 
 
 def test_score_record_covers_the_record_in_blocks(model, record):
-    ds = anomaly.score_record(model, record)
+    ds = anomaly.score_record(model, record, min_observed=48)
     n = ds.sizes["block"]
     assert ds.sizes["time"] == 96 * n and n == (len(record.times) - 7) // 96
     assert (pd.DatetimeIndex(ds["block_start"].values).hour == 0).all()
@@ -196,7 +207,8 @@ def test_missing_hours_are_not_scored(model, record):
 
     adjusted = record.adjusted.copy()
     adjusted[1000:1300] = np.nan  # a long gap (data.allow_long_gaps)
-    ds = anomaly.score_record(model, dataclasses.replace(record, adjusted=adjusted))
+    ds = anomaly.score_record(model, dataclasses.replace(record, adjusted=adjusted),
+                              min_observed=48)
     score = ds["hour_score"].sel(time=slice(record.times[1000], record.times[1299]))
     assert score.isnull().all() and score.size == 300
     assert np.isfinite(ds["hour_score"].values[:900]).all()
@@ -209,7 +221,8 @@ def test_missing_hours_are_not_scored(model, record):
 
 def test_injected_faults_score_higher_than_clean_blocks(trained_model, record):
     assert trained_model.noise_sigma < 0.7  # it did learn something
-    ds, table = anomaly.score_anomalies(trained_model, record, n_cases=24, top=3, seed=1)
+    ds, table = anomaly.score_anomalies(trained_model, record, n_cases=24, top=3, min_observed=48,
+                                        seed=1)
     assert ds["faulty"].shape == (4, 5, 24) and len(table) == 3
     auc = ds["auc"]
     # the largest hourly score finds what is sharp in time (spikes, a day in °C); the block's
@@ -238,18 +251,20 @@ def test_baselines_use_the_same_calendar_date_in_training_years(record):
 
 
 def test_forecast_shapes_and_reproducibility(model, record):
-    starts = inf.window_starts(record, 24 * 15)[:3]
+    starts = window_starts(record, 24 * 15)[:3]
     context = record.adjusted[starts[:, None] + np.arange(24 * 8)]
     times = record.times.values[starts]
-    a = forecast.forecast(model, context, times, 24 * 7, n_members=5, n_steps=20, seed=9)
-    b = forecast.forecast(model, context, times, 24 * 7, n_members=5, n_steps=20, seed=9)
+    a = forecast.forecast(model, context, times, 24 * 7, n_members=5, n_steps=20,
+                          learning_rate=0.2, seed=9)
+    b = forecast.forecast(model, context, times, 24 * 7, n_members=5, n_steps=20,
+                          learning_rate=0.2, seed=9)
     assert a.shape == (3, 5, 168) and np.isfinite(a).all()
     np.testing.assert_array_equal(a, b)
 
 
 def test_score_forecasts_by_lead_day(model, record):
     ds = forecast.score_forecasts(model, record, n_cases=4, context_days=8, lead_days=3,
-                                  n_members=6, n_steps=20, seed=2)
+                                  n_members=6, n_steps=20, learning_rate=0.2, seed=2)
     assert ds["crps"].shape == (4, 72, 3)
     daily = forecast.by_lead_day(ds)
     assert daily["lead_day"].values.tolist() == [1, 2, 3]
@@ -262,25 +277,29 @@ def test_score_forecasts_by_lead_day(model, record):
 
 def test_cli_commands_write_results_and_figures(tiny_pipeline, tmp_path):
     p = tiny_pipeline
-    cfg = json.dumps(p["config"])
-    common = [str(p["model"]), str(p["windows"]), "--config", cfg, "--cases", "4", "--seed", "3"]
+    apps = {"seed": 3, "n_members": 5, "n_steps": 10,
+            "imputation": {"n_cases": 4, "gap_hours": [6, 24], "context_hours": 384},
+            "anomaly": {"n_cases": 4, "top": 5},
+            "forecast": {"n_cases": 4, "context_days": 8, "lead_days": 2}}
+    cfg = json.dumps({**p["config"], "applications": apps})
+    common = [str(p["model"]), str(p["windows"]), "--config", cfg]
     out = {k: tmp_path / k for k in ("imputation", "anomaly", "forecast")}
     assert main(["impute", *common, "--out", f"{out['imputation']}.nc", "--json",
-                 f"{out['imputation']}.json", "--markdown", f"{out['imputation']}.md",
-                 "--members", "5", "--steps", "10", "--gap-hours", "6", "24",
-                 "--context-hours", "384"]) == 0
+                 f"{out['imputation']}.json", "--markdown", f"{out['imputation']}.md"]) == 0
     assert main(["anomaly", *common, "--out", f"{out['anomaly']}.nc", "--json",
-                 f"{out['anomaly']}.json", "--top-csv", f"{out['anomaly']}.csv", "--top", "5"]) == 0
+                 f"{out['anomaly']}.json", "--top-csv", f"{out['anomaly']}.csv"]) == 0
     assert main(["forecast", *common, "--out", f"{out['forecast']}.nc", "--json",
-                 f"{out['forecast']}.json", "--members", "5", "--steps", "10",
-                 "--context-days", "8", "--lead-days", "2"]) == 0
+                 f"{out['forecast']}.json"]) == 0
     assert json.loads(out["imputation"].with_suffix(".json").read_text())["settings"]["n_cases"] == 4
+    assert "| 24 h |" in out["imputation"].with_suffix(".md").read_text()
     assert len(pd.read_csv(f"{out['anomaly']}.csv")) == 5
-    assert set(json.loads(out["anomaly"].with_suffix(".json").read_text())["auc"]) == set(anomaly.FAULTS)
+    assert set(json.loads(out["anomaly"].with_suffix(".json").read_text())["auc"]) == set(faults.FAULTS)
     assert len(json.loads(out["forecast"].with_suffix(".json").read_text())["by_lead_day"]) == 2
     for kind in out:
-        png = tmp_path / f"{kind}.png"
-        assert main([f"plot-{kind}", f"{out[kind]}.nc", "--out", str(png), "--config", cfg]) == 0
+        data, png = tmp_path / f"{kind}_figdata.nc", tmp_path / f"{kind}.png"
+        assert main(["figure-data", kind, f"{kind}={out[kind]}.nc", "--out", str(data),
+                     "--config", cfg]) == 0
+        assert main(["plot", kind, str(data), "--out", str(png), "--config", cfg]) == 0
         image = mpimg.imread(png)
         assert image.shape[0] > 1000 and image[..., :3].std() > 0.05
         assert png.with_suffix(".svg").is_file()
@@ -289,8 +308,9 @@ def test_cli_commands_write_results_and_figures(tiny_pipeline, tmp_path):
 
 def test_cli_reports_bad_input(tiny_pipeline, tmp_path, caplog):
     p = tiny_pipeline
+    bad = json.dumps({"applications": {"imputation": {"n_cases": 0}}})
     assert main(["impute", str(p["model"]), str(p["windows"]), "--out", str(tmp_path / "a.nc"),
-                 "--json", str(tmp_path / "a.json"), "--cases", "0"]) == 2
-    assert main(["plot-forecast", str(tmp_path / "missing.nc"), "--out",
-                 str(tmp_path / "f.png")]) == 2
+                 "--json", str(tmp_path / "a.json"), "--config", bad]) == 2
+    assert main(["figure-data", "forecast", f"forecast={tmp_path / 'missing.nc'}", "--out",
+                 str(tmp_path / "f.nc")]) == 2
     assert not list(tmp_path.iterdir())

@@ -9,8 +9,10 @@ import pytest
 import xarray as xr
 from statsmodels.tsa.arima_process import arma_generate_sample
 
-from seasonal_vae.model import baselines as B
+from seasonal_vae.core.config import load_config
+from seasonal_vae.core.errors import InputError
 from seasonal_vae.data.detrend import trend_offset
+from seasonal_vae.model import baselines as B
 
 
 def hourly(start: str, end: str) -> pd.DatetimeIndex:
@@ -134,14 +136,19 @@ def detrended_file(tmp_path):
 def test_write_baseline_layout_and_trend(detrended_file, tmp_path, method):
     path, ds = detrended_file
     out = tmp_path / f"{method}.nc"
-    B.write_baseline(method, path, out, train_years=[2001, 2002, 2003], n_paths=2, seed=1,
-                     data_label="synthetic", maxlag=5)
+    # 2001-2004, every fourth year held out from the first: training years 2001-2003
+    cfg = load_config({"data": {"first_year": 2001, "last_year": 2004, "label": "synthetic"},
+                       "windows": {"holdout_every": 4, "holdout_offset": 3},
+                       "sampling": {"n_paths": 2}, "evaluation": {"seed": 1, "baseline_maxlag": 5}})
+    B.write_baseline(method, path, out, cfg)
     with xr.open_dataset(out) as res:
         res = res.load()
     assert res["t2m"].dims == ("path", "time")
     assert res["t2m"].attrs["units"] == "degF"
     np.testing.assert_array_equal(res["time"].values, ds["time"].values)
     assert res.attrs["generator"] == method and res.attrs["retrend"] == "dates"
+    assert res.attrs["train_years"] == "2001 2002 2003" and res.attrs["training_data"] == "synthetic"
+    assert res.sizes["path"] == 2 and res.attrs["seed"] == 1
     assert not np.isnan(res["t2m"].values).any()
     if method == "bootstrap":
         # detrended 2004 is some training year's values; the trend of 2004's dates is added
@@ -157,11 +164,13 @@ def test_write_baseline_layout_and_trend(detrended_file, tmp_path, method):
 
 
 def test_write_baseline_errors(detrended_file, tmp_path):
-    from seasonal_vae.core.errors import InputError
-
     path, _ = detrended_file
+    cfg = load_config({"data": {"first_year": 1990, "last_year": 1991},
+                       "windows": {"holdout_every": 2, "holdout_offset": 1}})  # trains on 1990
     with pytest.raises(InputError, match="unknown method"):
-        B.write_baseline("nope", path, tmp_path / "x.nc", [2001], 1, 0)
+        B.write_baseline("nope", path, tmp_path / "x.nc", cfg)
     with pytest.raises(InputError, match="none of the training years"):
-        B.write_baseline("bootstrap", path, tmp_path / "x.nc", [1990], 1, 0)
+        B.write_baseline("bootstrap", path, tmp_path / "x.nc", cfg)
+    with pytest.raises(InputError, match="none of the training years"):
+        B.simulate_baseline("bootstrap", path, [1990], n_paths=1, seed=0, maxlag=5)
     assert not (tmp_path / "x.nc").exists()

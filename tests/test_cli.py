@@ -5,22 +5,37 @@ import sys
 
 import yaml
 
+from conftest import ROOT
+
 from seasonal_vae.cli import build_parser, main
 
 
 def test_every_stage_has_a_subcommand():
     import re
-    from pathlib import Path
 
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     assert {"surrogate", "download", "series", "detrend", "windows", "train", "sample", "generate",
-            "compare", "plot-comparison", "figure-data", "plot", "evaluate", "impute", "anomaly",
-            "forecast", "config"} <= set(sub.choices)
-    # every rule of the Snakefile calls an existing subcommand
-    snakefile = (Path(__file__).resolve().parents[1] / "Snakefile").read_text()
-    called = set(re.findall(r"python -m seasonal_vae ([a-z-]+)\b(?!\{)", snakefile))
-    called |= {f"plot-{name}" for name in ("imputation", "anomaly", "forecast")}  # plot-{params...}
-    assert called <= set(sub.choices), called - set(sub.choices)
+            "baseline", "compare", "evaluate", "impute", "anomaly", "forecast", "figure-data",
+            "plot", "config"} <= set(sub.choices)
+    # every rule calls an existing subcommand, through the one helper of rules/common.smk
+    rules = "".join(p.read_text() for p in (ROOT / "rules").glob("*.smk"))
+    called = set(re.findall(r'cli\("([a-z-]+)"', rules))
+    assert len(called) >= 14 and called <= set(sub.choices), called - set(sub.choices)
+    shells = re.findall(r"shell:\n\s+(\S+)", rules)
+    assert shells and all(s.startswith("cli(") for s in shells), shells
+
+
+def test_no_flag_repeats_a_config_key():
+    """One convention: arguments name files; every setting comes through --config."""
+    from seasonal_vae.core.config import load_schema
+
+    schema = load_schema()["properties"]
+    keys = {key for section in schema.values() for key in section.get("properties", {})}
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    for name, parser in sub.choices.items():
+        flags = {a.dest for a in parser._actions if a.option_strings} - {"help", "config"}
+        assert not flags & keys, f"{name}: {sorted(flags & keys)} repeat config keys"
+        assert any(a.dest == "config" for a in parser._actions), name
 
 
 def test_generate_any_start_and_length(tmp_path):
@@ -33,8 +48,8 @@ def test_generate_any_start_and_length(tmp_path):
     model.save(tmp_path / "m.keras")
     out = tmp_path / "g.nc"
     assert main(["generate", str(tmp_path / "m.keras"), "--start", "2031-06-01T05:00",
-                 "--hours", "1000", "--paths", "3", "--seed", "1", "--retrend", "2031",
-                 "--noise", "--out", str(out)]) == 0
+                 "--hours", "1000", "--out", str(out), "--config",
+                 '{"sampling": {"n_paths": 3, "seed": 1, "retrend": 2031, "noise": true}}']) == 0
     ds = xr.open_dataset(out)
     assert ds["t2m"].shape == (3, 1000) and ds["t2m"].attrs["units"] == "degF"
     assert str(ds["time"].values[0]).startswith("2031-06-01T05:00")

@@ -1,4 +1,5 @@
-"""Figures comparing real and generated data (seasonal_vae.figures.climate): the maths and the files."""
+"""Figures comparing real and generated data (seasonal_vae.figures.compute.trend, .seasonal,
+.diurnal, .acf, .samples and their helpers): the maths and the files."""
 
 import json
 
@@ -9,10 +10,13 @@ import pytest
 import xarray as xr
 from scipy.signal import lfilter
 
-from seasonal_vae import climate, figures, stats
-from seasonal_vae.data.detrend import detrend
+from seasonal_vae.core.calendar import day_of_year_365
 from seasonal_vae.core.errors import InputError
+from seasonal_vae.data.detrend import detrend, fit_linear_trend
 from seasonal_vae.data.series import load_series
+from seasonal_vae.evaluation import statistics as stats
+from seasonal_vae.figures import registry as figures
+from seasonal_vae.figures.compute import acf, calendar_stats, diurnal, generated, samples, seasonal, trend
 
 NAMES = ("trend", "seasonal", "diurnal", "acf", "samples")
 
@@ -38,7 +42,7 @@ def as_paths(*series):
 def test_day_of_year_365_merges_29_february():
     times = pd.to_datetime(["2003-01-01", "2003-03-01", "2004-02-28", "2004-02-29", "2004-03-01",
                             "2004-12-31 23:00", "2003-12-31"], format="ISO8601")
-    assert climate.day_of_year_365(times).tolist() == [0, 59, 58, 58, 59, 364, 364]
+    assert day_of_year_365(times).tolist() == [0, 59, 58, 58, 59, 364, 364]
 
 
 def test_grouped_moments_match_numpy():
@@ -46,7 +50,7 @@ def test_grouped_moments_match_numpy():
     values = rng.normal(70, 10, (2, 500))
     values[0, :7] = np.nan
     key = rng.integers(0, 5, 500)
-    mean, std = climate.moments_to_mean_std(*climate.grouped_moments(values, key, 5, 70.0), 70.0)
+    mean, std = calendar_stats.moments_to_mean_std(*calendar_stats.grouped_moments(values, key, 5, 70.0), 70.0)
     for s in range(2):
         for g in range(5):
             x = values[s, key == g]
@@ -60,11 +64,22 @@ def test_grouped_moments_match_numpy():
 def test_acf_at_lag_one_of_ar1_is_phi():
     phi = 0.9
     x = ar1(200_000, phi, seed=0)
-    acf = climate.autocorrelation(x, 5)
-    assert acf[0] == pytest.approx(phi, abs=0.005)
-    assert acf[3] == pytest.approx(phi ** 4, abs=0.01)
+    values = acf.autocorrelation(x, 5)
+    assert values[0] == pytest.approx(phi, abs=0.005)
+    assert values[3] == pytest.approx(phi ** 4, abs=0.01)
     x[1000:1100] = np.nan  # gaps are handled, not propagated
-    assert climate.autocorrelation(x, 5)[0] == pytest.approx(phi, abs=0.005)
+    assert acf.autocorrelation(x, 5)[0] == pytest.approx(phi, abs=0.005)
+
+
+def test_climatological_anomalies_remove_the_trend_and_the_mean_cycle():
+    """What is left of a warming record with a fixed diurnal cycle is (almost) nothing."""
+    times = pd.date_range("2001-01-01", "2004-12-31 23:00", freq="h")
+    warming = 0.1 * np.arange(times.size) / 8766
+    da = xr.DataArray(60 + warming + 8 * np.sin(2 * np.pi * times.hour.to_numpy() / 24),
+                      dims="time", coords={"time": times})
+    # (the line fitted to trend + cycle is off by a few thousandths of a degree)
+    np.testing.assert_allclose(acf.climatological_anomalies(da), 0.0, atol=0.02)
+    np.testing.assert_allclose(acf.daily_climatological_anomalies(da), 0.0, atol=0.02)
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +89,7 @@ def ar1_acf():
     series = hourly(ar1(n, 0.95, seed=3, sigma=2.0))
     t = np.arange(n)
     series = series + 70 - 20 * np.cos(2 * np.pi * t / 8766) - 10 * np.cos(2 * np.pi * (t % 24 - 4) / 24)
-    return climate.acf_data(series, as_paths(series), hourly_lags=240, daily_lags=30)
+    return acf.acf_data(series, as_paths(series), hourly_lags=240, daily_lags=30)
 
 
 def test_per_year_band_contains_whole_record_acf(ar1_acf):
@@ -99,7 +114,7 @@ def test_per_year_acf_keeps_year_to_year_variability():
     rng = np.random.default_rng(5)
     offsets = np.repeat(rng.normal(0, 3.0, years), 8760)
     series = hourly(ar1(n, 0.9, seed=6) + offsets)
-    ds = climate.acf_data(series, as_paths(series), hourly_lags=720, daily_lags=30)
+    ds = acf.acf_data(series, as_paths(series), hourly_lags=720, daily_lags=30)
     whole = ds["real_hourly_acf"].sel(hour_lag=720)
     assert whole > 0.3  # pairs 30 days apart share their year's offset
     band = ds[["real_hourly_band_low", "real_hourly_band_high"]].sel(hour_lag=720)
@@ -122,7 +137,7 @@ def real_series(tiny_pipeline):
 
 
 def test_diurnal_difference_is_zero_for_real_vs_itself(real_series):
-    ds = climate.diurnal_data(*climate.align(real_series, as_paths(real_series, real_series)))
+    ds = diurnal.diurnal_data(*generated.align(real_series, as_paths(real_series, real_series)))
     assert np.isfinite(ds["difference_mean"]).all()
     np.testing.assert_allclose(ds["difference_mean"], 0.0, atol=1e-9)
     np.testing.assert_allclose(ds["difference_std"], 0.0, atol=1e-9)
@@ -133,10 +148,10 @@ def test_diurnal_difference_is_zero_for_real_vs_itself(real_series):
 
 
 def test_diurnal_difference_of_a_warm_copy(real_series):
-    ds = climate.diurnal_data(real_series, as_paths(real_series + 2.0, real_series + 2.0))
+    ds = diurnal.diurnal_data(real_series, as_paths(real_series + 2.0, real_series + 2.0))
     np.testing.assert_allclose(ds["difference_mean"], 2.0, atol=1e-9)
     np.testing.assert_allclose(ds["difference_std"], 0.0, atol=1e-9)  # a shift keeps the spread
-    ds = climate.diurnal_data(real_series, as_paths(real_series + 1.0, real_series + 3.0))
+    ds = diurnal.diurnal_data(real_series, as_paths(real_series + 1.0, real_series + 3.0))
     np.testing.assert_allclose(ds["difference_mean"], 2.0, atol=1e-9)
     np.testing.assert_allclose(ds["path_hour_mean"].sel(path=1) - ds["real_hour_mean"], 3.0, atol=1e-9)
     # pooling two paths 2 °F apart adds their spread: std² + 1² per cell
@@ -144,7 +159,7 @@ def test_diurnal_difference_of_a_warm_copy(real_series):
 
 
 def test_seasonal_statistics(real_series):
-    ds = climate.seasonal_data(real_series, as_paths(real_series, real_series + 1.0))
+    ds = seasonal.seasonal_data(real_series, as_paths(real_series, real_series + 1.0))
     np.testing.assert_allclose(ds["real_monthly_mean"], stats.monthly_profile(real_series), atol=1e-9)
     np.testing.assert_allclose(ds["generated_monthly_mean"] - ds["real_monthly_mean"], 0.5, atol=1e-9)
     np.testing.assert_allclose(ds["path_daily_std"].sel(path=1), ds["real_daily_std"], atol=1e-9)
@@ -160,11 +175,11 @@ def test_seasonal_statistics(real_series):
 
 def test_trend_fit_recovers_a_known_slope():
     years = np.arange(1974, 2024)
-    exact = climate.fit_linear_trend(years, 40.0 + 0.073 * years)
+    exact = fit_linear_trend(years, 40.0 + 0.073 * years)
     assert exact["rate_per_decade"] == pytest.approx(0.73, abs=1e-9)
     assert exact["stderr_per_decade"] == pytest.approx(0.0, abs=1e-9)
     noisy = 40.0 + 0.073 * years + np.random.default_rng(2).normal(0, 0.6, years.size)
-    fit = climate.fit_linear_trend(years, noisy)
+    fit = fit_linear_trend(years, noisy)
     assert abs(fit["rate_per_decade"] - 0.73) < 3 * fit["stderr_per_decade"]
     # the standard error of an OLS slope: sigma / sqrt(sum (x - mean x)²) per year
     expected = 10 * 0.6 / np.sqrt(((years - years.mean()) ** 2).sum())
@@ -178,13 +193,13 @@ def test_trend_data_on_a_ramp_and_its_detrended_copy():
     observed = xr.DataArray(60 + 0.09 * t / 8766 + 10 * np.sin(2 * np.pi * t / 24), dims="time",
                             coords={"time": times})
     adjusted = detrend(observed, 0.9, 2024)
-    ds = climate.trend_data(observed, adjusted, 0.9, 2024)
+    ds = trend.trend_data(observed, adjusted, 0.9, 2024)
     assert ds.attrs["fitted_rate_per_decade"] == pytest.approx(0.9, abs=0.005)
     assert ds.attrs["adjusted_rate_per_decade"] == pytest.approx(0.0, abs=0.005)
     assert ds["year"].values.tolist() == list(range(1990, 2002))
     np.testing.assert_allclose(np.diff(ds["configured_line"]), 0.09)
     with pytest.raises(ValueError, match="report"):
-        climate.trend_data(observed, adjusted, 0.9, 2024, report={"fitted_rate_per_decade": 0.5})
+        trend.trend_data(observed, adjusted, 0.9, 2024, report={"fitted_rate_per_decade": 0.5})
 
 
 def test_trend_refuses_a_report_of_another_configuration(tiny_pipeline, tmp_path):
@@ -194,7 +209,7 @@ def test_trend_refuses_a_report_of_another_configuration(tiny_pipeline, tmp_path
     stale.write_text(json.dumps(report))
     paths = {"series": tiny_pipeline["series"], "detrended": tiny_pipeline["detrended"], "trend": stale}
     with pytest.raises(InputError, match="0.3"):
-        climate.compute_trend(paths, tiny_pipeline["config"])
+        trend.compute(paths, tiny_pipeline["config"])
 
 
 # --------------------------------------------------------------------------- samples
@@ -202,8 +217,8 @@ def test_trend_refuses_a_report_of_another_configuration(tiny_pipeline, tmp_path
 
 def test_samples_picks_the_latest_complete_year(real_series):
     # the tiny record runs from 1973-12-31 17:00 to 1976-12-31 16:00 local time
-    assert climate.latest_complete_year(real_series) == 1975
-    ds = climate.samples_data(real_series, as_paths(real_series), weeks=2)
+    assert samples.latest_complete_year(real_series) == 1975
+    ds = samples.samples_data(real_series, as_paths(real_series), weeks=2)
     assert ds.attrs["year"] == 1975 and ds.sizes["time"] == 8760 and ds.sizes["day"] == 365
     assert pd.Timestamp(ds["window_start"].values[-1]) == pd.Timestamp("1975-12-18")
     np.testing.assert_allclose(ds["generated_daily"].sel(path=0), ds["real_daily"])

@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from seasonal_vae.data import era5
+from seasonal_vae.data import cds, era5
 from seasonal_vae.core.errors import ConfigError, CredentialsError, InputError
+from seasonal_vae.data.units import to_kelvin
 
 
 def write_cds_file(path, times, values, *, time_name="valid_time", units="K", variable="t2m",
@@ -51,8 +52,8 @@ def hours(start, n, step=1):
 
 
 def test_request_exact_contents():
-    req = era5.build_request(1974)
-    assert era5.DATASET == "reanalysis-era5-single-levels"
+    req = cds.build_request(1974)
+    assert cds.DATASET == "reanalysis-era5-single-levels"
     assert req == {
         "product_type": ["reanalysis"],
         "variable": ["2m_temperature"],
@@ -69,7 +70,7 @@ def test_request_exact_contents():
 
 
 def test_request_area_order_and_variable():
-    req = era5.build_request(2020, area=(10, 20, 5, 25), variable="skin_temperature")
+    req = cds.build_request(2020, area=(10, 20, 5, 25), variable="skin_temperature")
     assert req["area"] == [10.0, 20.0, 5.0, 25.0]  # North, West, South, East
     assert req["variable"] == ["skin_temperature"]
     assert req["year"] == ["2020"]
@@ -84,14 +85,14 @@ def test_request_area_order_and_variable():
 ])
 def test_bad_area_refused(area, words):
     with pytest.raises(ConfigError, match="site.area") as err:
-        era5.build_request(2000, area=area)
+        cds.build_request(2000, area=area)
     assert words in str(err.value)
     assert "How to fix" in str(err.value)
 
 
 def test_bad_year_refused():
     with pytest.raises(ConfigError, match="1940"):
-        era5.build_request(1900)
+        cds.build_request(1900)
 
 
 # --- check_credentials --------------------------------------------------------------------
@@ -107,24 +108,24 @@ def no_credentials(tmp_path, monkeypatch):
 
 def test_credentials_missing_says_what_to_do(no_credentials):
     with pytest.raises(CredentialsError) as err:
-        era5.check_credentials()
+        cds.check_credentials()
     text = str(err.value)
     for needed in (".cdsapirc", "url:", "key:", "CDSAPI_URL", "CDSAPI_KEY", "account",
-                   "Licence to use Copernicus Products", era5.DATASET, "data/surrogate"):
+                   "Licence to use Copernicus Products", cds.DATASET, "data/surrogate"):
         assert needed in text
 
 
 def test_credentials_from_rc_file(no_credentials):
     (no_credentials / ".cdsapirc").write_text("url: https://example\nkey: abc\n")
-    era5.check_credentials()
+    cds.check_credentials()
 
 
 def test_credentials_from_environment(no_credentials, monkeypatch):
     monkeypatch.setenv("CDSAPI_URL", "https://example")
     with pytest.raises(CredentialsError, match="only CDSAPI_URL is set"):
-        era5.check_credentials()
+        cds.check_credentials()
     monkeypatch.setenv("CDSAPI_KEY", "abc")
-    era5.check_credentials()
+    cds.check_credentials()
 
 
 # --- download_years -----------------------------------------------------------------------
@@ -149,13 +150,13 @@ class FakeClient:
 def test_download_writes_one_file_per_year(tmp_path, caplog):
     client = FakeClient()
     with caplog.at_level(logging.INFO):
-        paths = era5.download_years([2001, 2002], tmp_path / "raw", era5.PHOENIX_AREA,
+        paths = cds.download_years([2001, 2002], tmp_path / "raw", cds.PHOENIX_AREA,
                                     client=client)
     assert [p.name for p in paths] == ["era5_t2m_2001.nc", "era5_t2m_2002.nc"]
     assert all(p.is_file() for p in paths)
     assert sorted(p.name for p in (tmp_path / "raw").iterdir()) == [p.name for p in paths]
     dataset, request, _ = client.calls[0]
-    assert dataset == era5.DATASET and request == era5.build_request(2001)
+    assert dataset == cds.DATASET and request == cds.build_request(2001)
     assert era5.open_year_file(paths[0]).sizes["time"] == 48
 
 
@@ -163,7 +164,7 @@ def test_download_skips_existing_years(tmp_path, caplog):
     (tmp_path / "era5_t2m_2001.nc").write_bytes(b"already here")
     client = FakeClient()
     with caplog.at_level(logging.INFO):
-        paths = era5.download_years([2001, 2002], tmp_path, client=client)
+        paths = cds.download_years([2001, 2002], tmp_path, client=client)
     assert [int(c[1]["year"][0]) for c in client.calls] == [2002]
     assert (tmp_path / "era5_t2m_2001.nc").read_bytes() == b"already here"
     assert len(paths) == 2
@@ -172,19 +173,19 @@ def test_download_skips_existing_years(tmp_path, caplog):
 
 def test_download_all_present_needs_no_credentials(tmp_path, no_credentials):
     (tmp_path / "era5_t2m_2001.nc").write_bytes(b"x")
-    assert era5.download_years([2001], tmp_path) == [tmp_path / "era5_t2m_2001.nc"]
+    assert cds.download_years([2001], tmp_path) == [tmp_path / "era5_t2m_2001.nc"]
 
 
 def test_download_without_credentials_fails_before_requesting(tmp_path, no_credentials):
     with pytest.raises(CredentialsError, match="CDSAPI_KEY"):
-        era5.download_years([2001], tmp_path / "raw")
+        cds.download_years([2001], tmp_path / "raw")
     assert not (tmp_path / "raw" / "era5_t2m_2001.nc").exists()
 
 
 def test_failed_request_names_year_and_leaves_no_file(tmp_path):
     client = FakeClient(fail_for={2002})
     with pytest.raises(CredentialsError) as err:
-        era5.download_years([2001, 2002, 2003], tmp_path, client=client)
+        cds.download_years([2001, 2002, 2003], tmp_path, client=client)
     text = str(err.value)
     assert "2002" in text and "licences not accepted" in text
     assert "Licence to use Copernicus Products" in text and "key" in text
@@ -197,7 +198,7 @@ def test_download_refuses_non_netcdf_response(tmp_path):
             Path(target).write_text("<html>Service unavailable</html>")
 
     with pytest.raises(CredentialsError, match="neither netCDF nor a zip"):
-        era5.download_years([2001], tmp_path, client=HtmlClient())
+        cds.download_years([2001], tmp_path, client=HtmlClient())
     assert list(tmp_path.iterdir()) == []
 
 
@@ -357,7 +358,7 @@ def test_unit_check_names_what_declared_the_units(tmp_path):
     """The plausibility check is shared with station files, which declare units in the config."""
     with pytest.raises(InputError, match="data.station.units says 'degC'.*plausible only as "
                        "degF: the declared units contradict the data") as err:
-        era5._to_kelvin(np.array([70.0, 110.0]), "degC", tmp_path / "s.csv",
+        to_kelvin(np.array([70.0, 110.0]), "degC", tmp_path / "s.csv",
                         logging.getLogger(__name__), declared="data.station.units",
                         fix="set data.station.units")
     assert err.value.fix == "set data.station.units"

@@ -10,11 +10,25 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from seasonal_vae.evaluation import suite as E
-from seasonal_vae.evaluation.classifier import auroc, classifier_scores, paired_windows, summarise_scores, t_interval
 from seasonal_vae.cli import main
-from seasonal_vae.evaluation.metrics import METRICS
+from seasonal_vae.core.errors import InputError
 from seasonal_vae.data.series import load_series
+from seasonal_vae.evaluation import metrics_table
+from seasonal_vae.evaluation import suite as E
+from seasonal_vae.evaluation import years as Y
+from seasonal_vae.evaluation.classifier import (
+    auroc,
+    classifier_scores,
+    paired_windows,
+    summarise_scores,
+    t_interval,
+)
+from seasonal_vae.evaluation.metric_info import METRICS
+
+
+def _with_evaluation(cfg: dict, **settings) -> dict:
+    """``cfg`` with some settings of its ``evaluation`` section changed."""
+    return {**cfg, "evaluation": {**cfg["evaluation"], **settings}}
 
 
 def _generator_file(path, values: np.ndarray, times) -> None:
@@ -28,7 +42,7 @@ def _generator_file(path, values: np.ndarray, times) -> None:
 # Year sets and splits
 # --------------------------------------------------------------------------------------------
 def test_year_times_cover_whole_calendar_years_with_leap_days():
-    times = E.year_times([1977, 1976])
+    times = Y.year_times([1977, 1976])
     assert len(times) == 366 * 24 + 365 * 24
     assert times[0] == pd.Timestamp("1976-01-01") and times[-1] == pd.Timestamp("1977-12-31 23:00")
     assert times.is_monotonic_increasing
@@ -37,29 +51,29 @@ def test_year_times_cover_whole_calendar_years_with_leap_days():
 def test_year_set_is_nan_where_the_series_has_no_value():
     times = pd.date_range("1975-12-31 17:00", "1976-12-31 16:00", freq="h")  # local year of UTC files
     da = xr.DataArray(np.arange(len(times), dtype=float), dims="time", coords={"time": times})
-    got = E.year_set(da, [1976])
+    got = Y.year_set(da, [1976])
     assert got.sizes["time"] == 366 * 24
     assert int(got.isnull().sum()) == 7  # 17:00-23:00 on 31 December are not in the record
     assert float(got.sel(time="1976-01-01 00:00")) == 7.0
-    assert E.usable_years(da, [1975, 1976]) == [1976]
+    assert Y.usable_years(da, [1975, 1976]) == [1976]
 
 
 @pytest.mark.parametrize("size,n_random,stride", [(2, 50, 4), (10, 50, 5), (1, 3, None)])
 def test_floor_splits_are_disjoint_distinct_and_of_the_right_size(size, n_random, stride):
     years = list(range(1974, 2024))
-    splits = E.floor_splits(years, size, n_random, seed=1, stride=stride)
+    splits = Y.floor_splits(years, size, n_random, seed=1, stride=stride)
     n_systematic = math.comb(stride, 2) if stride and len(years) // stride >= size else 0
     assert len(splits) == n_systematic + n_random
     assert len(set(splits)) == len(splits)
     for a, b in splits:
         assert len(a) == len(b) == size and not set(a) & set(b)
         assert list(a) == sorted(a) and list(b) == sorted(b) and set(a) | set(b) <= set(years)
-    assert E.floor_splits(years, size, n_random, seed=1, stride=stride) == splits  # seeded
+    assert Y.floor_splits(years, size, n_random, seed=1, stride=stride) == splits  # seeded
 
 
 def test_systematic_splits_are_the_holdout_classes_and_balance_the_trend():
     years = list(range(1974, 2024))
-    splits = E.floor_splits(years, 10, 0, seed=0, stride=5)
+    splits = Y.floor_splits(years, 10, 0, seed=0, stride=5)
     assert len(splits) == 10
     a, b = splits[0]
     assert a == tuple(range(1974, 2024, 5)) and b == tuple(range(1975, 2024, 5))
@@ -68,10 +82,10 @@ def test_systematic_splits_are_the_holdout_classes_and_balance_the_trend():
 
 
 def test_floor_splits_enumerate_every_split_when_there_are_few():
-    splits = E.floor_splits([2000, 2001, 2002], 1, n_random=50, seed=0)
+    splits = Y.floor_splits([2000, 2001, 2002], 1, n_random=50, seed=0)
     assert sorted(splits) == [((a,), (b,)) for a in (2000, 2001, 2002)
                               for b in (2000, 2001, 2002) if a != b]
-    assert E.floor_splits([2000], 1, 5, 0) == []
+    assert Y.floor_splits([2000], 1, 5, 0) == []
 
 
 # --------------------------------------------------------------------------------------------
@@ -86,14 +100,14 @@ def evaluated(tiny_pipeline, tmp_path_factory):
     _generator_file(tmp / "real.nc", real.values, real["time"].values)
     _generator_file(tmp / "warm.nc", real.values + 2.0, real["time"].values)
     gens = {"same": tmp / "real.nc", "warm": tmp / "warm.nc", "vae": p["samples"]}
-    settings = E.EvaluationSettings(n_splits=5, classifier=False)
-    table, floor, ctx = E.evaluate(p["series"], gens, p["config"], settings)
+    cfg = _with_evaluation(p["config"], n_splits=5, classifier=False)
+    table, floor, ctx = E.evaluate(p["series"], gens, cfg)
     return table, floor, ctx, gens, tmp
 
 
 def test_the_table_has_every_metric_of_every_generator(evaluated):
     table, floor, ctx, gens, _ = evaluated
-    assert list(table.columns) == list(E.COLUMNS)
+    assert list(table.columns) == list(metrics_table.COLUMNS)
     assert len(table) == len(METRICS) * len(gens)
     assert set(table["generator"]) == set(gens)
     assert ctx.holdout_years == [1976] and ctx.train_years == [1974, 1975]
@@ -131,8 +145,8 @@ def test_ratio_is_value_over_floor_median(evaluated):
 
 def test_outputs_are_written_and_read_back(evaluated):
     table, floor, ctx, gens, tmp = evaluated
-    E.write_outputs(table, floor, ctx, tmp / "m.csv", tmp / "m.md", tmp / "f.csv")
-    back = E.read_metrics(tmp / "m.csv")
+    metrics_table.write_outputs(table, floor, ctx, tmp / "m.csv", tmp / "m.md", tmp / "f.csv")
+    back = metrics_table.read_metrics(tmp / "m.csv")
     assert len(back) == len(table)
     np.testing.assert_allclose(back["value"], table["value"], rtol=1e-5, atol=1e-9)
     text = (tmp / "m.md").read_text()
@@ -147,9 +161,9 @@ def test_a_generator_that_misses_the_held_out_hours_is_refused(evaluated, tiny_p
     real = load_series(tiny_pipeline["series"])
     short = real.sel(time=slice(None, "1975-12-31"))
     _generator_file(tmp_path / "short.nc", short.values, short["time"].values)
-    with pytest.raises(E.InputError, match="covers only"):
+    with pytest.raises(InputError, match="covers only"):
         E.evaluate(tiny_pipeline["series"], {"short": tmp_path / "short.nc"},
-                   tiny_pipeline["config"], E.EvaluationSettings(n_splits=0, classifier=False))
+                   _with_evaluation(tiny_pipeline["config"], n_splits=0, classifier=False))
 
 
 # --------------------------------------------------------------------------------------------
@@ -165,7 +179,7 @@ def test_paired_windows_start_at_midnight_on_1_january_and_drop_gaps():
     np.testing.assert_array_equal(rw[0], x.values[:168])
     assert months[0] == 1 and months[-1] == 12
     with pytest.raises(ValueError):
-        paired_windows(x, y.isel(time=slice(1, None)))
+        paired_windows(x, y.isel(time=slice(1, None)), window_days=7)
 
 
 def test_auroc_and_t_interval_closed_forms():
@@ -188,10 +202,11 @@ def test_the_classifier_tells_a_warm_copy_apart_and_not_an_identical_one():
     real = 70 + 15 * np.sin(2 * np.pi * hours / 24) + weather
     real = xr.DataArray(real, dims="time", coords={"time": times})
     warm = real + 8.0
-    scores = classifier_scores(real, warm, seeds=[1, 2], epochs=15)
+    scores = classifier_scores(real, warm, seeds=[1, 2], epochs=15, window_days=7)
     assert len(scores) == 2 and (scores["n_test"] > 0).all()
     assert scores["accuracy"].mean() > 0.8 and scores["auroc"].mean() > 0.9
-    same = summarise_scores(classifier_scores(real, real.copy(), seeds=[1], epochs=3))
+    same = summarise_scores(classifier_scores(real, real.copy(), seeds=[1], epochs=3,
+                                              window_days=7))
     # identical inputs get the same predictions (up to the float32 rounding of batched
     # kernels): both scores at chance
     assert same["classifier_accuracy"]["value"] < 0.01
@@ -208,22 +223,25 @@ def test_cli_evaluate_and_plot(tiny_pipeline, tmp_path):
     cfg = json.dumps({k: p["config"][k] for k in ("data", "windows", "detrend")}
                      | {"evaluation": {"n_splits": 3, "classifier_seeds": 2,
                                        "classifier_floor_splits": 1, "classifier_epochs": 1}})
-    assert main(["evaluate", str(p["series"]), "--generator", f"vae={p['samples']}",
-                 "--generator", f"standard={p['standard_samples']}", "--out", str(tmp_path / "m.csv"),
+    assert main(["evaluate", str(p["series"]), f"vae={p['samples']}",
+                 f"standard={p['standard_samples']}", "--out", str(tmp_path / "m.csv"),
                  "--markdown", str(tmp_path / "m.md"), "--floor", str(tmp_path / "f.csv"),
                  "--config", cfg]) == 0
-    table = E.read_metrics(tmp_path / "m.csv")
+    table = metrics_table.read_metrics(tmp_path / "m.csv")
     assert {"classifier_accuracy", "classifier_auroc"} <= set(table["metric"])
     assert "Classifier scores" in (tmp_path / "m.md").read_text()
-    assert main(["plot-evaluation", str(tmp_path / "m.csv"), "--floor", str(tmp_path / "f.csv"),
-                 "--out", str(tmp_path / "evaluation.png"), "--config", cfg]) == 0
+    data = tmp_path / "evaluation_figdata.nc"
+    assert main(["figure-data", "evaluation", f"metrics={tmp_path / 'm.csv'}",
+                 f"metrics_floor={tmp_path / 'f.csv'}", "--out", str(data), "--config", cfg]) == 0
+    assert main(["plot", "evaluation", str(data), "--out", str(tmp_path / "evaluation.png"),
+                 "--config", cfg]) == 0
     assert (tmp_path / "evaluation.png").stat().st_size > 20_000
     assert (tmp_path / "evaluation.svg").stat().st_size > 20_000
 
 
 @pytest.mark.parametrize("bad", ["vae", "=x.nc", "a b=x.nc"])
 def test_cli_refuses_a_malformed_generator(tiny_pipeline, tmp_path, bad, caplog):
-    code = main(["evaluate", str(tiny_pipeline["series"]), "--generator", bad,
+    code = main(["evaluate", str(tiny_pipeline["series"]), bad,
                  "--out", str(tmp_path / "m.csv"), "--markdown", str(tmp_path / "m.md")])
     assert code == 2
     assert "NAME=PATH" in caplog.text
@@ -234,7 +252,7 @@ def test_cli_refuses_a_missing_generator_file(tiny_pipeline, tmp_path, caplog):
     import json
 
     cfg = json.dumps({k: tiny_pipeline["config"][k] for k in ("data", "windows")})
-    code = main(["evaluate", str(tiny_pipeline["series"]), "--generator", f"vae={tmp_path / 'no.nc'}",
+    code = main(["evaluate", str(tiny_pipeline["series"]), f"vae={tmp_path / 'no.nc'}",
                  "--out", str(tmp_path / "m.csv"), "--markdown", str(tmp_path / "m.md"),
                  "--config", cfg])
     assert code == 2

@@ -24,9 +24,9 @@ import xarray as xr
 from conftest import run_cli
 from test_era5 import write_cds_file
 
-from seasonal_vae.data import era5
+from seasonal_vae.data import cds
 from seasonal_vae.cli import main
-from seasonal_vae.data.series import fahrenheit_to_kelvin, kelvin_to_fahrenheit
+from seasonal_vae.data.units import fahrenheit_to_kelvin, kelvin_to_fahrenheit
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -467,7 +467,7 @@ def test_download_without_credentials(tmp_path, caplog, no_credentials):
 
 
 def test_download_refused_by_the_cds(tmp_path, caplog, monkeypatch, no_credentials):
-    monkeypatch.setenv("CDSAPI_URL", era5.CDS_URL)
+    monkeypatch.setenv("CDSAPI_URL", cds.CDS_URL)
     monkeypatch.setenv("CDSAPI_KEY", "not-a-key")
 
     class Refusing:
@@ -475,7 +475,7 @@ def test_download_refused_by_the_cds(tmp_path, caplog, monkeypatch, no_credentia
             Path(target).write_bytes(b"half a file")
             raise RuntimeError("401 Client Error: Unauthorized: operation not allowed")
 
-    monkeypatch.setattr(era5.cdsapi, "Client", Refusing)
+    monkeypatch.setattr(cds.cdsapi, "Client", Refusing)
     out = tmp_path / "raw"
     assert main(["download", "--out-dir", str(out), "--years", "2001"]) == 2
     text = caplog.text
@@ -515,13 +515,14 @@ def test_a_rule_given_only_its_sections_is_not_refused_for_the_split():
 @pytest.mark.parametrize("flag, value, problem", [
     ("--start", "the first of June", "is not a date"),
     ("--hours", "0", "not a positive number"),
-    ("--paths", "-1", "not a positive number"),
-    ("--retrend", "soon", "neither 'none', 'dates' nor a year"),
+    ("--config", '{"sampling": {"n_paths": -1}}', "sampling.n_paths"),
+    ("--config", '{"sampling": {"retrend": "soon"}}', "sampling.retrend"),
 ])
 def test_generate_bad_arguments(tmp_path, caplog, flag, value, problem):
-    args = {"--start": "2031-06-01", "--hours": "24", "--paths": "1", "--retrend": "none"}
+    """Bad dates and lengths, and settings the schema refuses, before any model is read."""
+    args = {"--start": "2031-06-01", "--hours": "24", "--config": "{}"}
     args[flag] = value
     out = tmp_path / "g.nc"
     status = main(["generate", str(tmp_path / "never-read.keras"), "--out", str(out),
                    *[x for kv in args.items() for x in kv]])
-    assert_refused(status, caplog.text, out, flag, problem)
+    assert_refused(status, caplog.text, out, *([flag] if flag != "--config" else []), problem)

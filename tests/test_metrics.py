@@ -8,7 +8,9 @@ import pandas as pd
 import pytest
 import xarray as xr
 
+from seasonal_vae.core.calendar import day_of_year_365, gap_free
 from seasonal_vae.evaluation import metrics as M
+from seasonal_vae.evaluation.metric_info import CLASSIFIER_METRICS, METRICS, metric_info
 
 YEARS = (2001, 2002, 2003, 2004)
 
@@ -48,7 +50,12 @@ def b():
 
 @pytest.fixture(scope="module")
 def threshold(a):
-    return M.hot_threshold(a)
+    return M.hot_threshold(a, 90.0, 7)
+
+
+def suite(a, b, threshold):
+    """The metric suite at the configuration's defaults (3-day spells, 110 °F)."""
+    return M.metric_suite(a, b, threshold, min_spell_days=3, extreme=110.0)
 
 
 def shuffle_days(da: xr.DataArray, seed: int = 0) -> xr.DataArray:
@@ -63,15 +70,15 @@ def shuffle_days(da: xr.DataArray, seed: int = 0) -> xr.DataArray:
 
 
 def test_every_metric_is_zero_for_a_set_against_itself(a, threshold):
-    values = M.metric_suite(a, a.copy(), threshold)
-    assert list(values) == [m.name for m in M.METRICS]
+    values = suite(a, a.copy(), threshold)
+    assert list(values) == [m.name for m in METRICS]
     for name, value in values.items():
         assert value == pytest.approx(0.0, abs=1e-12), name
 
 
 def test_metrics_are_symmetric_and_positive_between_different_sets(a, b, threshold):
-    ab = M.metric_suite(a, b, threshold)
-    ba = M.metric_suite(b, a, threshold)
+    ab = suite(a, b, threshold)
+    ba = suite(b, a, threshold)
     for name in ab:
         assert ab[name] == pytest.approx(ba[name], rel=1e-9, abs=1e-12), name
     # two independent realisations differ in every continuous statistic
@@ -82,7 +89,7 @@ def test_metrics_are_symmetric_and_positive_between_different_sets(a, b, thresho
 
 def test_a_uniform_shift_breaks_climatology_and_marginals_by_exactly_the_shift(a, threshold):
     shifted = a + 2.0
-    v = M.metric_suite(a, shifted, threshold)
+    v = suite(a, shifted, threshold)
     assert v["clim_mean_rmse"] == pytest.approx(2.0, abs=1e-9)
     assert v["w1_monthly"] == pytest.approx(2.0, abs=1e-9)
     for season in ("jja", "djf"):
@@ -125,7 +132,7 @@ def test_anomaly_acf_of_an_ar1_process_matches_its_closed_form():
 def test_acf_never_pairs_values_across_absent_years(a):
     # a set of two non-adjacent years is put on a regular axis with the absent year as NaN
     two = a.sel(time=a["time"].dt.year.isin([2001, 2003]))
-    regular = M._regular(M.anomalies(two), "h")
+    regular = gap_free(M.harmonic_anomalies(two), "h")
     assert regular.sizes["time"] == 3 * 8760  # 2001, 2002 (the gap), 2003
     assert np.isnan(regular.sel(time=slice("2002-01-01", "2002-12-31 23:00")).values).all()
     # ... so that the last hours of 2001 are never paired with the first of 2003: a jump
@@ -134,14 +141,14 @@ def test_acf_never_pairs_values_across_absent_years(a):
     jumpy[8760 - 1] = 500.0  # 31 Dec 2001 23:00
     jumpy[8760] = 500.0  # 1 Jan 2003 00:00
     gapped = M.anomaly_acfs(jumpy)[0][0]
-    naive = M._acf(M.anomalies(jumpy).values, 1)[1]  # concatenated: the pair is formed
+    naive = M._acf(M.harmonic_anomalies(jumpy).values, 1)[1]  # concatenated: the pair is formed
     assert naive > gapped + 0.05
 
 
 def test_std_scaling_of_anomalies_shows_in_the_std_grid(a, threshold):
-    clim = a - M.anomalies(a)
-    scaled = clim + 1.5 * M.anomalies(a)
-    v = M.metric_suite(a, scaled, threshold)
+    clim = a - M.harmonic_anomalies(a)
+    scaled = clim + 1.5 * M.harmonic_anomalies(a)
+    v = suite(a, scaled, threshold)
     assert v["clim_std_rmse"] > 1.0
     assert v["clim_std_rmse"] > 2 * v["clim_mean_rmse"]
     assert v["interannual_log_ratio"] == pytest.approx(np.log(1.5), abs=0.05)
@@ -178,10 +185,10 @@ def test_climatology_grid_closed_form():
     np.testing.assert_array_equal(std, 0.0)
 
 
-def test_calendar_day_treats_29_february_as_28_february():
+def test_the_hot_day_calendar_treats_29_february_as_28_february():
     idx = pd.DatetimeIndex(["2004-02-28", "2004-02-29", "2004-03-01", "2003-03-01",
                             "2004-12-31", "2003-12-31", "2004-01-01"])
-    np.testing.assert_array_equal(M.calendar_day(idx), [58, 58, 59, 59, 364, 364, 0])
+    np.testing.assert_array_equal(day_of_year_365(idx), [58, 58, 59, 59, 364, 364, 0])
 
 
 def test_hot_spell_runs_and_counts_on_a_constructed_year():
@@ -201,7 +208,7 @@ def test_hot_spell_runs_and_counts_on_a_constructed_year():
     # a missing hour makes its day incomplete: it no longer counts, and splits the spell
     holed = da.copy()
     holed[11 * 24 + 3] = np.nan
-    stats = M.hot_spell_stats(holed, np.full(365, 100.0), min_spell_days=3)
+    stats = M.hot_spell_stats(holed, np.full(365, 100.0), min_spell_days=3, extreme=110.0)
     assert sorted(stats.run_lengths.tolist()) == [1, 2, 2, 2]
 
 
@@ -209,8 +216,8 @@ def test_hot_threshold_is_the_pooled_percentile():
     times = pd.date_range("2001-01-01", "2002-12-31 23:00", freq="h")
     da = xr.DataArray(np.where(times.year == 2001, 80.0, 100.0), dims="time",
                       coords={"time": times})
-    np.testing.assert_allclose(M.hot_threshold(da, 50.0), 90.0)
-    np.testing.assert_allclose(M.hot_threshold(da, 100.0), 100.0)
+    np.testing.assert_allclose(M.hot_threshold(da, 50.0, 7), 90.0)
+    np.testing.assert_allclose(M.hot_threshold(da, 100.0, 7), 100.0)
 
 
 def test_mask_common_leaves_out_hours_missing_in_either(a):
@@ -220,15 +227,13 @@ def test_mask_common_leaves_out_hours_missing_in_either(a):
     ma, mb = M.mask_common(a, holed)
     assert int(ma.isnull().sum()) == 5000
     # the shift still reads as exactly 1 °F on the common hours
-    assert M.metric_suite(a, holed, M.hot_threshold(a))["clim_mean_rmse"] == pytest.approx(1.0)
+    assert suite(a, holed, M.hot_threshold(a, 90.0, 7))["clim_mean_rmse"] == pytest.approx(1.0)
     with pytest.raises(ValueError, match="same timestamps"):
         M.mask_common(a, a.isel(time=slice(1, None)))
 
 
 def test_metric_info_lists_every_metric_once():
-    from seasonal_vae.evaluation.classifier import CLASSIFIER_METRICS
-
-    names = [m.name for m in M.METRICS + CLASSIFIER_METRICS]
+    names = [m.name for m in METRICS + CLASSIFIER_METRICS]
     assert len(names) == len(set(names)) == 21
-    assert M.metric_info("q99_djf").label == "DJF 99th percentile (abs. error)"
-    assert M.metric_info("classifier_auroc").family == "classifier"
+    assert metric_info("q99_djf").label == "DJF 99th percentile (abs. error)"
+    assert metric_info("classifier_auroc").family == "classifier"

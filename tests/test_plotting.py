@@ -11,19 +11,14 @@ import pytest
 import xarray as xr
 from scipy.signal import lfilter
 
-from seasonal_vae.evaluation import comparison as stats
 from seasonal_vae.core.errors import InputError
+from seasonal_vae.core.paths import PATHS
 from seasonal_vae.data.series import load_series
-from seasonal_vae.figures.draw import (
-    GENERATED_COLOR,
-    REAL_COLOR,
-    apply_style,
-    comparison_figure,
-    data_note,
-    plot_comparison,
-    save_figure,
-)
-from seasonal_vae.figures.draw import comparison as comparison_module
+from seasonal_vae.evaluation import comparison as stats
+from seasonal_vae.figures.compute import comparison
+from seasonal_vae.figures.draw import GENERATED_COLOR, REAL_COLOR, apply_style, data_note, save_figure
+from seasonal_vae.figures.draw.comparison import comparison_figure
+from seasonal_vae.figures.registry import FIGURES, get, plot_figure, write_figure_data
 
 LABEL = "surrogate data — not ERA5 (see data/README.md)"
 
@@ -49,8 +44,16 @@ def inputs(tmp_path_factory):
     xr.Dataset({"t2m": (("path", "time"), generated, {"units": "degF"})}, coords={"time": times},
                attrs={"noise": "on", "retrend": "none", "seed": 11}).to_netcdf(samples)
     summary_json = root / "comparison.json"
-    stats.write_comparison(series, samples, summary_json, root / "comparison.md")
+    stats.write_comparison(series, samples, summary_json, root / "comparison.md", {})
     return series, samples, summary_json
+
+
+CFG = {"data": {"label": LABEL}, "figures": {"comparison_weeks": 3}}
+
+
+def _paths(inputs) -> dict:
+    series, samples, summary_json = inputs
+    return {"comparison": summary_json, "series": series, "samples": samples}
 
 
 def test_colours_are_fixed_and_distinct():
@@ -97,9 +100,13 @@ def test_data_note_keeps_clear_of_the_axes():
     plt.close(fig)
 
 
-def test_plot_comparison_renders_png_and_svg(inputs, tmp_path):
-    series, samples, summary_json = inputs
-    png, svg = plot_comparison(summary_json, series, samples, tmp_path / "comparison.png", LABEL)
+def test_comparison_computes_and_renders_png_and_svg(inputs, tmp_path):
+    spec = get("comparison")
+    assert spec.inputs == ("comparison", "series", "samples")
+    assert spec.settings == ("data", "figures")
+    data = tmp_path / "comparison.nc"
+    write_figure_data("comparison", _paths(inputs), data, CFG)
+    png, svg = plot_figure("comparison", data, tmp_path / "comparison.png", CFG)
     assert png.stat().st_size > 20_000 and svg.stat().st_size > 20_000
     image = mpimg.imread(png)
     assert image.shape[:2] == (1600, 2800)  # 14 × 8 in at 200 dpi
@@ -108,17 +115,10 @@ def test_plot_comparison_renders_png_and_svg(inputs, tmp_path):
     assert plt.get_fignums() == []
 
 
-def test_footer_names_data_source_and_noise(inputs, tmp_path, monkeypatch):
-    series, samples, summary_json = inputs
-    captured = {}
-
-    def capture(fig, path):
-        captured["texts"] = [t.get_text() for t in fig.texts]
-        return save_figure(fig, path)
-
-    monkeypatch.setattr(comparison_module, "save_figure", capture)
-    plot_comparison(summary_json, series, samples, tmp_path / "c.png", LABEL)
-    (footer,) = captured["texts"]
+def test_footer_names_data_source_and_noise(inputs):
+    fig = get("comparison").draw(comparison.compute(_paths(inputs), CFG), CFG)
+    (footer,) = [t.get_text() for t in fig.texts]
+    plt.close(fig)
     assert footer.startswith(LABEL)
     assert "observation noise on" in footer and "seed 11" in footer
 
@@ -128,7 +128,8 @@ def test_legend_and_footer_cover_no_panel(inputs):
     summary = json.loads(summary_json.read_text(encoding="utf-8"))
     real = load_series(series).dropna("time")
     generated, _ = stats.load_sample_path(samples, 0)
-    fig = comparison_figure(summary, real, generated, footer=LABEL, weeks=2)
+    fig = comparison_figure(comparison.comparison_data(summary, real, generated, weeks=2),
+                            footer=LABEL)
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     assert len(fig.axes) == 5
@@ -145,11 +146,11 @@ def test_legend_and_footer_cover_no_panel(inputs):
     plt.close(fig)
 
 
-def test_plot_comparison_refuses_a_summary_of_another_path(inputs, tmp_path):
-    series, samples, summary_json = inputs
+def test_comparison_refuses_a_summary_of_another_path(inputs, tmp_path):
     with pytest.raises(InputError, match="summarises generated path 0, not 1"):
-        plot_comparison(summary_json, series, samples, tmp_path / "c.png", LABEL, path_index=1)
-    assert not (tmp_path / "c.png").exists()
+        comparison.compute(_paths(inputs), CFG, path_index=1)
+    with pytest.raises(ValueError, match="weeks"):
+        comparison.compute(_paths(inputs), {**CFG, "figures": {"comparison_weeks": 0}})
 
 
 def test_the_same_figure_gives_the_same_svg_bytes(tmp_path):
@@ -177,3 +178,26 @@ def test_the_same_figure_gives_the_same_svg_bytes(tmp_path):
     assert 'clip-path="url(#clip1)"' in a and 'id="clip1"' in a
     assert a == b
     assert stable_clip_ids('x="url(#p0123456789)" id="p0123456789"') == 'x="url(#clip1)" id="clip1"'
+
+
+def test_the_registry_makes_every_figure_from_its_own_code():
+    """One pathway for every figure: each has a compute and a drawing module of its name,
+    reads pipeline files by their PATHS keys, and lists its own source files, the shared style
+    among them; the drawing code uses no compute module but the pure maths of the layers."""
+    assert list(FIGURES) == ["conv_matrix", "strides", "free_time_axis", "prior",
+                             "graphical_model", "training", "trend", "seasonal", "diurnal", "acf",
+                             "samples", "comparison", "evaluation", "imputation", "anomaly",
+                             "forecast"]
+    for name, spec in FIGURES.items():
+        assert set(spec.inputs) <= set(PATHS) and spec.settings[0] == "data", name
+        compute, draw = spec.compute_code[0], spec.draw_code[0]
+        assert (compute.parent.name, compute.name) == ("compute", f"{name}.py"), name
+        assert (draw.parent.name, draw.name) == ("draw", f"{name}.py"), name
+        assert draw.with_name("style.py") in spec.draw_code
+        assert all(path.is_file() for path in spec.code)
+        assert {p.name for p in spec.draw_code if p.parent.name == "compute"} <= {"layers.py"}, name
+    assert get("trend").settings == ("data", "detrend")
+    assert get("evaluation").inputs == ("metrics", "metrics_floor")
+    assert get("imputation").inputs == ("imputation",)
+    with pytest.raises(InputError, match="no figure called"):
+        get("nonsense")

@@ -12,8 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_era5 import hours, write_cds_file
 
-from seasonal_vae.data import series
 from seasonal_vae.core.errors import ConfigError, InputError
+from seasonal_vae.core.runs import run_pairs
+from seasonal_vae.data import gaps, raw_checks, series, units
 
 
 def year_file(folder, year, values=None, *, step=1, drop=()):
@@ -46,7 +47,7 @@ def test_local_time_shift(tmp_path):
     raw = write_cds_file(tmp_path / "era5_t2m_2001.nc", hours("2001-01-01", 48), values)
     ds = series.build_series([raw], tmp_path / "s.nc", utc_offset_hours=-7)
     midnight = ds["t2m"].sel(time="2001-01-01T00:00")
-    assert float(midnight) == pytest.approx(series.kelvin_to_fahrenheit(300.0))
+    assert float(midnight) == pytest.approx(units.kelvin_to_fahrenheit(300.0))
     assert ds["time"].values[0] == np.datetime64("2000-12-31T17:00", "ns")
     assert ds.attrs["time_zone"] == "UTC-07:00"
     assert ds.attrs["utc_offset_hours"] == -7.0
@@ -91,7 +92,7 @@ def test_short_gap_filled_linearly(tmp_path, caplog):
                          np.delete(values, [30]))
     with caplog.at_level(logging.INFO):
         ds = series.build_series([raw], tmp_path / "s.nc", utc_offset_hours=0, max_gap_hours=2)
-    kelvin = series.fahrenheit_to_kelvin(ds["t2m"].values)
+    kelvin = units.fahrenheit_to_kelvin(ds["t2m"].values)
     np.testing.assert_allclose(kelvin[10:14], [284, 286, 288, 290], atol=1e-9)
     np.testing.assert_allclose(kelvin[30], 280.0, atol=1e-9)
     assert ds.sizes["time"] == 48
@@ -158,7 +159,7 @@ def test_unsorted_and_duplicate_input(tmp_path, caplog):
     b = write_cds_file(tmp_path / "b.nc", times[:5], values[:5])  # same hours, same values
     with caplog.at_level(logging.INFO):
         ds = series.build_series([b, a], tmp_path / "s.nc", utc_offset_hours=0)
-    np.testing.assert_allclose(series.fahrenheit_to_kelvin(ds["t2m"].values), values,
+    np.testing.assert_allclose(units.fahrenheit_to_kelvin(ds["t2m"].values), values,
                                atol=1e-9)
     assert "sorting" in caplog.text
     assert "dropped 5 duplicated hour(s)" in caplog.text
@@ -239,7 +240,7 @@ def test_load_series_errors(tmp_path):
 
 @given(st.lists(st.floats(180.0, 340.0), min_size=1, max_size=50))
 def test_kelvin_fahrenheit_round_trip(kelvin):
-    np.testing.assert_allclose(series.fahrenheit_to_kelvin(series.kelvin_to_fahrenheit(kelvin)),
+    np.testing.assert_allclose(units.fahrenheit_to_kelvin(units.kelvin_to_fahrenheit(kelvin)),
                                kelvin, rtol=0, atol=1e-9)
 
 
@@ -248,12 +249,12 @@ def test_kelvin_fahrenheit_round_trip(kelvin):
        st.integers(0, 8))
 def test_fill_gaps_touches_only_short_gaps(inner, max_gap):
     values = np.array([1.0, *inner, 2.0])
-    filled, n_filled = series.fill_gaps(values, max_gap)
+    filled, n_filled = gaps.fill_gaps(values, max_gap)
     known = ~np.isnan(values)
     np.testing.assert_array_equal(filled[known], values[known])
-    gaps = series.find_gaps(values)
-    assert n_filled == sum(b - a for a, b in gaps if b - a <= max_gap)
-    for a, b in gaps:
+    nan_runs = run_pairs(np.isnan(values))
+    assert n_filled == sum(b - a for a, b in nan_runs if b - a <= max_gap)
+    for a, b in nan_runs:
         segment = filled[a:b]
         if b - a > max_gap:
             assert np.isnan(segment).all()
@@ -305,15 +306,15 @@ def test_build_series_from_config_station_defaults_to_the_configured_path(tmp_pa
     ("era5_t2m_1999.nc", None, None),
 ])
 def test_year_of_a_file_name(name, pattern, year):
-    assert series._year_of_name(name, pattern) == year
+    assert raw_checks._year_of_name(name, pattern) == year
 
 
 def test_year_check_allows_a_few_hours_of_the_next_year(tmp_path):
     times = np.concatenate([pd.date_range("2001-01-01", "2001-12-31 23:00", freq="h").to_numpy(),
                             hours("2002-01-01", 5)])
     raw = write_cds_file(tmp_path / "era5_t2m_2001.nc", times, np.full(times.size, 290.0))
-    series._check_file_year(raw, times, "era5_t2m_{year}.nc")  # no error
+    raw_checks.check_file_year(raw, times, "era5_t2m_{year}.nc")  # no error
     with pytest.raises(InputError,
                        match=r"its name says 2002.*in 2001 \(8760 h\), 2002 \(5 h\)"):
-        series._check_file_year(raw.rename(tmp_path / "era5_t2m_2002.nc"), times,
+        raw_checks.check_file_year(raw.rename(tmp_path / "era5_t2m_2002.nc"), times,
                                 "era5_t2m_{year}.nc")

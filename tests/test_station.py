@@ -24,7 +24,8 @@ from test_hostile_inputs import assert_refused
 from seasonal_vae.cli import main
 from seasonal_vae.core.config import load_config
 from seasonal_vae.core.errors import InputError
-from seasonal_vae.data.series import build_series_from_config, great_circle_km
+from seasonal_vae.data.raw_checks import great_circle_km
+from seasonal_vae.data.series import build_series_from_config
 from seasonal_vae.data.station import open_station_file
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,9 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.signal import lfilter
 
-from seasonal_vae.evaluation import comparison as stats
-from seasonal_vae.core.errors import InputError
 from seasonal_vae.core.calendar import theta
+from seasonal_vae.core.config import load_config
+from seasonal_vae.core.errors import InputError
+from seasonal_vae.evaluation import comparison
+from seasonal_vae.evaluation import statistics as stats
+
+CFG = load_config()  # the comparison has no settings; its entry point takes a config
 
 
 def hourly(values, start="2023-01-01"):
@@ -173,7 +177,7 @@ def synthetic(times, seed, warm=0.0):
 def test_identical_series_have_zero_differences():
     times = two_years()
     real = xr.DataArray(synthetic(times, 0), coords={"time": times}, dims="time")
-    summary = stats.comparison_summary(real, real.copy())
+    summary = comparison.comparison_summary(real, real.copy())
     assert summary["max_abs_difference"] == {"monthly_profile": 0.0, "diurnal_profile": 0.0}
     assert summary["lag1_slopes"]["real"] == summary["lag1_slopes"]["generated"]
     assert summary["overall"]["real"] == summary["overall"]["generated"]
@@ -187,7 +191,7 @@ def test_missing_real_hours_are_left_out_of_both():
     real = xr.DataArray(synthetic(times, 0), coords={"time": times}, dims="time")
     generated = real + 1.0
     real[1000:1500] = np.nan  # a gap in the real record only
-    summary = stats.comparison_summary(real, generated)
+    summary = comparison.comparison_summary(real, generated)
     assert summary["period"]["hours_missing"] == 500
     assert summary["overall"]["generated"]["hours"] == len(times) - 500
     assert summary["max_abs_difference"]["monthly_profile"] == pytest.approx(1.0)
@@ -197,10 +201,10 @@ def test_missing_real_hours_are_left_out_of_both():
 def test_series_are_compared_on_shared_hours_only():
     times = two_years()
     real = xr.DataArray(synthetic(times, 0), coords={"time": times}, dims="time")
-    summary = stats.comparison_summary(real, real.isel(time=slice(24, None)))
+    summary = comparison.comparison_summary(real, real.isel(time=slice(24, None)))
     assert summary["period"]["start"] == "2023-01-02T00:00:00"
     with pytest.raises(ValueError, match="share no timestamps"):
-        stats.comparison_summary(real.isel(time=slice(0, 100)), real.isel(time=slice(200, 300)))
+        comparison.comparison_summary(real.isel(time=slice(0, 100)), real.isel(time=slice(200, 300)))
 
 
 def write_inputs(tmp_path, paths=2):
@@ -221,7 +225,7 @@ def write_inputs(tmp_path, paths=2):
 def test_write_comparison_writes_json_and_markdown(tmp_path):
     series, samples = write_inputs(tmp_path)
     out_json, out_md = tmp_path / "out" / "comparison.json", tmp_path / "out" / "comparison.md"
-    returned = stats.write_comparison(series, samples, out_json, out_md, path_index=1)
+    returned = comparison.write_comparison(series, samples, out_json, out_md, CFG, path_index=1)
 
     summary = json.loads(out_json.read_text(encoding="utf-8"))
     assert summary == returned
@@ -247,10 +251,10 @@ def test_write_comparison_explains_bad_inputs(tmp_path):
     series, samples = write_inputs(tmp_path, paths=1)
     out = tmp_path / "c.json", tmp_path / "c.md"
     with pytest.raises(InputError, match="path 3 does not exist"):
-        stats.write_comparison(series, samples, *out, path_index=3)
+        comparison.write_comparison(series, samples, *out, CFG, path_index=3)
     with pytest.raises(InputError, match="no variable 't2m' on a 'time' axis"):
-        stats.write_comparison(samples, samples, *out)
+        comparison.write_comparison(samples, samples, *out, CFG)
     xr.Dataset({"tas": ("x", [1.0])}).to_netcdf(tmp_path / "other.nc")
     with pytest.raises(InputError, match="no variable 't2m'"):
-        stats.write_comparison(tmp_path / "other.nc", samples, *out)
+        comparison.write_comparison(tmp_path / "other.nc", samples, *out, CFG)
     assert not out[0].exists() and not out[1].exists()

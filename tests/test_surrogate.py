@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from seasonal_vae.data import surrogate
+from seasonal_vae.data import sun, surrogate, surrogate_files
+from seasonal_vae.data.weather_statistics import weather_statistics
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "surrogate"
@@ -76,7 +77,7 @@ def test_file_has_cds_layout(path):
 
 
 def test_byte_checksums_match_files():
-    lines = (DATA / surrogate.CHECKSUM_FILE).read_text(encoding="utf-8").splitlines()
+    lines = (DATA / surrogate_files.CHECKSUM_FILE).read_text(encoding="utf-8").splitlines()
     listed = {name: digest for digest, name in (line.split("  ", 1) for line in lines)}
     assert sorted(listed) == [path.name for path in PATHS]
     for path in PATHS:
@@ -122,7 +123,7 @@ def test_statistic_matches_real_record(measured, name):
 
 # Weather statistics of the real hourly record at the AZMET Phoenix Greenway station,
 # 2003–2017 (data/greenway/azmet_greenway_2003_2017_utc.csv.xz, hour-ending means shifted to
-# MST), as measured by surrogate.weather_statistics, and the tolerance of the surrogate. A
+# MST), as measured by weather_statistics, and the tolerance of the surrogate. A
 # station is not ERA5's ~30 km grid cell, whose value is smoother, so these pin the shape
 # (a daily range that varies from day to day, fast sub-daily weather, multi-day persistence
 # that fades within a week) rather than the station's exact numbers; data/README.md compares.
@@ -136,7 +137,7 @@ WEATHER_TARGETS = {
 
 @pytest.fixture(scope="module")
 def weather(record) -> dict[str, float]:
-    return surrogate.weather_statistics(record)
+    return weather_statistics(record)
 
 
 @pytest.mark.parametrize("name", WEATHER_TARGETS)
@@ -158,12 +159,12 @@ def test_weather_statistics_on_a_known_series():
     ranges = rng.uniform(10.0, 30.0, day[-1] + 1)
     shape = np.where(index.hour == 15, 1.0, 0.0)  # one hot hour a day, else flat
     values = pd.Series(50.0 + ranges[day] * shape, index=index)
-    stats = surrogate.weather_statistics(values)  # the partial first day is dropped
+    stats = weather_statistics(values)  # the partial first day is dropped
     whole = ranges[1:]
     assert stats["range_mean"] == pytest.approx(whole.mean())
     assert stats["range_std"] == pytest.approx(whole.std(ddof=1))
     with pytest.raises(ValueError, match="gap-free"):
-        surrogate.weather_statistics(values.drop(values.index[100:124]))
+        weather_statistics(values.drop(values.index[100:124]))
 
 
 def test_diurnal_cycle_is_asymmetric(record):
@@ -186,7 +187,8 @@ def test_solar_geometry_at_the_solstices():
     for date, day_length, noon_elevation in (("2021-06-21", 14.2, 79.9),
                                              ("2021-12-21", 9.8, 33.1)):
         local_midnight = np.datetime64(f"{date}T07:00", "m").astype("int64") / 1440.0
-        cos_zenith, _ = surrogate.solar_geometry(local_midnight + minutes)
+        cos_zenith, _ = sun.solar_geometry(local_midnight + minutes, surrogate.SITE_LATITUDE,
+                                             surrogate.SITE_LONGITUDE)
         assert (cos_zenith > 0).sum() / 60.0 == pytest.approx(day_length, abs=0.1)
         assert np.degrees(np.arcsin(cos_zenith.max())) == pytest.approx(noon_elevation, abs=0.2)
 
@@ -202,8 +204,12 @@ def test_generation_is_deterministic():
 
 
 def test_regeneration_reproduces_committed_values(tmp_path):
-    expected = (DATA / surrogate.VALUES_CHECKSUM_FILE).read_text(encoding="utf-8").split()[0]
-    assert surrogate.value_checksum(PATHS) == expected
-    regenerated = surrogate.write_cds_files(surrogate.generate_surrogate(), tmp_path)
+    expected = (DATA / surrogate_files.VALUES_CHECKSUM_FILE).read_text(encoding="utf-8")
+    expected = expected.split()[0]
+    assert surrogate_files.value_checksum(PATHS) == expected
+    regenerated = surrogate_files.write_cds_files(surrogate.generate_surrogate(), tmp_path)
     assert [path.name for path in regenerated] == [path.name for path in PATHS]
-    assert surrogate.value_checksum(regenerated) == expected
+    assert surrogate_files.value_checksum(regenerated) == expected
+    # the labels too: every attribute of a regenerated file is that of the committed one
+    with xr.open_dataset(regenerated[0]) as new, xr.open_dataset(PATHS[0]) as committed:
+        assert new.identical(committed)

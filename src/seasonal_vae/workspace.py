@@ -2,8 +2,9 @@
 
 The notebooks read what ``snakemake`` built rather than recomputing it. :func:`open_workspace`
 finds the workflow folder (the one holding the ``Snakefile``) and its configuration, and
-:class:`Workspace` names every output by the key the Snakefile uses for it, with a clear error
-when an output has not been built yet.
+:class:`Workspace` names every output by its key in the pipeline's path table
+(:data:`seasonal_vae.core.paths.PATHS`, which the Snakefile uses too), with a clear error when an
+output has not been built yet.
 
 The folder is, in this order: the ``SEASONAL_VAE_WORKDIR`` environment variable (the tests run
 the notebooks against a small build elsewhere), or the first folder upwards from the current one
@@ -18,44 +19,9 @@ from pathlib import Path
 
 from seasonal_vae.core.config import dataset_config, dataset_names, load_config, split_years
 from seasonal_vae.core.errors import InputError
+from seasonal_vae.core.paths import PATHS, wildcards
 
 ENV_VAR = "SEASONAL_VAE_WORKDIR"
-
-#: Every output a notebook may read, relative to the workflow folder (as in the Snakefile);
-#: ``{dataset}`` is the data set's name (``datasets`` in the config).
-OUTPUTS = {
-    "series": "results/{dataset}/series.nc",
-    "detrended": "results/{dataset}/detrended.nc",
-    "trend": "results/{dataset}/trend.json",
-    "windows": "results/{dataset}/windows.nc",
-    "model": "results/{dataset}/models/seasonal/vae.keras",
-    "history": "results/{dataset}/models/seasonal/history.csv",
-    "standard_model": "results/{dataset}/models/standard/vae.keras",
-    "samples": "results/{dataset}/samples/seasonal.nc",
-    "standard_samples": "results/{dataset}/samples/standard.nc",
-    "standard_history": "results/{dataset}/models/standard/history.csv",
-    "centred_model": "results/{dataset}/models/centred/vae.keras",
-    "centred_samples": "results/{dataset}/samples/centred.nc",
-    "centred_history": "results/{dataset}/models/centred/history.csv",
-    "comparison": "results/{dataset}/comparison.json",
-    "comparison_table": "figures/{dataset}/comparison.md",
-    "harmonic_ar": "results/{dataset}/baselines/harmonic_ar.nc",
-    "bootstrap": "results/{dataset}/baselines/bootstrap.nc",
-    "metrics": "results/{dataset}/metrics.csv",
-    "metrics_floor": "results/{dataset}/metrics_floor.csv",
-    "metrics_table": "figures/{dataset}/metrics.md",
-    "imputation": "results/{dataset}/applications/imputation.nc",
-    "imputation_scores": "results/{dataset}/applications/imputation.json",
-    "imputation_table": "figures/{dataset}/imputation.md",
-    "anomaly": "results/{dataset}/applications/anomaly.nc",
-    "anomaly_scores": "results/{dataset}/applications/anomaly.json",
-    "anomaly_top": "results/{dataset}/applications/anomaly_top.csv",
-    "anomaly_table": "figures/{dataset}/anomaly.md",
-    "forecast": "results/{dataset}/applications/forecast.nc",
-    "forecast_scores": "results/{dataset}/applications/forecast.json",
-    "forecast_table": "figures/{dataset}/forecast.md",
-}
-
 
 def find_root(start: str | Path | None = None) -> Path:
     """The workflow folder: ``$SEASONAL_VAE_WORKDIR``, or the nearest folder with a Snakefile."""
@@ -100,11 +66,22 @@ class Workspace:
         return Workspace(root=self.root, config=dataset_config(full, name),
                          config_file=self.config_file, dataset=name, full_config=full)
 
-    def path(self, key: str) -> Path:
-        """The output ``key`` (see :data:`OUTPUTS`), checked to exist."""
-        if key not in OUTPUTS:
-            raise KeyError(f"unknown output {key!r}; known: {', '.join(OUTPUTS)}")
-        path = self.root / OUTPUTS[key].format(dataset=self.dataset)
+    def path(self, key: str, **values) -> Path:
+        """The output ``key`` of the path table, checked to exist.
+
+        Wildcards not given take this workspace's data set, the main model's prior (config
+        ``model.prior``), e.g. ``ws.path("model")``, ``ws.path("history", prior="standard")``,
+        ``ws.path("baseline", method="bootstrap")``, ``ws.path("figure_data", figure="prior")``.
+        """
+        if key not in PATHS:
+            raise KeyError(f"unknown output {key!r}; known: {', '.join(PATHS)}")
+        defaults = {"dataset": self.dataset, "prior": self.config["model"]["prior"]}
+        values = {**{k: v for k, v in defaults.items() if k in wildcards(key)}, **values}
+        missing = wildcards(key) - set(values)
+        if missing:
+            raise KeyError(f"output {key!r} needs {sorted(missing)}, e.g. "
+                           f"ws.path({key!r}, {sorted(missing)[0]}=...)")
+        path = self.root / PATHS[key].format(**values)
         if not path.exists():
             raise InputError(str(path), "has not been built yet",
                              f"run `snakemake --cores 2` in {self.root} first (README, command 1)")
@@ -112,11 +89,7 @@ class Workspace:
 
     def figure_data(self, name: str) -> Path:
         """The computed numbers of figure ``name`` (``results/<dataset>/figdata/<name>.nc``)."""
-        path = self.root / "results" / self.dataset / "figdata" / f"{name}.nc"
-        if not path.exists():
-            raise InputError(str(path), "has not been built yet",
-                             f"run `snakemake --cores 2` in {self.root} first (README, command 1)")
-        return path
+        return self.path("figure_data", figure=name)
 
     def figure(self, name: str):
         """Draw figure ``name`` from its computed numbers, as the pipeline does; returns it."""

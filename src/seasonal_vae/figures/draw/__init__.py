@@ -1,10 +1,11 @@
-"""Figures of the project, all in one shared style (:mod:`seasonal_vae.figures.draw.style`).
+"""Drawing the figures, all in one shared style (:mod:`seasonal_vae.figures.draw.style`).
 
-Each figure module offers functions that draw onto given axes (for notebooks) and a
-file-level function that reads the pipeline's outputs and writes PNG and SVG.
+One module per figure, each with functions that draw onto given axes (for notebooks), a
+function that builds the whole figure from the figure's numbers, and ``draw(ds, cfg)``, the
+registry's drawing step. Drawing modules only draw: they read nothing but the numbers they
+are given (:mod:`seasonal_vae.figures.compute` makes those).
 """
 
-from seasonal_vae.figures.draw.comparison import comparison_figure, plot_comparison
 from seasonal_vae.figures.draw.style import (
     GENERATED_COLOR,
     REAL_COLOR,
@@ -19,8 +20,6 @@ __all__ = [
     "REAL_COLOR",
     "REFERENCE_COLOR",
     "apply_style",
-    "comparison_figure",
     "data_note",
-    "plot_comparison",
     "save_figure",
 ]

@@ -5,7 +5,7 @@ logarithmic lag axis. Bottom left: the ACF of daily-mean anomalies, lags 1 to 60
 Both show the real record's ACF over the whole record, the 5–95 % range of the ACFs of its
 single years (a band), and each generated path's ACF. Bottom right: the article's three
 lag-1 regression slopes (hourly, daily means, monthly means) of the raw series, this run
-beside the published values. Drawn from :func:`seasonal_vae.figures.climate.acf_data`.
+beside the published values. Drawn from :func:`seasonal_vae.figures.compute.acf.acf_data`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from seasonal_vae.figures.draw.style import (
     REFERENCE_COLOR,
     apply_style,
     data_note,
+    generated_footer,
 )
 
 _HOUR_TICKS = {1: "1 h", 3: "3 h", 6: "6 h", 12: "12 h", 24: "1 d", 72: "3 d", 168: "7 d",
@@ -117,7 +118,7 @@ def acf_figure(ds: xr.Dataset, footer: str) -> Figure:
     Parameters
     ----------
     ds
-        Output of :func:`seasonal_vae.figures.climate.acf_data`.
+        Output of :func:`seasonal_vae.figures.compute.acf.acf_data`.
     footer
         Where the data came from (figure footer).
     """
@@ -138,3 +139,8 @@ def acf_figure(ds: xr.Dataset, footer: str) -> Figure:
             "single-year ACFs are taken\nabout that climatology, not about the year's own mean.")
     data_note(f"{footer}\n{note}", fig)
     return fig
+
+
+def draw(ds: xr.Dataset, cfg: dict) -> Figure:
+    """Figure ``acf`` from its numbers (the registry's drawing step)."""
+    return acf_figure(ds, generated_footer(ds, cfg["data"]["label"]))

@@ -9,7 +9,7 @@ Bottom row: the decoder's last layer (a Conv1DTranspose, kernel 5, stride 3) for
 channel is the matrix ``Wᵀ`` of the same shape of convolution: every input value is spread
 over 5 output hours, and neighbouring projections overlap by 2 hours.
 
-The numbers come from :func:`seasonal_vae.figures.anatomy.compute_conv_matrix`.
+The numbers come from :func:`seasonal_vae.figures.compute.conv_matrix.compute`.
 """
 
 from __future__ import annotations
@@ -22,13 +22,13 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from seasonal_vae.figures.anatomy import short_path
 from seasonal_vae.figures.draw.style import (
     GENERATED_COLOR,
     REAL_COLOR,
     REFERENCE_COLOR,
     apply_style,
     data_note,
+    short_path,
 )
 
 CMAP = "RdBu_r"
@@ -209,7 +209,7 @@ def plot_projections(ax: Axes, ds: xr.Dataset) -> None:
 
 
 def conv_matrix_figure(ds: xr.Dataset, data_label: str) -> Figure:
-    """Build the figure from :func:`seasonal_vae.figures.anatomy.compute_conv_matrix`'s dataset."""
+    """Build the figure from :func:`seasonal_vae.figures.compute.conv_matrix.compute`'s dataset."""
     apply_style()
     fig = plt.figure(figsize=(14, 10), layout="constrained")
     top, bottom = fig.subfigures(2, 1, height_ratios=[1.0, 1.25], hspace=0.04)
@@ -249,3 +249,8 @@ def conv_matrix_figure(ds: xr.Dataset, data_label: str) -> Figure:
               f"{ds.attrs['start'][:10]}; the decoder input u is that channel's activation "
               "when the 96 hours from that day are encoded (posterior mean) and decoded.", fig)
     return fig
+
+
+def draw(ds: xr.Dataset, cfg: dict) -> Figure:
+    """Figure ``conv_matrix`` from its numbers (the registry's drawing step)."""
+    return conv_matrix_figure(ds, cfg["data"]["label"])

@@ -4,7 +4,7 @@ Top: the mean profile over the whole year (one faint line per generated path), a
 hour heatmaps of generated − real for the mean and for the standard deviation of the hourly
 values (diverging colour map centred at 0 °F). Bottom: the mean profile of each month, twelve
 small panels on a shared temperature axis. Hours are local standard time. Drawn from
-:func:`seasonal_vae.figures.climate.diurnal_data`.
+:func:`seasonal_vae.figures.compute.diurnal.diurnal_data`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,13 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from seasonal_vae.figures.draw.style import GENERATED_COLOR, REAL_COLOR, apply_style, data_note
+from seasonal_vae.figures.draw.style import (
+    GENERATED_COLOR,
+    REAL_COLOR,
+    apply_style,
+    data_note,
+    generated_footer,
+)
 
 _HOUR_TICKS = np.arange(0, 24, 6)
 
@@ -83,7 +89,7 @@ def diurnal_figure(ds: xr.Dataset, footer: str) -> Figure:
     Parameters
     ----------
     ds
-        Output of :func:`seasonal_vae.figures.climate.diurnal_data`.
+        Output of :func:`seasonal_vae.figures.compute.diurnal.diurnal_data`.
     footer
         Where the data came from (figure footer).
     """
@@ -112,3 +118,8 @@ def diurnal_figure(ds: xr.Dataset, footer: str) -> Figure:
     fig.suptitle("Diurnal cycle: real vs generated hourly temperature", fontsize=13, fontweight="bold")
     data_note(footer, fig)
     return fig
+
+
+def draw(ds: xr.Dataset, cfg: dict) -> Figure:
+    """Figure ``diurnal`` from its numbers (the registry's drawing step)."""
+    return diurnal_figure(ds, generated_footer(ds, cfg["data"]["label"]))

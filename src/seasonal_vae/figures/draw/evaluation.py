@@ -1,4 +1,4 @@
-"""The evaluation figure: every metric of every generator as a ratio to the noise floor.
+"""Figure ``evaluation``: every metric of every generator as a ratio to the noise floor.
 
 One row per metric, grouped by family; the x axis is the metric divided by the median of
 the same metric between two disjoint sets of real years (log scale). 1 means "as far from the
@@ -10,11 +10,10 @@ Smaller is better for every metric.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -28,7 +27,6 @@ from seasonal_vae.figures.draw.style import (
     REFERENCE_COLOR,
     apply_style,
     data_note,
-    save_figure,
 )
 
 #: Colour and marker of the project's generators; other names get the remaining colours.
@@ -82,7 +80,7 @@ def draw_ratio_dots(ax: Axes, table: pd.DataFrame, floor: pd.DataFrame | None = 
     ax
         The axes.
     table
-        The metrics table (:func:`seasonal_vae.evaluation.suite.read_metrics`): columns ``metric``,
+        The metrics table (:func:`seasonal_vae.evaluation.metrics_table.read_metrics`): columns ``metric``,
         ``family``, ``label``, ``generator``, ``value``, ``floor_median``, ``floor_p95``.
     floor
         Optional per-split floor values (columns ``metric``, ``value``), drawn as grey dots.
@@ -163,13 +161,16 @@ def evaluation_figure(table: pd.DataFrame, floor: pd.DataFrame | None = None,
     return fig
 
 
-def plot_evaluation(metrics_csv: str | Path, out_png: str | Path, data_label: str,
-                    floor_csv: str | Path | None = None) -> tuple[Path, Path]:
-    """Read ``metrics.csv`` (and the floor's per-split CSV) and write the figure (PNG + SVG)."""
-    from seasonal_vae.evaluation.suite import read_metrics
+def tables(ds: xr.Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The metrics table and the floor's per-split values back as data frames, from the
+    numbers :func:`seasonal_vae.figures.compute.evaluation.evaluation_data` keeps."""
+    table = pd.DataFrame({name: ds[name].values for name in ds.data_vars
+                          if ds[name].dims == ("row",)})
+    floor = pd.DataFrame({"metric": ds["floor_metric"].values, "value": ds["floor_value"].values})
+    return table, floor
 
-    table = read_metrics(metrics_csv)
-    floor = None
-    if floor_csv is not None:
-        floor = pd.read_csv(floor_csv)
-    return save_figure(evaluation_figure(table, floor, data_label), out_png)
+
+def draw(ds: xr.Dataset, cfg: dict) -> Figure:
+    """Figure ``evaluation`` from its numbers (the registry's drawing step)."""
+    table, floor = tables(ds)
+    return evaluation_figure(table, floor, cfg["data"]["label"])

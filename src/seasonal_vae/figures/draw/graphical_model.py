@@ -5,7 +5,7 @@ white, parameters as small black dots (the prior's Fourier weights and the learn
 variance σ², printed in °F), the encoder q(z | x) as a dashed arrow, and plates over the
 ``k`` latent steps and the ``96·k`` hours.
 
-The numbers come from :func:`seasonal_vae.figures.anatomy.compute_graphical_model`.
+The numbers come from :func:`seasonal_vae.figures.compute.graphical_model.compute`.
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
-from seasonal_vae.figures.anatomy import short_path
 from seasonal_vae.figures.draw.style import (
     GENERATED_COLOR,
     REAL_COLOR,
     REFERENCE_COLOR,
     apply_style,
     data_note,
+    short_path,
 )
 
 NODE_RADIUS = 0.55
@@ -120,7 +120,7 @@ def draw_graphical_model(ax: Axes, ds: xr.Dataset) -> None:
 
 
 def graphical_model_figure(ds: xr.Dataset, data_label: str) -> Figure:
-    """Build the figure from :func:`seasonal_vae.figures.anatomy.compute_graphical_model`'s dataset."""
+    """Build the figure from :func:`seasonal_vae.figures.compute.graphical_model.compute`'s dataset."""
     apply_style()
     fig, ax = plt.subplots(figsize=(12, 6.8), layout="constrained")
     draw_graphical_model(ax, ds)
@@ -132,3 +132,8 @@ def graphical_model_figure(ds: xr.Dataset, data_label: str) -> Figure:
               "black dots: parameters. Each xₜ depends on the few zᵢ whose decoder field "
               "covers hour t.", fig)
     return fig
+
+
+def draw(ds: xr.Dataset, cfg: dict) -> Figure:
+    """Figure ``graphical_model`` from its numbers (the registry's drawing step)."""
+    return graphical_model_figure(ds, cfg["data"]["label"])

@@ -6,7 +6,7 @@ to 2π, with the posterior means of every latent step of every training and vali
 as dots and their mean per θ bin as a line. A last panel shows the prior standard deviation
 of all features. For the ``standard`` N(0, I) ablation the prior is flat: m = 0, std = 1.
 
-The numbers come from :func:`seasonal_vae.figures.anatomy.compute_prior`.
+The numbers come from :func:`seasonal_vae.figures.compute.prior.compute`.
 """
 
 from __future__ import annotations
@@ -22,8 +22,13 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from seasonal_vae.figures.anatomy import short_path
-from seasonal_vae.figures.draw.style import GENERATED_COLOR, REAL_COLOR, apply_style, data_note
+from seasonal_vae.figures.draw.style import (
+    GENERATED_COLOR,
+    REAL_COLOR,
+    apply_style,
+    data_note,
+    short_path,
+)
 
 BINNED_COLOR = "#003A5C"  # a darker shade of the real-data blue
 
@@ -75,7 +80,7 @@ def plot_prior_std(ax: Axes, ds: xr.Dataset) -> None:
 
 
 def prior_figure(ds: xr.Dataset, data_label: str) -> Figure:
-    """Build the figure from :func:`seasonal_vae.figures.anatomy.compute_prior`'s dataset."""
+    """Build the figure from :func:`seasonal_vae.figures.compute.prior.compute`'s dataset."""
     apply_style()
     n_features = ds.sizes["feature"]
     n_cols = min(5, n_features)
@@ -123,3 +128,8 @@ def prior_figure(ds: xr.Dataset, data_label: str) -> Figure:
               f"validation windows, each latent step at the θ of its {ds.attrs['theta_anchor']}.",
               fig)
     return fig
+
+
+def draw(ds: xr.Dataset, cfg: dict) -> Figure:
+    """Figure ``prior`` from its numbers (the registry's drawing step)."""
+    return prior_figure(ds, cfg["data"]["label"])

@@ -4,7 +4,7 @@ Top: the daily means of one full year, real vs generated path 0, the other paths
 Bottom: windows of a few weeks of hourly values in the same year (by default the first
 weeks of July and the last weeks of the year), same colours. Generated paths are not
 forecasts: they share the real series' dates and climate, not its weather. Drawn from
-:func:`seasonal_vae.figures.climate.samples_data`.
+:func:`seasonal_vae.figures.compute.samples.samples_data`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,13 @@ import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from seasonal_vae.figures.draw.style import GENERATED_COLOR, REAL_COLOR, apply_style, data_note
+from seasonal_vae.figures.draw.style import (
+    GENERATED_COLOR,
+    REAL_COLOR,
+    apply_style,
+    data_note,
+    generated_footer,
+)
 
 _OTHER_ALPHA = 0.25
 
@@ -78,7 +84,7 @@ def samples_figure(ds: xr.Dataset, footer: str) -> Figure:
     Parameters
     ----------
     ds
-        Output of :func:`seasonal_vae.figures.climate.samples_data`.
+        Output of :func:`seasonal_vae.figures.compute.samples.samples_data`.
     footer
         Where the data came from (figure footer).
     """
@@ -98,3 +104,8 @@ def samples_figure(ds: xr.Dataset, footer: str) -> Figure:
                  fontweight="bold")
     data_note(footer, fig)
     return fig
+
+
+def draw(ds: xr.Dataset, cfg: dict) -> Figure:
+    """Figure ``samples`` from its numbers (the registry's drawing step)."""
+    return samples_figure(ds, generated_footer(ds, cfg["data"]["label"]))

@@ -6,7 +6,7 @@ day of the year. Bottom: generated − real differences of that smoothed mean an
 deviation, one faint line per generated path and a bold line for all paths pooled, beside the
 same difference between the real even and odd years (how much 25 years of real data differ
 from another 25 by chance). Drawn from
-:func:`seasonal_vae.figures.climate.seasonal_data`.
+:func:`seasonal_vae.figures.compute.seasonal.seasonal_data`.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from seasonal_vae.figures.draw.style import (
     REFERENCE_COLOR,
     apply_style,
     data_note,
+    generated_footer,
 )
 
 # First day (1–365) of each month in a 365-day year, for ticks on day-of-year axes.
@@ -105,7 +106,7 @@ def seasonal_figure(ds: xr.Dataset, footer: str) -> Figure:
     Parameters
     ----------
     ds
-        Output of :func:`seasonal_vae.figures.climate.seasonal_data`.
+        Output of :func:`seasonal_vae.figures.compute.seasonal.seasonal_data`.
     footer
         Where the data came from (figure footer).
     """
@@ -123,3 +124,8 @@ def seasonal_figure(ds: xr.Dataset, footer: str) -> Figure:
     fig.suptitle("Seasonal cycle: real vs generated hourly temperature", fontsize=13, fontweight="bold")
     data_note(footer, fig)
     return fig
+
+
+def draw(ds: xr.Dataset, cfg: dict) -> Figure:
+    """Figure ``seasonal`` from its numbers (the registry's drawing step)."""
+    return seasonal_figure(ds, generated_footer(ds, cfg["data"]["label"]))

@@ -9,7 +9,7 @@ moves when one input hour changes; the brackets are the receptive fields of the 
 (c) Why strides are periods: on units 6 hours apart, a stride-4 layer applies one weight set
 per quarter of a day.
 
-The numbers come from :func:`seasonal_vae.figures.anatomy.compute_strides`.
+The numbers come from :func:`seasonal_vae.figures.compute.strides.compute`.
 """
 
 from __future__ import annotations
@@ -22,8 +22,14 @@ from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
-from seasonal_vae.figures.anatomy import short_path, unit_inputs
-from seasonal_vae.figures.draw.style import REAL_COLOR, REFERENCE_COLOR, apply_style, data_note
+from seasonal_vae.figures.compute.layers import unit_inputs
+from seasonal_vae.figures.draw.style import (
+    REAL_COLOR,
+    REFERENCE_COLOR,
+    apply_style,
+    data_note,
+    short_path,
+)
 
 HIGHLIGHT_COLOR = "#E69F00"  # Okabe–Ito orange: the highlighted latent step's own hours
 QUARTER_COLORS = ("#56B4E9", "#F0E442", "#E69F00", "#CC79A7")  # night, morning, afternoon, evening
@@ -161,7 +167,7 @@ def plot_quarter_day(ax: Axes, ds: xr.Dataset) -> None:
 
 
 def strides_figure(ds: xr.Dataset, data_label: str) -> Figure:
-    """Build the figure from :func:`seasonal_vae.figures.anatomy.compute_strides`'s dataset."""
+    """Build the figure from :func:`seasonal_vae.figures.compute.strides.compute`'s dataset."""
     apply_style()
     fig = plt.figure(figsize=(14, 10.5), layout="constrained")
     grid = fig.add_gridspec(2, 2, height_ratios=[2.3, 1.0], width_ratios=[1.9, 1.0])
@@ -173,3 +179,8 @@ def strides_figure(ds: xr.Dataset, data_label: str) -> Figure:
               "('same' padding puts the extra zero on the right, so the field reaches ahead).",
               fig)
     return fig
+
+
+def draw(ds: xr.Dataset, cfg: dict) -> Figure:
+    """Figure ``strides`` from its numbers (the registry's drawing step)."""
+    return strides_figure(ds, cfg["data"]["label"])

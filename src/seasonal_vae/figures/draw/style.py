@@ -4,6 +4,10 @@ Colours come from the Okabe–Ito palette, which stays distinguishable under the
 of colour-vision deficiency and in greyscale print (blue is dark, vermillion light). Real
 data is always :data:`REAL_COLOR`, generated data always :data:`GENERATED_COLOR`, and
 reference values (such as the article's published numbers) :data:`REFERENCE_COLOR`.
+
+Besides the colours and matplotlib settings (:func:`apply_style`), the footers every figure
+carries (:func:`data_note`, with :func:`generated_footer` and :func:`short_path` for their
+text) and the one way figures are written (:func:`save_figure`).
 """
 
 from __future__ import annotations
@@ -84,6 +88,22 @@ def data_note(label: str, fig: Figure | None = None) -> None:
         engine.set(rect=(0, height, 1, 1 - height))
     fig.text(0.005, 0.004, label, ha="left", va="bottom", fontsize=fontsize,
              color=REFERENCE_COLOR)
+
+
+def generated_footer(ds, label: str) -> str:
+    """The footer of a figure of real vs generated data: the data label, and which generated
+    data it shows (file, noise, seed) when the figure's numbers say so
+    (:func:`seasonal_vae.figures.compute.generated.provenance`)."""
+    if "samples_file" not in ds.attrs:
+        return label
+    a = ds.attrs
+    return (f"{label}\nGenerated: {a['n_paths']} path(s) of {a['samples_file']}, observation noise "
+            f"{a['noise']}, seed {a['seed']}, trend re-applied: {a['retrend']}.")
+
+
+def short_path(path: str | Path, parts: int = 3) -> str:
+    """The last ``parts`` components of a path, for footers: ``models/seasonal/vae.keras``."""
+    return "/".join(Path(path).parts[-parts:])
 
 
 def save_figure(fig: Figure, path: str | Path) -> tuple[Path, Path]:

@@ -5,7 +5,7 @@ term (Gaussian negative log-likelihood per value) and its KL term, each for the 
 the validation windows, and the learned observation noise σ in °F. The epoch of the saved
 model (lowest validation loss) is marked in every panel.
 
-The numbers come from :func:`seasonal_vae.figures.anatomy.compute_training`.
+The numbers come from :func:`seasonal_vae.figures.compute.training.compute`.
 """
 
 from __future__ import annotations
@@ -17,9 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
-from seasonal_vae.figures.anatomy import short_path
-
-from seasonal_vae.figures.draw.style import REFERENCE_COLOR, apply_style, data_note
+from seasonal_vae.figures.draw.style import REFERENCE_COLOR, apply_style, data_note, short_path
 
 TRAIN_COLOR = "#009E73"  # Okabe–Ito bluish green (not real vs generated: both are real data)
 VAL_COLOR = "#CC79A7"  # Okabe–Ito reddish purple
@@ -79,7 +77,7 @@ def plot_noise(ax: Axes, ds: xr.Dataset) -> None:
 
 
 def training_figure(ds: xr.Dataset, data_label: str) -> Figure:
-    """Build the figure from :func:`seasonal_vae.figures.anatomy.compute_training`'s dataset."""
+    """Build the figure from :func:`seasonal_vae.figures.compute.training.compute`'s dataset."""
     apply_style()
     fig, axes = plt.subplots(2, 2, figsize=(12, 8), layout="constrained")
     plot_term(axes[0, 0], ds, "loss", "Loss: −ELBO per value = reconstruction + KL",
@@ -105,3 +103,6 @@ def training_figure(ds: xr.Dataset, data_label: str) -> Figure:
     return fig
 
 
+def draw(ds: xr.Dataset, cfg: dict) -> Figure:
+    """Figure ``training`` from its numbers (the registry's drawing step)."""
+    return training_figure(ds, cfg["data"]["label"])

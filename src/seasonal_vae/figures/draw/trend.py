@@ -3,7 +3,7 @@
 Left: yearly means of the observed series with the line fitted to them (95 % confidence band)
 and a line with the configured rate, and the yearly means of the adjusted (detrended) series,
 which sit at the reference year's level and no longer rise. Right: the rates side by side,
-with ± 1.96 standard errors. Drawn from :func:`seasonal_vae.figures.climate.trend_data`.
+with ± 1.96 standard errors. Drawn from :func:`seasonal_vae.figures.compute.trend.trend_data`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,13 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from seasonal_vae.figures.draw.style import REAL_COLOR, REFERENCE_COLOR, apply_style, data_note
+from seasonal_vae.figures.draw.style import (
+    REAL_COLOR,
+    REFERENCE_COLOR,
+    apply_style,
+    data_note,
+    generated_footer,
+)
 
 #: Colour of the adjusted (detrended) real series: Okabe–Ito bluish green.
 ADJUSTED_COLOR = "#009E73"
@@ -93,7 +99,7 @@ def trend_figure(ds: xr.Dataset, footer: str) -> Figure:
     Parameters
     ----------
     ds
-        Output of :func:`seasonal_vae.figures.climate.trend_data`.
+        Output of :func:`seasonal_vae.figures.compute.trend.trend_data`.
     footer
         Where the data came from (figure footer).
     """
@@ -108,3 +114,8 @@ def trend_figure(ds: xr.Dataset, footer: str) -> Figure:
         raise
     data_note(footer, fig)
     return fig
+
+
+def draw(ds: xr.Dataset, cfg: dict) -> Figure:
+    """Figure ``trend`` from its numbers (the registry's drawing step)."""
+    return trend_figure(ds, generated_footer(ds, cfg["data"]["label"]))

@@ -1,0 +1,77 @@
+# Shared by every rules file: the path table, the figure registry, the helpers that write a
+# rule's shell command (one CLI call of the package, its --config and its log) and its inputs.
+
+from seasonal_vae.core.config import dataset_config, section_json
+from seasonal_vae.core.paths import path as P  # the path table: src/seasonal_vae/core/paths.py
+from seasonal_vae.core.paths import wildcards as wildcards_of
+from seasonal_vae.figures.registry import FIGURES  # every figure: its inputs, settings, code
+from seasonal_vae.model.baselines import METHODS  # the baselines: harmonic_ar, bootstrap
+
+ENV = "environment.yml"  # used with `snakemake --use-conda`; the pip path needs no conda
+
+
+def cli(command, args):
+    """The shell command of a rule: `python -m seasonal_vae <command> <args>`, with the rule's
+    settings (params.cfg) as --config and its output and errors in its log."""
+    return (f"python -m seasonal_vae {command} {args} --config {{params.cfg:q}} "
+            "> {log:q} 2>&1")
+
+
+def cfg(*sections, prior=False, noise=False, **keys):
+    """The given config sections of the rule's data set as inline JSON for `--config` (a
+    function, so that Snakemake does not read the braces of the JSON as wildcards): a rule
+    receives only the settings it uses, so that changing one knob reruns only the steps it
+    affects. ``keys`` adds only the named keys of further sections, e.g.
+    ``sampling=["n_paths"]``; ``prior`` sets the model's prior from the wildcard, ``noise``
+    adds observation noise to samples."""
+
+    def render(wildcards):
+        c = dataset_config(config, wildcards.dataset)
+        if prior:
+            c["model"] = {**c["model"], "prior": wildcards.prior}
+        if noise:
+            c["sampling"] = {**c["sampling"], "noise": True}
+        picked = {**{s: c[s] for s in sections},
+                  **{s: {k: c[s][k] for k in names} for s, names in keys.items()}}
+        return section_json(picked, *picked)
+
+    return render
+
+
+def main(key):
+    """Path ``key``, of the main model (config model.prior, the article's seasonal prior) where
+    it depends on the model: the model the figures and applications use."""
+    if "prior" in wildcards_of(key):
+        return P(key, prior=config["model"]["prior"])
+    return P(key)
+
+
+def raw_files(wildcards):
+    """The data set's input files: the per-year ERA5 files, or the station file."""
+    data = config["datasets"][wildcards.dataset]["data"]
+    if data["kind"] == "station":
+        return [data["station"]["path"]]
+    return [f"{data['raw_dir']}/{data['file_pattern'].format(year=y)}"
+            for y in range(data["first_year"], data["last_year"] + 1)]
+
+
+def generators(wildcards):
+    """The generators the evaluation judges, by the name its table gives them."""
+    main_prior = config["model"]["prior"]
+    files = {"vae": P("samples", prior=main_prior),
+             "vae_noise": P("samples_noise", prior=main_prior),
+             **{f"vae_{prior}_prior": P("samples", prior=prior)
+                for prior in config["build"]["priors"] if prior != main_prior},
+             **{method: P("baseline", method=method) for method in METHODS}}
+    return {name: f.format(dataset=wildcards.dataset) for name, f in files.items()}
+
+
+def figure_inputs(wildcards):
+    """The pipeline files figure ``wildcards.figure`` is computed from (the main model's)."""
+    return {key: main(key) for key in FIGURES[wildcards.figure].inputs}
+
+
+def figure_settings(wildcards):
+    """The config sections figure ``wildcards.figure`` reads, as inline JSON."""
+    return section_json(dataset_config(config, wildcards.dataset),
+                        *FIGURES[wildcards.figure].settings)

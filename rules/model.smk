@@ -1,0 +1,77 @@
+# The models: the VAE trained with each prior of build.priors (the article's seasonal prior,
+# its N(0, I) ablation, the centred extension), sampled over the real record's dates, with and
+# without observation noise; and the two classical baselines fitted on the training years.
+
+
+rule train:
+    message:
+        "Training the VAE with the {wildcards.prior} prior"
+    input:
+        P("windows"),
+    output:
+        model=P("model"),
+        history=P("history"),
+    conda:
+        ENV
+    log:
+        P("log", step="train/{prior}"),
+    benchmark:
+        P("benchmark", step="train_{prior}")
+    params:
+        cfg=cfg("data", "windows", "model", "training", prior=True),
+    # half the cores each, so the model and its ablation train side by side: on 2 cores two
+    # runs at once took 35 s where one after the other took 52 s (60 epochs each), with the
+    # same weights (TensorFlow's deterministic kernels do not depend on the scheduling)
+    threads: max(1, workflow.cores // 2)
+    shell:
+        cli("train", "{input:q} --out {output.model:q} --history {output.history:q}")
+
+
+rule sample:
+    message:
+        "Generating synthetic paths over the real record's dates ({wildcards.prior} prior)"
+    input:
+        model=P("model"),
+        series=P("series"),
+    output:
+        P("samples"),
+    conda:
+        ENV
+    log:
+        P("log", step="sample/{prior}"),
+    benchmark:
+        P("benchmark", step="sample_{prior}")
+    params:
+        cfg=cfg("data", "sampling"),
+    shell:
+        cli("sample", "{input.model:q} {input.series:q} --out {output:q}")
+
+
+use rule sample as sample_with_noise with:
+    message:
+        "Generating the same paths with observation noise N(0, σ²) added ({wildcards.prior} prior)"
+    output:
+        P("samples_noise"),
+    log:
+        P("log", step="sample/{prior}_noise"),
+    benchmark:
+        P("benchmark", step="sample_{prior}_noise")
+    params:
+        cfg=cfg("data", "sampling", noise=True),
+
+
+rule baseline:
+    message:
+        "Fitting the {wildcards.method} baseline on the training years and simulating the record"
+    input:
+        P("detrended"),
+    output:
+        P("baseline"),
+    conda:
+        ENV
+    log:
+        P("log", step="baseline/{method}"),
+    params:
+        cfg=cfg("data", "windows", sampling=["n_paths"], evaluation=["seed", "baseline_maxlag"]),
+    shell:
+        cli("baseline", "{wildcards.method} {input:q} --out {output:q}")

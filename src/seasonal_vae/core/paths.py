@@ -1,0 +1,74 @@
+"""The path table: every file of the pipeline, named once.
+
+The Snakefile's rules, :mod:`seasonal_vae.workspace` (the notebooks), the figure registry, the
+benchmarks and the tests all take their paths from :data:`PATHS`, so that moving a file is one
+edit here. Paths are relative to the workflow folder and are templates whose ``{wildcards}``
+are Snakemake's: ``dataset`` (a data set of the config), ``prior`` (a model's prior),
+``method`` (a baseline), ``figure`` (a figure of the registry), ``step`` (a rule's log or
+benchmark name) and ``year``.
+"""
+
+from __future__ import annotations
+
+import re
+
+PATHS = {
+    # data in
+    "raw_era5": "data/raw/{dataset}/era5_t2m_{year}.nc",
+    "series": "results/{dataset}/series.nc",
+    "detrended": "results/{dataset}/detrended.nc",
+    "trend": "results/{dataset}/trend.json",
+    "windows": "results/{dataset}/windows.nc",
+    # the models and their samples
+    "model": "results/{dataset}/models/{prior}/vae.keras",
+    "history": "results/{dataset}/models/{prior}/history.csv",
+    "samples": "results/{dataset}/samples/{prior}.nc",
+    "samples_noise": "results/{dataset}/samples/{prior}_noise.nc",
+    "baseline": "results/{dataset}/baselines/{method}.nc",
+    # evaluation
+    "comparison": "results/{dataset}/comparison.json",
+    "comparison_table": "figures/{dataset}/comparison.md",
+    "metrics": "results/{dataset}/metrics.csv",
+    "metrics_floor": "results/{dataset}/metrics_floor.csv",
+    "metrics_table": "figures/{dataset}/metrics.md",
+    # applications
+    "imputation": "results/{dataset}/applications/imputation.nc",
+    "imputation_scores": "results/{dataset}/applications/imputation.json",
+    "imputation_table": "figures/{dataset}/imputation.md",
+    "anomaly": "results/{dataset}/applications/anomaly.nc",
+    "anomaly_scores": "results/{dataset}/applications/anomaly.json",
+    "anomaly_top": "results/{dataset}/applications/anomaly_top.csv",
+    "anomaly_table": "figures/{dataset}/anomaly.md",
+    "forecast": "results/{dataset}/applications/forecast.nc",
+    "forecast_scores": "results/{dataset}/applications/forecast.json",
+    "forecast_table": "figures/{dataset}/forecast.md",
+    # figures: their numbers, then the drawing
+    "figure_data": "results/{dataset}/figdata/{figure}.nc",
+    "figure": "figures/{dataset}/{figure}.png",
+    "figure_svg": "figures/{dataset}/{figure}.svg",
+    # bookkeeping
+    "log": "logs/{dataset}/{step}.log",
+    "benchmark": "results/{dataset}/benchmarks/{step}.tsv",
+}
+
+_WILDCARD = re.compile(r"\{(\w+)\}")
+
+
+def wildcards(key: str) -> set[str]:
+    """The wildcards of path ``key``, e.g. ``{"dataset", "prior"}`` for ``model``."""
+    return set(_WILDCARD.findall(PATHS[key]))
+
+
+def path(key: str, **values) -> str:
+    """Path ``key`` with the given wildcards filled in; the others stay ``{wildcards}``.
+
+    ``path("model", prior="seasonal")`` is ``results/{dataset}/models/seasonal/vae.keras``, a
+    Snakemake pattern; with every wildcard given it is a concrete path.
+    """
+    if key not in PATHS:
+        raise KeyError(f"unknown pipeline file {key!r}; known: {', '.join(PATHS)}")
+    unknown = set(values) - wildcards(key)
+    if unknown:
+        raise KeyError(f"path {key!r} has no wildcards {sorted(unknown)} (it has "
+                       f"{sorted(wildcards(key))})")
+    return _WILDCARD.sub(lambda m: str(values.get(m.group(1), m.group(0))), PATHS[key])
