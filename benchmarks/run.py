@@ -42,16 +42,33 @@ MB = 1024 * 1024
 
 # Scaled settings. "full" is the default configuration on the whole bundled record.
 SETTINGS = {
-    "full": dict(first_year=1974, last_year=2023, holdout_every=5, holdout_offset=4,
-                 throughput_epochs=20, throughput_repeats=5, epoch_epochs=30,
-                 sample_paths=100, sample_repeats=3),
-    "quick": dict(first_year=1974, last_year=1981, holdout_every=4, holdout_offset=3,
-                  throughput_epochs=3, throughput_repeats=3, epoch_epochs=4,
-                  sample_paths=10, sample_repeats=2),
+    "full": dict(
+        first_year=1974,
+        last_year=2023,
+        holdout_every=5,
+        holdout_offset=4,
+        throughput_epochs=20,
+        throughput_repeats=5,
+        epoch_epochs=30,
+        sample_paths=100,
+        sample_repeats=3,
+    ),
+    "quick": dict(
+        first_year=1974,
+        last_year=1981,
+        holdout_every=4,
+        holdout_offset=3,
+        throughput_epochs=3,
+        throughput_repeats=3,
+        epoch_epochs=4,
+        sample_paths=10,
+        sample_repeats=2,
+    ),
 }
 
 
 # --------------------------------------------------------------------------- helpers
+
 
 def _quiet_tf() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -65,8 +82,7 @@ def _peak_rss_mb() -> float:
 
 def _summary(values) -> dict:
     values = [float(v) for v in values]
-    return {"median": statistics.median(values), "min": min(values), "max": max(values),
-            "n": len(values)}
+    return {"median": statistics.median(values), "min": min(values), "max": max(values), "n": len(values)}
 
 
 def _emit(result: dict) -> None:
@@ -86,6 +102,7 @@ def _config(setting: dict) -> dict:
 # --------------------------------------------------------------------------- workers
 # Each worker runs in its own process (``run.py --worker NAME``) and prints one JSON line.
 
+
 def worker_prepare(work: Path, setting: dict) -> dict:
     """series → detrend → windows as the rules run them (one CLI call each, in-process)."""
     from seasonal_vae.cli import main
@@ -93,12 +110,22 @@ def worker_prepare(work: Path, setting: dict) -> dict:
     cfg = _config(setting)
     d = cfg["data"]
     settings = json.dumps({s: cfg[s] for s in ("site", "data", "detrend", "windows")})
-    raw = [ROOT / d["raw_dir"] / d["file_pattern"].format(year=y)
-           for y in range(d["first_year"], d["last_year"] + 1)]
-    steps = {"series_s": ["series", *raw, "--out", work / "series.nc"],
-             "detrend_s": ["detrend", work / "series.nc", "--out", work / "detrended.nc",
-                           "--report", work / "trend.json"],
-             "windows_s": ["windows", work / "detrended.nc", "--out", work / "windows.nc"]}
+    raw = [
+        ROOT / d["raw_dir"] / d["file_pattern"].format(year=y)
+        for y in range(d["first_year"], d["last_year"] + 1)
+    ]
+    steps = {
+        "series_s": ["series", *raw, "--out", work / "series.nc"],
+        "detrend_s": [
+            "detrend",
+            work / "series.nc",
+            "--out",
+            work / "detrended.nc",
+            "--report",
+            work / "trend.json",
+        ],
+        "windows_s": ["windows", work / "detrended.nc", "--out", work / "windows.nc"],
+    }
     seconds = {}
     for name, args in steps.items():
         t0 = time.perf_counter()
@@ -115,23 +142,34 @@ def worker_throughput(work: Path, setting: dict) -> dict:
     import tensorflow as tf
     import xarray as xr
 
-    from seasonal_vae.model.vae import SeasonalVAE
     from seasonal_vae.model.train import WindowDataset, set_seed
+    from seasonal_vae.model.vae import SeasonalVAE
 
     cfg = _config(setting)
     m, t, w = cfg["model"], cfg["training"], cfg["windows"]
     set_seed(t["seed"])
     with xr.open_dataset(work / "windows.nc") as f:
         ds = f.load()
-    data = WindowDataset(ds, "train", batch_size=t["batch_size"], fourier_degree=m["fourier_degree"],
-                         theta_anchor=m["theta_anchor"], random_offsets=w["random_offsets"],
-                         seed=t["seed"])
+    data = WindowDataset(
+        ds,
+        "train",
+        batch_size=t["batch_size"],
+        fourier_degree=m["fourier_degree"],
+        theta_anchor=m["theta_anchor"],
+        random_offsets=w["random_offsets"],
+        seed=t["seed"],
+    )
     hours_per_epoch = data.x.shape[0] * data.x.shape[1]
 
     def new_model():
-        return SeasonalVAE(filters=m["filters"], latent_dim=m["latent_dim"],
-                           fourier_degree=m["fourier_degree"], prior=m["prior"],
-                           theta_anchor=m["theta_anchor"], seed=t["seed"])
+        return SeasonalVAE(
+            filters=m["filters"],
+            latent_dim=m["latent_dim"],
+            fourier_degree=m["fourier_degree"],
+            prior=m["prior"],
+            theta_anchor=m["theta_anchor"],
+            seed=t["seed"],
+        )
 
     project = new_model()
     project.compile(optimizer=keras.optimizers.Adam(learning_rate=t["learning_rate"]))
@@ -153,7 +191,7 @@ def worker_throughput(work: Path, setting: dict) -> dict:
     def run_bare(epochs):
         for _ in range(epochs):
             for i in range(len(data)):
-                (x, features), = data[i]
+                ((x, features),) = data[i]
                 bare_step(x, features)
             data.on_epoch_end()
 
@@ -173,10 +211,16 @@ def worker_throughput(work: Path, setting: dict) -> dict:
         fit_rates.append(epochs * hours_per_epoch / (t1 - t0))
         bare_rates.append(epochs * hours_per_epoch / (t2 - t1))
         ratios.append(fit_rates[-1] / bare_rates[-1])
-    return {"fit": _summary(fit_rates), "bare": _summary(bare_rates), "ratio": _summary(ratios),
-            "windows_per_epoch": int(data.x.shape[0]), "batches_per_epoch": len(data),
-            "hours_per_epoch": int(hours_per_epoch), "epochs_per_repeat": epochs,
-            "peak_rss_mb": _peak_rss_mb()}
+    return {
+        "fit": _summary(fit_rates),
+        "bare": _summary(bare_rates),
+        "ratio": _summary(ratios),
+        "windows_per_epoch": int(data.x.shape[0]),
+        "batches_per_epoch": len(data),
+        "hours_per_epoch": int(hours_per_epoch),
+        "epochs_per_repeat": epochs,
+        "peak_rss_mb": _peak_rss_mb(),
+    }
 
 
 def worker_epoch(work: Path, setting: dict) -> dict:
@@ -204,6 +248,7 @@ def worker_epoch(work: Path, setting: dict) -> dict:
             callback_s.setdefault(cls.__name__, []).append(end - start)
             if cls is keras.callbacks.CSVLogger:
                 ends.append(end)
+
         cls.on_epoch_end = on_epoch_end
 
         if cls is keras.callbacks.CSVLogger:  # the last callback: validation begins/ends here too
@@ -221,36 +266,45 @@ def worker_epoch(work: Path, setting: dict) -> dict:
             def on_test_end(self, logs=None):
                 test_end(self, logs)
                 phase.setdefault("validation", []).append(time.perf_counter() - phase["test_begin"])
-            cls.on_epoch_begin, cls.on_test_begin, cls.on_test_end = on_epoch_begin, on_test_begin, on_test_end
 
-    for cls in (keras.callbacks.BackupAndRestore, keras.callbacks.ModelCheckpoint,
-                keras.callbacks.CSVLogger):
+            cls.on_epoch_begin, cls.on_test_begin, cls.on_test_end = (
+                on_epoch_begin,
+                on_test_begin,
+                on_test_end,
+            )
+
+    for cls in (keras.callbacks.BackupAndRestore, keras.callbacks.ModelCheckpoint, keras.callbacks.CSVLogger):
         timed(cls)
 
     cfg = _config(setting)
     cfg["training"]["epochs"] = setting["epoch_epochs"]
     rss_before = _peak_rss_mb()
     t0 = time.perf_counter()
-    train_module.train(work / "windows.nc", work / "model" / "vae.keras",
-                       work / "model" / "history.csv", cfg)
+    train_module.train(work / "windows.nc", work / "model" / "vae.keras", work / "model" / "history.csv", cfg)
     total = time.perf_counter() - t0
     epoch_s = [b - a for a, b in zip(ends, ends[1:])]  # from the end of epoch 1: no tracing
     import xarray as xr
+
     with xr.open_dataset(work / "windows.nc") as f:
         n_train = int(f.sizes["train_window"])
-    return {"epoch": _summary(epoch_s), "total_s": total, "epochs": setting["epoch_epochs"],
-            "train_batches": _summary(phase["train_batches"][1:]),
-            "validation": _summary(phase["validation"][1:]),
-            "callbacks": {k: _summary(v[1:]) for k, v in callback_s.items()},
-            "train_windows_phase0": n_train,
-            "rss_after_imports_mb": rss_before, "peak_rss_mb": _peak_rss_mb()}
+    return {
+        "epoch": _summary(epoch_s),
+        "total_s": total,
+        "epochs": setting["epoch_epochs"],
+        "train_batches": _summary(phase["train_batches"][1:]),
+        "validation": _summary(phase["validation"][1:]),
+        "callbacks": {k: _summary(v[1:]) for k, v in callback_s.items()},
+        "train_windows_phase0": n_train,
+        "rss_after_imports_mb": rss_before,
+        "peak_rss_mb": _peak_rss_mb(),
+    }
 
 
 def worker_sample(work: Path, setting: dict) -> dict:
     """Seconds to generate N independent paths over the whole record, and peak memory."""
     _quiet_tf()
-    from seasonal_vae.model.sample import generate
     from seasonal_vae.data.series import load_series
+    from seasonal_vae.model.sample import generate
     from seasonal_vae.model.train import load_model
 
     times = load_series(work / "series.nc")["time"].to_index()
@@ -260,23 +314,46 @@ def worker_sample(work: Path, setting: dict) -> dict:
     seconds = []
     for _ in range(setting["sample_repeats"]):
         t0 = time.perf_counter()
-        da = generate(model, times[0], len(times), n_paths=setting["sample_paths"],
-                      noise=cfg["noise"], seed=cfg["seed"], retrend=cfg["retrend"])
+        da = generate(
+            model,
+            times[0],
+            len(times),
+            n_paths=setting["sample_paths"],
+            noise=cfg["noise"],
+            seed=cfg["seed"],
+            retrend=cfg["retrend"],
+        )
         seconds.append(time.perf_counter() - t0)
         assert da.shape == (setting["sample_paths"], len(times))
         del da
-    return {"seconds": _summary(seconds), "n_paths": setting["sample_paths"],
-            "n_hours": len(times), "rss_after_load_mb": rss_before, "peak_rss_mb": _peak_rss_mb()}
+    return {
+        "seconds": _summary(seconds),
+        "n_paths": setting["sample_paths"],
+        "n_hours": len(times),
+        "rss_after_load_mb": rss_before,
+        "peak_rss_mb": _peak_rss_mb(),
+    }
 
 
-WORKERS = {"prepare": worker_prepare, "throughput": worker_throughput, "epoch": worker_epoch,
-           "sample": worker_sample}
+WORKERS = {
+    "prepare": worker_prepare,
+    "throughput": worker_throughput,
+    "epoch": worker_epoch,
+    "sample": worker_sample,
+}
 
 
 def run_worker(name: str, work: Path, mode: str) -> dict:
     """Run one worker in a fresh Python process and return its JSON result."""
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", name, "--workdir", str(work),
-           *(["--quick"] if mode == "quick" else [])]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--worker",
+        name,
+        "--workdir",
+        str(work),
+        *(["--quick"] if mode == "quick" else []),
+    ]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
@@ -285,12 +362,13 @@ def run_worker(name: str, work: Path, mode: str) -> dict:
     if proc.returncode != 0 or not lines:
         sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
         raise SystemExit(f"benchmark worker {name!r} failed (exit status {proc.returncode})")
-    result = json.loads(lines[-1][len(RESULT_TAG):])
+    result = json.loads(lines[-1][len(RESULT_TAG) :])
     result["process_wall_s"] = wall
     return result
 
 
 # --------------------------------------------------------------------------- rebuild
+
 
 def rebuild(keep: Path | None = None) -> dict:
     """``snakemake --cores 2`` from an empty results folder in a temporary copy of the workflow."""
@@ -301,15 +379,30 @@ def rebuild(keep: Path | None = None) -> dict:
     shutil.copytree(ROOT / "config", tmp / "config", dirs_exist_ok=True)
     for bundled in ("surrogate", "greenway"):  # the default build's data sets
         shutil.copytree(ROOT / "data" / bundled, tmp / "data" / bundled, dirs_exist_ok=True)
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-           "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+    }
     # A small wrapper process, so that RUSAGE_CHILDREN sees only this rebuild's process tree.
-    wrapper = ("import json, resource, subprocess, sys, time\n"
-               "t = time.perf_counter(); rc = subprocess.call(sys.argv[1:])\n"
-               "print(json.dumps({'rc': rc, 'wall_s': time.perf_counter() - t, 'peak_rss_mb': "
-               "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))")
-    cmd = [sys.executable, "-c", wrapper, sys.executable, "-m", "snakemake", "--cores", "2",
-           "--quiet", "rules"]
+    wrapper = (
+        "import json, resource, subprocess, sys, time\n"
+        "t = time.perf_counter(); rc = subprocess.call(sys.argv[1:])\n"
+        "print(json.dumps({'rc': rc, 'wall_s': time.perf_counter() - t, 'peak_rss_mb': "
+        "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))"
+    )
+    cmd = [
+        sys.executable,
+        "-c",
+        wrapper,
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--cores",
+        "2",
+        "--quiet",
+        "rules",
+    ]
     proc = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True)
     try:
         outcome = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -330,14 +423,22 @@ def rebuild(keep: Path | None = None) -> dict:
     for tsv in sorted((tmp / "results").glob("*/benchmarks/*.tsv")):  # results/<dataset>/
         header, values = tsv.read_text().splitlines()[:2]
         row = dict(zip(header.split("\t"), values.split("\t")))
-        bench[f"{tsv.parent.parent.name}/{tsv.stem}"] = {"s": float(row["s"]), "max_rss_mb": float(row["max_rss"])}
+        bench[f"{tsv.parent.parent.name}/{tsv.stem}"] = {
+            "s": float(row["s"]),
+            "max_rss_mb": float(row["max_rss"]),
+        }
     if keep is None:
         shutil.rmtree(tmp, ignore_errors=True)
-    return {**outcome, "rules_s": dict(sorted(rule_s.items(), key=lambda kv: -kv[1])),
-            "benchmark_tsv": bench, "folder": str(tmp)}
+    return {
+        **outcome,
+        "rules_s": dict(sorted(rule_s.items(), key=lambda kv: -kv[1])),
+        "benchmark_tsv": bench,
+        "folder": str(tmp),
+    }
 
 
 # --------------------------------------------------------------------------- report
+
 
 def _fmt(s: dict, unit: str, digits: int = 2) -> tuple[str, str]:
     median = f"{s['median']:,.{digits}f} {unit}"
@@ -358,51 +459,113 @@ def build_rows(results: dict, quick: bool) -> list[dict]:
     rows = []
 
     def add(metric, value, spread, target, ok, scaled=True):
-        rows.append({"metric": metric, "median": value, "spread": spread, "target": target,
-                     "verdict": _verdict(ok, quick, scaled)})
+        rows.append(
+            {
+                "metric": metric,
+                "median": value,
+                "spread": spread,
+                "target": target,
+                "verdict": _verdict(ok, quick, scaled),
+            }
+        )
 
     tp = results["throughput"]
-    add("training throughput, model.fit (custom train_step)", *_fmt(tp["fit"], "data-h/s", 0),
-        "≥ 0.5 × bare loop", tp["ratio"]["median"] >= 0.5)
-    add("training throughput, bare tf.function loop (reference)", *_fmt(tp["bare"], "data-h/s", 0),
-        "reference", None)
-    add("throughput ratio fit / bare (same run)", *_fmt(tp["ratio"], "×"), "≥ 0.5",
-        tp["ratio"]["median"] >= 0.5)
+    add(
+        "training throughput, model.fit (custom train_step)",
+        *_fmt(tp["fit"], "data-h/s", 0),
+        "≥ 0.5 × bare loop",
+        tp["ratio"]["median"] >= 0.5,
+    )
+    add(
+        "training throughput, bare tf.function loop (reference)",
+        *_fmt(tp["bare"], "data-h/s", 0),
+        "reference",
+        None,
+    )
+    add(
+        "throughput ratio fit / bare (same run)",
+        *_fmt(tp["ratio"], "×"),
+        "≥ 0.5",
+        tp["ratio"]["median"] >= 0.5,
+    )
     ep = results["epoch"]
-    add(f"one epoch of train() at the defaults ({tp['windows_per_epoch']} windows in "
+    add(
+        f"one epoch of train() at the defaults ({tp['windows_per_epoch']} windows in "
         f"{tp['batches_per_epoch']} batches, then validation and callbacks)",
-        *_fmt(ep["epoch"], "s", 3), "—", None)
+        *_fmt(ep["epoch"], "s", 3),
+        "—",
+        None,
+    )
     add("  of which training batches", *_fmt(ep["train_batches"], "s", 3), "—", None)
     add("  of which validation", *_fmt(ep["validation"], "s", 3), "—", None)
     for name, s in ep["callbacks"].items():
         add(f"  of which callback {name}.on_epoch_end", *_fmt(s, "s", 3), "—", None)
-    add("1000 epochs at that rate (extrapolated)", f"{1000 * ep['epoch']['median']:,.0f} s",
-        "—", "—", None)
-    add("peak RSS, training (train() process)", f"{ep['peak_rss_mb']:,.0f} MB",
-        f"after imports {ep['rss_after_imports_mb']:,.0f} MB", "< 4096 MB", ep["peak_rss_mb"] < 4096)
+    add("1000 epochs at that rate (extrapolated)", f"{1000 * ep['epoch']['median']:,.0f} s", "—", "—", None)
+    add(
+        "peak RSS, training (train() process)",
+        f"{ep['peak_rss_mb']:,.0f} MB",
+        f"after imports {ep['rss_after_imports_mb']:,.0f} MB",
+        "< 4096 MB",
+        ep["peak_rss_mb"] < 4096,
+    )
     sm = results["sample"]
     years = sm["n_hours"] / 8766
-    add(f"sampling: {sm['n_paths']} paths × {sm['n_hours']:,} h ({years:.0f} y), generate()",
-        *_fmt(sm["seconds"], "s"), "< 30 s for 100 × 50 y", sm["seconds"]["median"] < 30)
-    add("peak RSS, sampling (generate() process)", f"{sm['peak_rss_mb']:,.0f} MB",
-        f"after model load {sm['rss_after_load_mb']:,.0f} MB", "< 4096 MB", sm["peak_rss_mb"] < 4096)
+    add(
+        f"sampling: {sm['n_paths']} paths × {sm['n_hours']:,} h ({years:.0f} y), generate()",
+        *_fmt(sm["seconds"], "s"),
+        "< 30 s for 100 × 50 y",
+        sm["seconds"]["median"] < 30,
+    )
+    add(
+        "peak RSS, sampling (generate() process)",
+        f"{sm['peak_rss_mb']:,.0f} MB",
+        f"after model load {sm['rss_after_load_mb']:,.0f} MB",
+        "< 4096 MB",
+        sm["peak_rss_mb"] < 4096,
+    )
     rb = results.get("rebuild")
     if rb is None:
-        for metric, target in (("end-to-end snakemake rebuild (--cores 2, empty results/)", "< 300 s"),
-                               ("peak RSS, rebuild (largest process)", "< 4096 MB"),
-                               ("slowest rules", "—")):
-            rows.append({"metric": metric, "median": "not run", "spread": "use --rebuild",
-                         "target": target, "verdict": "—"})
+        for metric, target in (
+            ("end-to-end snakemake rebuild (--cores 2, empty results/)", "< 300 s"),
+            ("peak RSS, rebuild (largest process)", "< 4096 MB"),
+            ("slowest rules", "—"),
+        ):
+            rows.append(
+                {
+                    "metric": metric,
+                    "median": "not run",
+                    "spread": "use --rebuild",
+                    "target": target,
+                    "verdict": "—",
+                }
+            )
     else:
-        add("end-to-end snakemake rebuild (--cores 2, empty results/)", f"{rb['wall_s']:,.0f} s",
-            "n=1", "< 300 s", rb["wall_s"] < 300, scaled=False)
-        add("peak RSS, rebuild (largest process)", f"{rb['peak_rss_mb']:,.0f} MB", "n=1",
-            "< 4096 MB", rb["peak_rss_mb"] < 4096, scaled=False)
+        add(
+            "end-to-end snakemake rebuild (--cores 2, empty results/)",
+            f"{rb['wall_s']:,.0f} s",
+            "n=1",
+            "< 300 s",
+            rb["wall_s"] < 300,
+            scaled=False,
+        )
+        add(
+            "peak RSS, rebuild (largest process)",
+            f"{rb['peak_rss_mb']:,.0f} MB",
+            "n=1",
+            "< 4096 MB",
+            rb["peak_rss_mb"] < 4096,
+            scaled=False,
+        )
         slow = ", ".join(f"{rule} {s:.1f} s" for rule, s in list(rb["rules_s"].items())[:3])
         add("slowest rules", slow, "snakemake metadata", "—", None)
         for rule, b in rb["benchmark_tsv"].items():
-            add(f"  rule {rule} (benchmark: directive)", f"{b['s']:.1f} s",
-                f"max RSS {b['max_rss_mb']:,.0f} MB", "—", None)
+            add(
+                f"  rule {rule} (benchmark: directive)",
+                f"{b['s']:.1f} s",
+                f"max RSS {b['max_rss_mb']:,.0f} MB",
+                "—",
+                None,
+            )
     return rows
 
 
@@ -417,43 +580,71 @@ def machine() -> dict:
         cpu = platform.processor() or "unknown"
     try:
         import psutil
+
         mem = f"{psutil.virtual_memory().total / 1024**3:.0f} GiB"
     except ImportError:  # pragma: no cover - psutil comes with snakemake
         mem = "unknown"
     versions = subprocess.run(
-        [sys.executable, "-c", "import os; os.environ['TF_CPP_MIN_LOG_LEVEL']='3'; import tensorflow as tf, "
-         "keras; print(tf.__version__, keras.__version__)"], capture_output=True, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import os; os.environ['TF_CPP_MIN_LOG_LEVEL']='3'; import tensorflow as tf, "
+            "keras; print(tf.__version__, keras.__version__)",
+        ],
+        capture_output=True,
+        text=True,
     ).stdout.split() or ["?", "?"]
-    return {"cores": os.cpu_count(), "cpu": cpu, "memory": mem, "python": platform.python_version(),
-            "tensorflow": versions[0], "keras": versions[-1], "platform": platform.platform()}
+    return {
+        "cores": os.cpu_count(),
+        "cpu": cpu,
+        "memory": mem,
+        "python": platform.python_version(),
+        "tensorflow": versions[0],
+        "keras": versions[-1],
+        "platform": platform.platform(),
+    }
 
 
 def render(rows: list[dict], info: dict, mode: str) -> tuple[str, str]:
     head = ("metric", "median", "spread (min–max, n)", "target", "pass/fail")
     cells = [[r["metric"], r["median"], r["spread"], r["target"], r["verdict"]] for r in rows]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(head)]
-    text_lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths)),
-                  "  ".join("-" * w for w in widths)]
+    text_lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths)), "  ".join("-" * w for w in widths)]
     text_lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in cells]
-    where = (f"{info['cores']} cores ({info['cpu']}), {info['memory']} memory, Python {info['python']}, "
-             f"TensorFlow {info['tensorflow']}, Keras {info['keras']} — mode: {mode}")
-    md = [f"Measured on: {where}", "", "| " + " | ".join(head) + " |",
-          "| " + " | ".join(["---", "---:", "---", "---", "---"]) + " |"]
+    where = (
+        f"{info['cores']} cores ({info['cpu']}), {info['memory']} memory, Python {info['python']}, "
+        f"TensorFlow {info['tensorflow']}, Keras {info['keras']} — mode: {mode}"
+    )
+    md = [
+        f"Measured on: {where}",
+        "",
+        "| " + " | ".join(head) + " |",
+        "| " + " | ".join(["---", "---:", "---", "---", "---"]) + " |",
+    ]
     md += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in cells]
     return "\n".join([where, ""] + text_lines), "\n".join(md) + "\n"
 
 
 # --------------------------------------------------------------------------- main
 
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="CI smoke run: 8 years, few epochs, 10 paths (< 60 s; targets not judged)")
-    parser.add_argument("--rebuild", action="store_true",
-                        help="also time `snakemake --cores 2` from an empty results folder (about 4 min)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="CI smoke run: 8 years, few epochs, 10 paths (< 60 s; targets not judged)",
+    )
+    parser.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="also time `snakemake --cores 2` from an empty results folder (about 4 min)",
+    )
     parser.add_argument("--markdown", type=Path, help="also write the table as Markdown to this file")
     parser.add_argument("--json", type=Path, help="also write every raw figure as JSON to this file")
-    parser.add_argument("--workdir", type=Path, help="folder for intermediate files (default: a temporary one)")
+    parser.add_argument(
+        "--workdir", type=Path, help="folder for intermediate files (default: a temporary one)"
+    )
     parser.add_argument("--strict", action="store_true", help="exit 1 if a judged target is missed")
     parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -489,8 +680,7 @@ def main(argv=None) -> int:
         args.markdown.write_text(md)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"machine": info, "mode": mode, "results": results},
-                                        indent=2) + "\n")
+        args.json.write_text(json.dumps({"machine": info, "mode": mode, "results": results}, indent=2) + "\n")
     missed = [r["metric"] for r in rows if r["verdict"] == "FAIL"]
     if missed:
         print("targets missed: " + "; ".join(missed), file=sys.stderr)

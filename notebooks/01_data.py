@@ -37,11 +37,11 @@ import numpy as np
 import pandas as pd
 
 from seasonal_vae.data import cds
-from seasonal_vae.figures import registry
-from seasonal_vae.evaluation import statistics as stats
-from seasonal_vae.data.detrend import detrend, fit_rate, retrend, trend_offset
-from seasonal_vae.figures.draw import apply_style
+from seasonal_vae.data.detrend import detrend, retrend, trend_offset
 from seasonal_vae.data.series import load_series
+from seasonal_vae.evaluation import statistics as stats
+from seasonal_vae.figures import registry
+from seasonal_vae.figures.draw import apply_style
 from seasonal_vae.workspace import open_workspace
 
 apply_style()
@@ -71,8 +71,10 @@ cfg["site"], cds.build_request(1974, cfg["site"]["area"])
 # %%
 series = load_series(ws.path("series"))
 print(series.attrs.get("units"), "|", series.attrs.get("comment", ""))
-print(f"{series.sizes['time']:,} hours from {series.time.values[0]} to {series.time.values[-1]} "
-      f"(local), {int(series.isnull().sum())} missing")
+print(
+    f"{series.sizes['time']:,} hours from {series.time.values[0]} to {series.time.values[-1]} "
+    f"(local), {int(series.isnull().sum())} missing"
+)
 hours_per_year = series.groupby("time.year").count().to_series()
 hours_per_year.loc[[1976, 1977, 2000, 2023]] if 2000 in hours_per_year else hours_per_year.head()
 
@@ -120,8 +122,13 @@ plt.show()
 rate, ref = cfg["detrend"]["rate_per_decade"], cfg["detrend"]["reference_year"]
 back = retrend(detrend(series, rate, ref), rate, ref)
 print("max |retrend(detrend(x)) - x| =", float(np.abs(back - series).max()), "°F")
-print("offset removed from 1 Jan", ws.years[0], ":",
-      round(float(trend_offset(pd.DatetimeIndex([f"{ws.years[0]}-01-01"]), rate, ref)[0]), 2), "°F")
+print(
+    "offset removed from 1 Jan",
+    ws.years[0],
+    ":",
+    round(float(trend_offset(pd.DatetimeIndex([f"{ws.years[0]}-01-01"]), rate, ref)[0]), 2),
+    "°F",
+)
 
 # %% [markdown]
 # ## The statistics the article quotes

@@ -31,15 +31,14 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-
 from IPython.display import display
 
 from seasonal_vae.figures import registry
 from seasonal_vae.figures.compute import free_time_axis, layers, probe
 from seasonal_vae.figures.draw import GENERATED_COLOR, apply_style
-from seasonal_vae.model.sample import generate
 from seasonal_vae.model.posterior import standardise
 from seasonal_vae.model.record import load_record, window_starts
+from seasonal_vae.model.sample import generate
 from seasonal_vae.model.train import load_model
 from seasonal_vae.workspace import open_workspace
 
@@ -48,8 +47,7 @@ ws = open_workspace()
 model = load_model(ws.path("model"))
 record = load_record(ws.path("windows"))  # detrended °F, and the year split
 print(ws.root, "|", ws.config["data"]["label"])
-print(f"F = {model.filters} filters, L = {model.latent_dim} latent features, "
-      f"{model.prior_kind} prior")
+print(f"F = {model.filters} filters, L = {model.latent_dim} latent features, {model.prior_kind} prior")
 
 # %% [markdown]
 # Every layer's time axis is `None`: the model is defined for any input length. The encoder
@@ -81,10 +79,16 @@ f = int(np.argmax(np.linalg.norm(kernel[:, 0, :], axis=0)))
 w, b = kernel[:, 0, f].astype("float64"), float(bias[f])
 n_hours = 24
 W = layers.conv_matrix(w, n_hours, strides[0])
-print(f"layer {names[0]}: kernel {kernel.shape}, stride {strides[0]}; filter {f}: "
-      f"taps {np.round(w, 3)}, bias {b:.3f}")
-print("zeros added by 'same' padding (left, right):",
-      layers.same_padding(n_hours, len(w), strides[0]), "| W has shape", W.shape)
+print(
+    f"layer {names[0]}: kernel {kernel.shape}, stride {strides[0]}; filter {f}: "
+    f"taps {np.round(w, 3)}, bias {b:.3f}"
+)
+print(
+    "zeros added by 'same' padding (left, right):",
+    layers.same_padding(n_hours, len(w), strides[0]),
+    "| W has shape",
+    W.shape,
+)
 with pd.option_context("display.max_columns", n_hours):
     display(pd.DataFrame(W, index=[f"y{i}" for i in range(W.shape[0])]).round(2).replace(0.0, ""))
 
@@ -95,13 +99,14 @@ with pd.option_context("display.max_columns", n_hours):
 # %%
 day_starts = window_starts(record, 96)  # midnights of held-out stretches
 day = int(day_starts[np.argmin(np.abs(record.times[day_starts].day_of_year - 182))])
-x_day = standardise(model, record.adjusted[day:day + n_hours])
+x_day = standardise(model, record.adjusted[day : day + n_hours])
 y_matrix = W @ x_day + b
 pre_activation = probe.linear_clone(conv, (None, None, 1))
 y_keras = np.asarray(pre_activation(x_day[None, :, None].astype("float32")))[0, :, f]
 print(record.times[day], "| max |W x + b − Conv1D(x)| =", float(np.abs(y_matrix - y_keras).max()))
-pd.DataFrame({"W x + b": y_matrix, "Keras Conv1D, no ReLU": y_keras,
-              "after ReLU": np.maximum(y_keras, 0.0)}).round(4)
+pd.DataFrame(
+    {"W x + b": y_matrix, "Keras Conv1D, no ReLU": y_keras, "after ReLU": np.maximum(y_keras, 0.0)}
+).round(4)
 
 # %% [markdown]
 # ## The transposed convolution is the transposed matrix
@@ -114,16 +119,15 @@ pd.DataFrame({"W x + b": y_matrix, "Keras Conv1D, no ReLU": y_keras,
 # outputs (minus the bias) are the matrix's columns.
 
 # %%
-deconv = [layer for layer in model.decoder.layers
-          if isinstance(layer, keras.layers.Conv1DTranspose)][-1]
+deconv = [layer for layer in model.decoder.layers if isinstance(layer, keras.layers.Conv1DTranspose)][-1]
 d_kernel, d_bias = (np.asarray(a) for a in deconv.get_weights())  # (K, 1, C) and (1,)
 channels = d_kernel.shape[-1]
 c = int(np.argmax(np.linalg.norm(d_kernel[:, 0, :], axis=0)))
 n_in = n_hours // int(deconv.strides[0])
 T = layers.transposed_conv_matrix(d_kernel[:, 0, c], n_in, int(deconv.strides[0]))
 same_as_transpose = np.array_equal(
-    T, layers.conv_matrix(d_kernel[:, 0, c], n_in * int(deconv.strides[0]),
-                           int(deconv.strides[0])).T)
+    T, layers.conv_matrix(d_kernel[:, 0, c], n_in * int(deconv.strides[0]), int(deconv.strides[0])).T
+)
 impulses = np.zeros((n_in, n_in, channels), dtype="float32")
 impulses[np.arange(n_in), np.arange(n_in), c] = 1.0
 columns = np.asarray(probe.linear_clone(deconv, (None, None, channels))(impulses))[:, :, 0]
@@ -167,9 +171,14 @@ table.rename(columns={"jump": "jump (h)", "rf": "receptive field (h)"})
 # %%
 layer = table.iloc[2]
 first_hour = int(layer["offset"]) + int(layer["jump"]) * np.arange(8)
-pd.DataFrame({"first hour": first_hour, "last hour": first_hour + int(layer["rf"]) - 1,
-              "starts at local hour": first_hour % 24},
-             index=pd.RangeIndex(8, name=f"unit of {layer['layer']}"))
+pd.DataFrame(
+    {
+        "first hour": first_hour,
+        "last hour": first_hour + int(layer["rf"]) - 1,
+        "starts at local hour": first_hour % 24,
+    },
+    index=pd.RangeIndex(8, name=f"unit of {layer['layer']}"),
+)
 
 # %% [markdown]
 # The recursion can be checked on the trained encoder: perturb one input hour at a time (±1
@@ -180,15 +189,20 @@ pd.DataFrame({"first hour": first_hour, "last hour": first_hour + int(layer["rf"
 
 # %%
 stretch = int(window_starts(record, n_in)[0])
-x_stretch = standardise(model, record.adjusted[stretch:stretch + n_in])
+x_stretch = standardise(model, record.adjusted[stretch : stretch + n_in])
 change = probe.perturbation_map(model, x_stretch)  # (hours, steps): max |Δ posterior mean|
 rows = []
 for step in range(n_steps):
     sensitive = np.flatnonzero(change[:, step] > 0)
     first, last = layers.receptive_hours(table, len(table) - 1, step, n_in)
-    rows.append({"step": step, "receptive field (recursion)": f"{first}–{last}",
-                 "hours that move it": f"{sensitive.min()}–{sensitive.max()}",
-                 "inside": bool(sensitive.min() >= first and sensitive.max() <= last)})
+    rows.append(
+        {
+            "step": step,
+            "receptive field (recursion)": f"{first}–{last}",
+            "hours that move it": f"{sensitive.min()}–{sensitive.max()}",
+            "inside": bool(sensitive.min() >= first and sensitive.max() <= last),
+        }
+    )
 print("stretch starts", record.times[stretch])
 pd.DataFrame(rows).set_index("step")
 
@@ -210,14 +224,19 @@ anywhere = np.ones(len(record.times), dtype=bool)
 first = int(window_starts(record, 24 * max(days), where=anywhere)[-1])
 latents, rows = {}, []
 for d in days:
-    x = standardise(model, record.adjusted[first:first + 24 * d])[None]
+    x = standardise(model, record.adjusted[first : first + 24 * d])[None]
     z = probe.encode_means(model, x)
     x_hat = np.asarray(model.decoder(z, training=False))
     latents[d] = z[0]
-    rows.append({"days": d, "input": x.shape, "latent (posterior mean)": z.shape,
-                 "output": x_hat.shape,
-                 "reconstruction RMSE (°F)": float(np.sqrt(np.mean((x_hat - x) ** 2)))
-                 * model.data_std})
+    rows.append(
+        {
+            "days": d,
+            "input": x.shape,
+            "latent (posterior mean)": z.shape,
+            "output": x_hat.shape,
+            "reconstruction RMSE (°F)": float(np.sqrt(np.mean((x_hat - x) ** 2))) * model.data_std,
+        }
+    )
 print("from", record.times[first])
 pd.DataFrame(rows).set_index("days").round(2)
 
@@ -229,8 +248,10 @@ pd.DataFrame(rows).set_index("days").round(2)
 # %%
 short, long_ = min(days[1:]), max(days)
 k_short = latents[short].shape[0]
-pd.Series(np.abs(latents[short] - latents[long_][:k_short]).max(axis=1),
-          name=f"max |z({short} d) − z({long_} d)| per step").rename_axis("latent step")
+pd.Series(
+    np.abs(latents[short] - latents[long_][:k_short]).max(axis=1),
+    name=f"max |z({short} d) − z({long_} d)| per step",
+).rename_axis("latent step")
 
 # %% [markdown]
 # Generation uses the same freedom: `generate` builds θ for as many latent steps as needed,
@@ -239,19 +260,24 @@ pd.Series(np.abs(latents[short] - latents[long_][:k_short]).max(axis=1),
 
 # %%
 year = ws.years[-1]
-for start, hours in [(f"{year}-01-01", 96), (f"{year}-01-01", 960), (f"{year}-01-01", 9600),
-                     (f"{year}-03-15 15:00", 1000)]:
+for start, hours in [
+    (f"{year}-01-01", 96),
+    (f"{year}-01-01", 960),
+    (f"{year}-01-01", 9600),
+    (f"{year}-03-15 15:00", 1000),
+]:
     g = generate(model, start, hours, n_paths=3, seed=5)
-    print(f"{start:>16}, {hours:>5} h -> {dict(g.sizes)}, "
-          f"from {g.time.values[0]} to {g.time.values[-1]}")
+    print(f"{start:>16}, {hours:>5} h -> {dict(g.sizes)}, from {g.time.values[0]} to {g.time.values[-1]}")
 
 # %%
 fig, axes = plt.subplots(len(days), 1, figsize=(10, 2.4 * len(days)), layout="constrained")
 for ax, d in zip(axes, days):
     g = generate(model, record.times[first], 24 * d, n_paths=1, seed=d)
     ax.plot(g.time, g.values[0], lw=0.4 if d > 40 else 0.9, color=GENERATED_COLOR)
-    ax.set_title(f"{d} days generated from {record.times[first]:%Y-%m-%d} "
-                 f"({24 * d // 96} latent steps, reference-year climate)")
+    ax.set_title(
+        f"{d} days generated from {record.times[first]:%Y-%m-%d} "
+        f"({24 * d // 96} latent steps, reference-year climate)"
+    )
     ax.set_ylabel("°F")
 plt.show()
 

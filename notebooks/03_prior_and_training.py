@@ -34,26 +34,28 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from seasonal_vae.core.calendar import fourier_features, latent_step_times, seasonal_features, theta
+from seasonal_vae.core.io import load_samples
+from seasonal_vae.data.series import load_series
+from seasonal_vae.data.windows import WindowSampler
+from seasonal_vae.evaluation.statistics import monthly_profile
 from seasonal_vae.figures import registry
 from seasonal_vae.figures.compute import probe, training
-from seasonal_vae.core.io import load_samples
-from seasonal_vae.model.vae import gaussian_nll, kl_diagonal_gaussians
 from seasonal_vae.figures.draw import REAL_COLOR, apply_style
 from seasonal_vae.figures.draw.evaluation import generator_styles
-from seasonal_vae.data.series import load_series
-from seasonal_vae.evaluation.statistics import monthly_profile
-from seasonal_vae.core.calendar import fourier_features, latent_step_times, seasonal_features, theta
 from seasonal_vae.model.posterior import window_features
 from seasonal_vae.model.train import load_model
-from seasonal_vae.data.windows import WindowSampler
+from seasonal_vae.model.vae import gaussian_nll, kl_diagonal_gaussians
 from seasonal_vae.workspace import open_workspace
 
 apply_style()
 ws = open_workspace()
 model = load_model(ws.path("model"))
 print(ws.root, "|", ws.config["data"]["label"])
-print(f"L = {model.latent_dim} latent features, Fourier degree d = {model.fourier_degree}, "
-      f"θ of a latent step taken at its {model.theta_anchor}")
+print(
+    f"L = {model.latent_dim} latent features, Fourier degree d = {model.fourier_degree}, "
+    f"θ of a latent step taken at its {model.theta_anchor}"
+)
 
 # %% [markdown]
 # ## Time of year as an angle
@@ -70,10 +72,10 @@ print(f"L = {model.latent_dim} latent features, Fourier degree d = {model.fourie
 # %%
 leap = next(y for y in ws.years if calendar.isleap(y))
 common = next(y for y in ws.years if not calendar.isleap(y))
-stamps = pd.DatetimeIndex([f"{y}-{md}" for y in (common, leap)
-                           for md in ("01-01 00:00", "07-01 00:00", "12-31 23:00")])
-pd.DataFrame({"θ (rad)": theta(stamps), "θ (degrees)": np.degrees(theta(stamps))},
-             index=stamps).round(4)
+stamps = pd.DatetimeIndex(
+    [f"{y}-{md}" for y in (common, leap) for md in ("01-01 00:00", "07-01 00:00", "12-31 23:00")]
+)
+pd.DataFrame({"θ (rad)": theta(stamps), "θ (degrees)": np.degrees(theta(stamps))}, index=stamps).round(4)
 
 # %% [markdown]
 # The prior does not see θ itself but its Fourier features of degree $d$,
@@ -91,17 +93,18 @@ start = np.datetime64(f"{ws.years[-1]}-01-01T00:00")
 step_times = latent_step_times(start, n_steps, 96, model.theta_anchor)
 features = seasonal_features([start], n_steps, model.fourier_degree, 96, model.theta_anchor)
 print("features:", features.shape, "(windows, latent steps, 2d)")
-pd.DataFrame(features[0], index=pd.DatetimeIndex(step_times).strftime("%m-%d %H:%M"),
-             columns=[f"{fn} {k}θ" for k in range(1, model.fourier_degree + 1)
-                      for fn in ("sin", "cos")]).round(3).head(6)
+pd.DataFrame(
+    features[0],
+    index=pd.DatetimeIndex(step_times).strftime("%m-%d %H:%M"),
+    columns=[f"{fn} {k}θ" for k in range(1, model.fourier_degree + 1) for fn in ("sin", "cos")],
+).round(3).head(6)
 
 # %%
 grid = np.linspace(0.0, 2.0 * np.pi, 365, endpoint=False)
 feats = fourier_features(grid, model.fourier_degree)
 fig, ax = plt.subplots(figsize=(9, 3))
 for j in range(feats.shape[1]):
-    ax.plot(np.degrees(grid), feats[:, j], lw=1.2,
-            label=f"{('sin', 'cos')[j % 2]} {j // 2 + 1}θ")
+    ax.plot(np.degrees(grid), feats[:, j], lw=1.2, label=f"{('sin', 'cos')[j % 2]} {j // 2 + 1}θ")
 ax.set_xlabel("θ (degrees; 0 = 1 January, 180 ≈ 1 July)")
 ax.legend(ncol=6, fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
 plt.show()
@@ -125,14 +128,28 @@ plt.show()
 A = model.prior.get_layer("fourier_coefficients").get_weights()[0]
 m, s = probe.prior_moments(model, grid)  # (365, L) each
 L = model.latent_dim
-print("A:", A.shape, "| max |f(θ) A − [m, s]| =",
-      float(np.abs(feats @ A - np.concatenate([m, s], axis=1)).max()))
-print("mean over the year of m:", float(np.abs(m.mean(axis=0)).max()),
-      "| of s:", float(np.abs(s.mean(axis=0)).max()), "(largest over the features)")
-pd.DataFrame({"m min": m.min(axis=0), "m max": m.max(axis=0),
-              "std exp(s/2) min": np.exp(s / 2).min(axis=0),
-              "std exp(s/2) max": np.exp(s / 2).max(axis=0)},
-             index=pd.RangeIndex(L, name="feature")).round(3)
+print(
+    "A:",
+    A.shape,
+    "| max |f(θ) A − [m, s]| =",
+    float(np.abs(feats @ A - np.concatenate([m, s], axis=1)).max()),
+)
+print(
+    "mean over the year of m:",
+    float(np.abs(m.mean(axis=0)).max()),
+    "| of s:",
+    float(np.abs(s.mean(axis=0)).max()),
+    "(largest over the features)",
+)
+pd.DataFrame(
+    {
+        "m min": m.min(axis=0),
+        "m max": m.max(axis=0),
+        "std exp(s/2) min": np.exp(s / 2).min(axis=0),
+        "std exp(s/2) max": np.exp(s / 2).max(axis=0),
+    },
+    index=pd.RangeIndex(L, name="feature"),
+).round(3)
 
 # %%
 print(registry.get("prior").caption)
@@ -186,10 +203,14 @@ kl = np.asarray(kl_diagonal_gaussians(z_mean, z_log_var, prior_mean, prior_log_v
 T = x.shape[1]
 recon_model, kl_model = (float(v) for v in model.loss_terms(x, feats_val))
 print(f"{x.shape[0]} validation windows of {T} hours ({k} latent steps)")
-pd.DataFrame({"reconstruction (NLL per value)": [nll.mean() / T, recon_model],
-              "KL per value": [kl.mean() / T, kl_model],
-              "loss": [(nll.mean() + kl.mean()) / T, recon_model + kl_model]},
-             index=["gaussian_nll + kl_diagonal_gaussians", "model.loss_terms"]).round(4)
+pd.DataFrame(
+    {
+        "reconstruction (NLL per value)": [nll.mean() / T, recon_model],
+        "KL per value": [kl.mean() / T, kl_model],
+        "loss": [(nll.mean() + kl.mean()) / T, recon_model + kl_model],
+    },
+    index=["gaussian_nll + kl_diagonal_gaussians", "model.loss_terms"],
+).round(4)
 
 # %% [markdown]
 # The learned σ beside the root-mean-square residual of the same reconstructions, in
@@ -197,9 +218,13 @@ pd.DataFrame({"reconstruction (NLL per value)": [nll.mean() / T, recon_model],
 
 # %%
 rms = float(np.sqrt(np.mean((x - x_hat) ** 2)))
-pd.DataFrame({"standard units": [model.noise_sigma, rms],
-              "°F": [model.noise_sigma * model.data_std, rms * model.data_std]},
-             index=["learned σ = exp(noise_log_var / 2)", "RMS of x − x̂"]).round(3)
+pd.DataFrame(
+    {
+        "standard units": [model.noise_sigma, rms],
+        "°F": [model.noise_sigma * model.data_std, rms * model.data_std],
+    },
+    index=["learned σ = exp(noise_log_var / 2)", "RMS of x − x̂"],
+).round(3)
 
 # %% [markdown]
 # ## Training
@@ -212,8 +237,10 @@ pd.DataFrame({"standard units": [model.noise_sigma, rms],
 hist = training.read_history(ws.path("history"))
 best = int(hist["val_loss"].idxmin())
 t = ws.config["training"]
-print(f"{len(hist)} epochs (Adam, learning rate {t['learning_rate']}, batch {t['batch_size']}); "
-      f"best validation loss at epoch {best + 1}")
+print(
+    f"{len(hist)} epochs (Adam, learning rate {t['learning_rate']}, batch {t['batch_size']}); "
+    f"best validation loss at epoch {best + 1}"
+)
 hist.assign(epoch=hist["epoch"] + 1).iloc[[0, best, len(hist) - 1]].set_index("epoch").round(4)
 
 # %%
@@ -233,16 +260,26 @@ plt.show()
 # %%
 standard = load_model(ws.path("model", prior="standard"))
 m0, s0 = probe.prior_moments(standard, grid)
-print(standard.prior_kind, "prior: max |m|, |s| over the year =",
-      float(np.abs(m0).max()), float(np.abs(s0).max()))
+print(
+    standard.prior_kind,
+    "prior: max |m|, |s| over the year =",
+    float(np.abs(m0).max()),
+    float(np.abs(s0).max()),
+)
 rows = {}
-for name, path, net in [("seasonal prior", ws.path("history"), model),
-                        ("N(0, I) prior", ws.path("history", prior="standard"), standard)]:
+for name, path, net in [
+    ("seasonal prior", ws.path("history"), model),
+    ("N(0, I) prior", ws.path("history", prior="standard"), standard),
+]:
     h = training.read_history(path)
     b = h.loc[h["val_loss"].idxmin()]
-    rows[name] = {"best epoch": int(b["epoch"]) + 1, "val loss": b["val_loss"],
-                  "val reconstruction": b["val_reconstruction"], "val KL": b["val_kl"],
-                  "noise σ (°F)": net.noise_sigma * net.data_std}
+    rows[name] = {
+        "best epoch": int(b["epoch"]) + 1,
+        "val loss": b["val_loss"],
+        "val reconstruction": b["val_reconstruction"],
+        "val KL": b["val_kl"],
+        "noise σ (°F)": net.noise_sigma * net.data_std,
+    }
 pd.DataFrame.from_dict(rows, orient="index").round(4)
 
 # %% [markdown]
@@ -258,8 +295,9 @@ for name, key in [("seasonal prior", "samples"), ("N(0, I) prior", "standard_sam
 profiles = pd.DataFrame(profiles)
 profiles.index = [calendar.month_abbr[mo] for mo in profiles.index]
 styles = generator_styles(["vae", "vae_standard_prior"])
-ax = profiles.plot(figsize=(8, 3.2), marker="o", ms=3,
-                   color=[REAL_COLOR, styles["vae"][0], styles["vae_standard_prior"][0]])
+ax = profiles.plot(
+    figsize=(8, 3.2), marker="o", ms=3, color=[REAL_COLOR, styles["vae"][0], styles["vae_standard_prior"][0]]
+)
 ax.set_ylabel("monthly mean (°F)")
 ax.set_title("Seasonal profile: real, and path 0 of each model")
 plt.show()

@@ -37,16 +37,16 @@ import pandas as pd
 import xarray as xr
 from IPython.display import Markdown, display
 
-from seasonal_vae.figures import registry
 from seasonal_vae.core.io import load_samples
 from seasonal_vae.data.detrend import trend_offset
+from seasonal_vae.data.series import load_series
 from seasonal_vae.evaluation import metrics_table
 from seasonal_vae.evaluation.metrics_table import read_metrics
 from seasonal_vae.evaluation.years import floor_splits, usable_years
+from seasonal_vae.figures import registry
 from seasonal_vae.figures.draw import GENERATED_COLOR, REAL_COLOR, apply_style
 from seasonal_vae.figures.draw.evaluation import evaluation_figure, generator_styles
 from seasonal_vae.model.sample import climate_description, generate
-from seasonal_vae.data.series import load_series
 from seasonal_vae.model.train import load_model
 from seasonal_vae.workspace import open_workspace
 
@@ -79,19 +79,36 @@ observed = real.sel(time=smooth.time)
 fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 5.4), height_ratios=[3, 2])
 top.plot(observed.time, observed, color=REAL_COLOR, lw=1.6, label=f"real {year}")
 for p in smooth.path.values:
-    top.plot(smooth.time, smooth.sel(path=p), color=GENERATED_COLOR, lw=0.9, alpha=0.7,
-             label="generated (decoder mean)" if p == 0 else None)
+    top.plot(
+        smooth.time,
+        smooth.sel(path=p),
+        color=GENERATED_COLOR,
+        lw=0.9,
+        alpha=0.7,
+        label="generated (decoder mean)" if p == 0 else None,
+    )
 first_days = slice(0, 72)
-bottom.plot(smooth.time[first_days], smooth[0, first_days], color=GENERATED_COLOR, lw=1.4,
-            label="path 0, decoder mean")
-bottom.plot(noisy.time[first_days], noisy[0, first_days], color="black", lw=0.7,
-            label="path 0 with noise N(0, σ²)")
+bottom.plot(
+    smooth.time[first_days],
+    smooth[0, first_days],
+    color=GENERATED_COLOR,
+    lw=1.4,
+    label="path 0, decoder mean",
+)
+bottom.plot(
+    noisy.time[first_days], noisy[0, first_days], color="black", lw=0.7, label="path 0 with noise N(0, σ²)"
+)
 for ax in (top, bottom):
     ax.set_ylabel("°F")
     ax.legend(ncol=2, fontsize=8)
 plt.show()
-print(smooth.attrs["long_name"], dict(smooth.sizes), "| learned noise σ =",
-      round(model.noise_sigma * model.data_std, 2), "°F")
+print(
+    smooth.attrs["long_name"],
+    dict(smooth.sizes),
+    "| learned noise σ =",
+    round(model.noise_sigma * model.data_std, 2),
+    "°F",
+)
 
 # %% [markdown]
 # The model itself lives in the climate of its reference year (the trend was removed before
@@ -105,11 +122,26 @@ rows = []
 for choice in ("none", "dates", ws.years[0], ws.years[-1]):
     g = generate(model, start, hours, n_paths=1, seed=3, retrend=choice)
     offset = (g - base).values[0]
-    rows.append({"retrend": str(choice), "climate": climate_description(model, choice),
-                 "offset (°F), mean": offset.mean(), "offset, max − min": np.ptp(offset)})
-print("trend_offset at the first hour:",
-      round(float(trend_offset(pd.DatetimeIndex([start]), model.trend_rate_per_decade,
-                               model.trend_reference_year)[0]), 3), "°F")
+    rows.append(
+        {
+            "retrend": str(choice),
+            "climate": climate_description(model, choice),
+            "offset (°F), mean": offset.mean(),
+            "offset, max − min": np.ptp(offset),
+        }
+    )
+print(
+    "trend_offset at the first hour:",
+    round(
+        float(
+            trend_offset(pd.DatetimeIndex([start]), model.trend_rate_per_decade, model.trend_reference_year)[
+                0
+            ]
+        ),
+        3,
+    ),
+    "°F",
+)
 pd.DataFrame(rows).set_index("retrend").round(3)
 
 # %% [markdown]
@@ -127,10 +159,14 @@ display(Markdown(ws.path("comparison_table").read_text(encoding="utf-8")))
 
 # %%
 summary = json.loads(ws.path("comparison").read_text())
-pd.DataFrame({"real": summary["lag1_slopes"]["real"],
-              "generated": summary["lag1_slopes"]["generated"],
-              "article, real": summary["article"]["lag1_slopes"]["real"],
-              "article, generated": summary["article"]["lag1_slopes"]["generated"]}).round(3)
+pd.DataFrame(
+    {
+        "real": summary["lag1_slopes"]["real"],
+        "generated": summary["lag1_slopes"]["generated"],
+        "article, real": summary["article"]["lag1_slopes"]["real"],
+        "article, generated": summary["article"]["lag1_slopes"]["generated"],
+    }
+).round(3)
 
 # %% [markdown]
 # The figures go further than the article: spreads, per-month diurnal cycles and the whole
@@ -183,13 +219,15 @@ for name in ("seasonal", "diurnal", "acf", "samples"):
 # %%
 e = cfg["evaluation"]
 usable = usable_years(real, ws.years)
-splits = floor_splits(usable, len(holdout_years), e["n_splits"], e["seed"],
-                      stride=cfg["windows"]["holdout_every"])
+splits = floor_splits(
+    usable, len(holdout_years), e["n_splits"], e["seed"], stride=cfg["windows"]["holdout_every"]
+)
 floor = pd.read_csv(ws.path("metrics_floor"))
-print(f"{len(splits)} splits of {len(holdout_years)} vs {len(holdout_years)} of the "
-      f"{len(usable)} usable years; the floor file holds {floor['split'].nunique()}")
-pd.DataFrame([{"years A": " ".join(map(str, a)), "years B": " ".join(map(str, b))}
-              for a, b in splits[:4]])
+print(
+    f"{len(splits)} splits of {len(holdout_years)} vs {len(holdout_years)} of the "
+    f"{len(usable)} usable years; the floor file holds {floor['split'].nunique()}"
+)
+pd.DataFrame([{"years A": " ".join(map(str, a)), "years B": " ".join(map(str, b))} for a, b in splits[:4]])
 
 # %% [markdown]
 # ### The baselines
@@ -208,9 +246,12 @@ pd.DataFrame([{"years A": " ".join(map(str, a)), "years B": " ".join(map(str, b)
 # %%
 for key in ("harmonic_ar", "bootstrap"):
     attrs = xr.open_dataset(ws.path(key)).attrs
-    detail = (f"AR order {attrs['ar_order']} (max {attrs['ar_maxlag']}), innovation std "
-              f"{float(attrs['innovation_std']):.3f}" if key == "harmonic_ar"
-              else f"path 0 drew the years {attrs['drawn_years_path0'][:60]}…")
+    detail = (
+        f"AR order {attrs['ar_order']} (max {attrs['ar_maxlag']}), innovation std "
+        f"{float(attrs['innovation_std']):.3f}"
+        if key == "harmonic_ar"
+        else f"path 0 drew the years {attrs['drawn_years_path0'][:60]}…"
+    )
     print(f"{key}: {attrs['method']}\n    {detail}")
 
 # %% [markdown]
@@ -221,8 +262,12 @@ week = slice(f"{holdout_years[0]}-08-01", f"{holdout_years[0]}-08-07 23:00")
 styles = generator_styles(["vae", "vae_standard_prior", "harmonic_ar", "bootstrap"])
 fig, ax = plt.subplots(figsize=(10, 3.4))
 ax.plot(real.sel(time=week).time, real.sel(time=week), color="black", lw=2, label="real")
-for key, name in [("samples", "vae"), ("standard_samples", "vae_standard_prior"),
-                  ("harmonic_ar", "harmonic_ar"), ("bootstrap", "bootstrap")]:
+for key, name in [
+    ("samples", "vae"),
+    ("standard_samples", "vae_standard_prior"),
+    ("harmonic_ar", "harmonic_ar"),
+    ("bootstrap", "bootstrap"),
+]:
     generated = load_samples(ws.path(key))[0].astype("float64")
     g = generated.isel(path=0).sel(time=week)
     ax.plot(g.time, g, color=styles[name][0], lw=1.0, label=styles[name][2])
@@ -255,8 +300,10 @@ ratios.round(2)
 
 # %%
 for g, row in overview.iterrows():
-    print(f"{g}: {int(row['metrics within the floor'])} of {int(row['metrics'])} metrics within "
-          f"the floor; median ratio {row['median ratio']:.2f}×")
+    print(
+        f"{g}: {int(row['metrics within the floor'])} of {int(row['metrics'])} metrics within "
+        f"the floor; median ratio {row['median ratio']:.2f}×"
+    )
 
 # %%
 fig = evaluation_figure(table, floor, cfg["data"]["label"])
@@ -278,6 +325,11 @@ display(Markdown(station.path("comparison_table").read_text(encoding="utf-8")))
 display(Markdown(station.path("metrics_table").read_text(encoding="utf-8")))
 
 # %%
-both = pd.concat({name: metrics_table.summary(read_metrics(w.path("metrics")))
-                  for name, w in (("surrogate", ws), ("greenway", station))}, axis=1)
+both = pd.concat(
+    {
+        name: metrics_table.summary(read_metrics(w.path("metrics")))
+        for name, w in (("surrogate", ws), ("greenway", station))
+    },
+    axis=1,
+)
 both.round(2)

@@ -38,12 +38,12 @@ from IPython.display import Markdown, display
 
 from seasonal_vae.applications import detectors, faults, forecast, impute
 from seasonal_vae.data.climatology import lookup
+from seasonal_vae.evaluation.scores import crps_ensemble
 from seasonal_vae.figures.draw import GENERATED_COLOR, REAL_COLOR, REFERENCE_COLOR, apply_style
 from seasonal_vae.figures.draw.anomaly import anomaly_figure
 from seasonal_vae.figures.draw.forecast import forecast_figure
 from seasonal_vae.figures.draw.imputation import imputation_figure
 from seasonal_vae.figures.draw.methods import METHOD_STYLE
-from seasonal_vae.evaluation.scores import crps_ensemble
 from seasonal_vae.model import posterior
 from seasonal_vae.model.record import load_record, training_climatology, window_starts
 from seasonal_vae.model.train import load_model
@@ -105,9 +105,13 @@ display(Markdown(ws.path("imputation_table").read_text(encoding="utf-8")))
 
 # %%
 imputation = json.loads(ws.path("imputation_scores").read_text())
-pd.DataFrame({f"{row['gap_hours']} h": {m: s["crps"] for m, s in row["scores"].items()}
-              | {"VAE 90 % coverage": row["vae_coverage_90"]}
-              for row in imputation["gaps"]}).round(3)
+pd.DataFrame(
+    {
+        f"{row['gap_hours']} h": {m: s["crps"] for m, s in row["scores"].items()}
+        | {"VAE 90 % coverage": row["vae_coverage_90"]}
+        for row in imputation["gaps"]
+    }
+).round(3)
 
 # %%
 imputation_figure(xr.load_dataset(ws.path("imputation")), label)
@@ -128,24 +132,35 @@ truth = record.adjusted[hours][None]
 gap = slice(context // 2 - 12, context // 2 + 12)
 mask = np.ones_like(truth, dtype=bool)
 mask[0, gap] = False
-members = impute.impute(model, truth, mask, record.times.values[[first]],
-                        n_members=apps["n_members"], n_steps=apps["n_steps"],
-                        learning_rate=apps["learning_rate"], seed=apps["seed"])
+members = impute.impute(
+    model,
+    truth,
+    mask,
+    record.times.values[[first]],
+    n_members=apps["n_members"],
+    n_steps=apps["n_steps"],
+    learning_rate=apps["learning_rate"],
+    seed=apps["seed"],
+)
 clim_mean, clim_std = training_climatology(record)
-fills = {"VAE ensemble mean": members.mean(axis=1),
-         "linear": impute.linear_fill(truth, mask),
-         "climatology": impute.climatology_fill(truth, mask,
-                                                lookup(clim_mean,
-                                                       record.times.values[hours][None]))}
+fills = {
+    "VAE ensemble mean": members.mean(axis=1),
+    "linear": impute.linear_fill(truth, mask),
+    "climatology": impute.climatology_fill(truth, mask, lookup(clim_mean, record.times.values[hours][None])),
+}
 crps = crps_ensemble(truth, members, member_axis=1)
 low, high = np.quantile(members, [0.05, 0.95], axis=1)
-print(f"window {record.times[first]} + {context} h; gap {record.times[hours[gap][0]]} – "
-      f"{record.times[hours[gap][-1]]}; {members.shape[1]} members")
-scores = pd.DataFrame({name: {"MAE (°F)": np.abs(f - truth)[0, gap].mean()}
-                       for name, f in fills.items()})
+print(
+    f"window {record.times[first]} + {context} h; gap {record.times[hours[gap][0]]} – "
+    f"{record.times[hours[gap][-1]]}; {members.shape[1]} members"
+)
+scores = pd.DataFrame({name: {"MAE (°F)": np.abs(f - truth)[0, gap].mean()} for name, f in fills.items()})
 scores.loc["CRPS (°F)"] = [crps[0, gap].mean(), *scores.loc["MAE (°F)"].values[1:]]
-print("VAE 90 % interval covers", f"{((truth >= low) & (truth <= high))[0, gap].mean():.0%}",
-      "of the gap's hours")
+print(
+    "VAE 90 % interval covers",
+    f"{((truth >= low) & (truth <= high))[0, gap].mean():.0%}",
+    "of the gap's hours",
+)
 scores.round(2)
 
 # %%
@@ -153,16 +168,34 @@ trend = record.trend(hours)
 shown = slice(gap.start - 72, gap.stop + 72)
 t = record.times[hours][shown]
 fig, ax = plt.subplots(figsize=(10, 3.4))
-ax.fill_between(t, (low[0] + trend)[shown], (high[0] + trend)[shown], color=GENERATED_COLOR,
-                alpha=0.25, lw=0, label="VAE 5–95 %")
+ax.fill_between(
+    t,
+    (low[0] + trend)[shown],
+    (high[0] + trend)[shown],
+    color=GENERATED_COLOR,
+    alpha=0.25,
+    lw=0,
+    label="VAE 5–95 %",
+)
 for j in range(3):
     ax.plot(t, (members[0, j] + trend)[shown], color=GENERATED_COLOR, lw=0.6, alpha=0.7)
-ax.plot(t, (truth[0] + trend)[shown], color=REAL_COLOR, lw=1.6,
-        label="observed (gap: hidden truth)")
-ax.plot(t, (fills["linear"][0] + trend)[shown], color=METHOD_STYLE["linear"]["color"], lw=1,
-        ls="--", label="linear")
-ax.plot(t, (fills["climatology"][0] + trend)[shown], color=METHOD_STYLE["climatology"]["color"],
-        lw=1, ls=":", label="climatology")
+ax.plot(t, (truth[0] + trend)[shown], color=REAL_COLOR, lw=1.6, label="observed (gap: hidden truth)")
+ax.plot(
+    t,
+    (fills["linear"][0] + trend)[shown],
+    color=METHOD_STYLE["linear"]["color"],
+    lw=1,
+    ls="--",
+    label="linear",
+)
+ax.plot(
+    t,
+    (fills["climatology"][0] + trend)[shown],
+    color=METHOD_STYLE["climatology"]["color"],
+    lw=1,
+    ls=":",
+    label="climatology",
+)
 ax.axvspan(record.times[hours[gap][0]], record.times[hours[gap][-1]], color="0.9", zorder=0)
 ax.set_ylabel("°F")
 ax.legend(ncol=4, fontsize=8)
@@ -206,22 +239,39 @@ faulty, affected = faults.inject(clean + trend, "spikes", rng, lo, hi)
 faulty = faulty - trend
 times = record.times.values[idx]
 block_scores = detectors.score_windows(
-    model, np.stack([clean, faulty]), times[[0, 0]], clim_mean, clim_std,
-    np.stack([times, times]), (anomalies["season_mean"].values, anomalies["season_std"].values),
-    apps["anomaly"]["min_observed"])
-print(f"window {record.times[first]} + {length} h; spikes at",
-      ", ".join(f"{pd.Timestamp(t):%m-%d %H:00}" for t in times[affected]))
-pd.DataFrame({detectors.DETECTOR_LABELS[d]: {"clean": v[0, 2], "with spikes": v[1, 2]}
-              for d, v in block_scores.items()}).T.round(3)
+    model,
+    np.stack([clean, faulty]),
+    times[[0, 0]],
+    clim_mean,
+    clim_std,
+    np.stack([times, times]),
+    (anomalies["season_mean"].values, anomalies["season_std"].values),
+    apps["anomaly"]["min_observed"],
+)
+print(
+    f"window {record.times[first]} + {length} h; spikes at",
+    ", ".join(f"{pd.Timestamp(t):%m-%d %H:00}" for t in times[affected]),
+)
+pd.DataFrame(
+    {
+        detectors.DETECTOR_LABELS[d]: {"clean": v[0, 2], "with spikes": v[1, 2]}
+        for d, v in block_scores.items()
+    }
+).T.round(3)
 
 # %%
 nll, _, reconstruction = posterior.elbo_terms(
-    model, posterior.standardise(model, np.stack([clean, faulty])), np.ones((2, length), bool),
-    times[[0, 0]])
+    model, posterior.standardise(model, np.stack([clean, faulty])), np.ones((2, length), bool), times[[0, 0]]
+)
 fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 4.6), sharex=True)
 top.plot(times, faulty + trend, color=REAL_COLOR, lw=1, label="with spikes")
-top.plot(times, posterior.to_degf(model, reconstruction[1]) + trend, color=GENERATED_COLOR, lw=1,
-         label="reconstruction")
+top.plot(
+    times,
+    posterior.to_degf(model, reconstruction[1]) + trend,
+    color=GENERATED_COLOR,
+    lw=1,
+    label="reconstruction",
+)
 top.set_ylabel("°F")
 top.legend(fontsize=8)
 bottom.plot(times, nll[1], color=REAL_COLOR, lw=0.8, label="with spikes")
@@ -256,35 +306,59 @@ plt.show()
 f_cfg = apps["forecast"]
 ctx, lead = 24 * f_cfg["context_days"], 24 * f_cfg["lead_days"]
 issue = int(rng.choice(window_starts(record, ctx + lead))) + ctx
-past = record.adjusted[issue - ctx:issue][None]
-future = record.adjusted[issue:issue + lead]
-ensemble = forecast.forecast(model, past, record.times.values[[issue - ctx]], lead,
-                             n_members=apps["n_members"], n_steps=apps["n_steps"],
-                             learning_rate=apps["learning_rate"], seed=apps["seed"])[0]
+past = record.adjusted[issue - ctx : issue][None]
+future = record.adjusted[issue : issue + lead]
+ensemble = forecast.forecast(
+    model,
+    past,
+    record.times.values[[issue - ctx]],
+    lead,
+    n_members=apps["n_members"],
+    n_steps=apps["n_steps"],
+    learning_rate=apps["learning_rate"],
+    seed=apps["seed"],
+)[0]
 base = forecast.baselines(record, record.times[issue], past[0, -24:], lead)
-crps_by = {"VAE": crps_ensemble(future, ensemble, member_axis=0),
-           "climatology": crps_ensemble(future, base["climatology"], member_axis=0),
-           "persistence": crps_ensemble(future, base["persistence_ensemble"], member_axis=0)}
+crps_by = {
+    "VAE": crps_ensemble(future, ensemble, member_axis=0),
+    "climatology": crps_ensemble(future, base["climatology"], member_axis=0),
+    "persistence": crps_ensemble(future, base["persistence_ensemble"], member_axis=0),
+}
 print(f"issued {record.times[issue]}, {ctx // 24} days of context, {ensemble.shape[0]} members")
-pd.DataFrame({name: v.reshape(-1, 24).mean(axis=1) for name, v in crps_by.items()},
-             index=pd.RangeIndex(1, lead // 24 + 1, name="lead day")).round(2)
+pd.DataFrame(
+    {name: v.reshape(-1, 24).mean(axis=1) for name, v in crps_by.items()},
+    index=pd.RangeIndex(1, lead // 24 + 1, name="lead day"),
+).round(2)
 
 # %%
-t_past = record.times[issue - 96:issue]
-t_lead = record.times[issue:issue + lead]
-trend_past, trend_lead = record.trend(np.arange(issue - 96, issue)), record.trend(
-    np.arange(issue, issue + lead))
+t_past = record.times[issue - 96 : issue]
+t_lead = record.times[issue : issue + lead]
+trend_past, trend_lead = (
+    record.trend(np.arange(issue - 96, issue)),
+    record.trend(np.arange(issue, issue + lead)),
+)
 q_low, q_high = np.quantile(ensemble, [0.05, 0.95], axis=0)
 fig, ax = plt.subplots(figsize=(10, 3.4))
-ax.plot(t_past, record.adjusted[issue - 96:issue] + trend_past, color=REAL_COLOR, lw=1.4,
-        label="observed")
+ax.plot(t_past, record.adjusted[issue - 96 : issue] + trend_past, color=REAL_COLOR, lw=1.4, label="observed")
 ax.plot(t_lead, future + trend_lead, color=REAL_COLOR, lw=1.4, ls="--", label="truth")
-ax.fill_between(t_lead, q_low + trend_lead, q_high + trend_lead, color=GENERATED_COLOR,
-                alpha=0.25, lw=0, label="VAE 5–95 %")
-ax.plot(t_lead, ensemble.mean(axis=0) + trend_lead, color=GENERATED_COLOR, lw=1.2,
-        label="VAE ensemble mean")
-ax.plot(t_lead, base["persistence"] + trend_lead, color=METHOD_STYLE["persistence"]["color"],
-        lw=0.9, ls=":", label="persistence")
+ax.fill_between(
+    t_lead,
+    q_low + trend_lead,
+    q_high + trend_lead,
+    color=GENERATED_COLOR,
+    alpha=0.25,
+    lw=0,
+    label="VAE 5–95 %",
+)
+ax.plot(t_lead, ensemble.mean(axis=0) + trend_lead, color=GENERATED_COLOR, lw=1.2, label="VAE ensemble mean")
+ax.plot(
+    t_lead,
+    base["persistence"] + trend_lead,
+    color=METHOD_STYLE["persistence"]["color"],
+    lw=0.9,
+    ls=":",
+    label="persistence",
+)
 ax.axvline(record.times[issue], color="0.5", lw=0.8)
 ax.set_ylabel("°F")
 ax.legend(ncol=3, fontsize=8)

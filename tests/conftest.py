@@ -17,8 +17,12 @@ ROOT = Path(__file__).resolve().parents[1]
 #: epochs. It learns little; it exists so that figures, metrics and applications run on a
 #: real trained model and real pipeline files in seconds.
 TINY_CONFIG = {
-    "data": {"raw_dir": "data/surrogate", "first_year": 1974, "last_year": 1976,
-             "label": "surrogate data (tiny test slice)"},
+    "data": {
+        "raw_dir": "data/surrogate",
+        "first_year": 1974,
+        "last_year": 1976,
+        "label": "surrogate data (tiny test slice)",
+    },
     "windows": {"holdout_every": 3, "holdout_offset": 2},  # 1976 held out
     "model": {"filters": 8, "latent_dim": 4},
     "training": {"epochs": 3, "batch_size": 8, "learning_rate": 0.003},
@@ -47,8 +51,12 @@ def tiny_pipeline(tmp_path_factory):
         raw[-1].parent.mkdir(exist_ok=True)
         shutil.copy(ROOT / "data" / "surrogate" / name, raw[-1])
     p = {"raw": raw, "config": cfg}
-    for key, name in [("series", "series.nc"), ("detrended", "detrended.nc"),
-                      ("trend", "trend.json"), ("windows", "windows.nc")]:
+    for key, name in [
+        ("series", "series.nc"),
+        ("detrended", "detrended.nc"),
+        ("trend", "trend.json"),
+        ("windows", "windows.nc"),
+    ]:
         p[key] = root / name
 
     def step(*args, config=TINY_CONFIG):  # each step as the workflow runs it: one CLI call
@@ -63,10 +71,16 @@ def tiny_pipeline(tmp_path_factory):
         p[prefix + "model"] = model_dir / "vae.keras"
         p[prefix + "history"] = model_dir / "history.csv"
         p[prefix + "samples"] = root / "samples" / f"{prior}.nc"
-        step("train", p["windows"], "--out", p[prefix + "model"], "--history",
-             p[prefix + "history"], config=run_cfg)
-        step("sample", p[prefix + "model"], p["series"], "--out", p[prefix + "samples"],
-             config=run_cfg)
+        step(
+            "train",
+            p["windows"],
+            "--out",
+            p[prefix + "model"],
+            "--history",
+            p[prefix + "history"],
+            config=run_cfg,
+        )
+        step("sample", p[prefix + "model"], p["series"], "--out", p[prefix + "samples"], config=run_cfg)
     return p
 
 
@@ -96,8 +110,14 @@ def snakemake_env(work=None):
 
 def snakemake(args, cwd):
     work = None if Path(cwd) == ROOT else Path(cwd)
-    return subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=cwd, env=snakemake_env(work),
-                          capture_output=True, text=True, timeout=1200)
+    return subprocess.run(
+        [sys.executable, "-m", "snakemake", *args],
+        cwd=cwd,
+        env=snakemake_env(work),
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -29,20 +29,26 @@ def tiny_model(tiny_pipeline):
 
 
 def _paths(tiny_pipeline, prefix: str = "") -> dict:
-    return {"model": tiny_pipeline[prefix + "model"], "windows": tiny_pipeline["windows"],
-            "history": tiny_pipeline[prefix + "history"]}
+    return {
+        "model": tiny_pipeline[prefix + "model"],
+        "windows": tiny_pipeline["windows"],
+        "history": tiny_pipeline[prefix + "history"],
+    }
 
 
 # ------------------------------------------------------------------ pure maths
 
 
-@pytest.mark.parametrize("n_in, kernel, stride, expected", [
-    (24, 5, 3, (1, 1)),   # 8 outputs: (8-1)*3 + 5 - 24 = 2 zeros
-    (25, 5, 3, (2, 2)),   # 9 outputs: 8*3 + 5 - 25 = 4 zeros
-    (8, 3, 2, (0, 1)),    # the extra zero goes to the right
-    (7, 3, 2, (1, 1)),
-    (6, 1, 3, (0, 0)),    # kernel shorter than the stride: no padding
-])
+@pytest.mark.parametrize(
+    "n_in, kernel, stride, expected",
+    [
+        (24, 5, 3, (1, 1)),  # 8 outputs: (8-1)*3 + 5 - 24 = 2 zeros
+        (25, 5, 3, (2, 2)),  # 9 outputs: 8*3 + 5 - 25 = 4 zeros
+        (8, 3, 2, (0, 1)),  # the extra zero goes to the right
+        (7, 3, 2, (1, 1)),
+        (6, 1, 3, (0, 0)),  # kernel shorter than the stride: no padding
+    ],
+)
 def test_same_padding_closed_form(n_in, kernel, stride, expected):
     assert layers.same_padding(n_in, kernel, stride) == expected
 
@@ -54,7 +60,7 @@ def test_conv_matrix_is_banded_and_strided():
     # Row 0 loses its first tap to the left padding; row i starts at column 3i - 1.
     np.testing.assert_array_equal(w[0, :4], kernel[1:])
     for i in range(1, 7):
-        np.testing.assert_array_equal(w[i, 3 * i - 1:3 * i + 4], kernel)
+        np.testing.assert_array_equal(w[i, 3 * i - 1 : 3 * i + 4], kernel)
         assert np.count_nonzero(w[i]) == 5
     np.testing.assert_array_equal(w[7, 20:24], kernel[:4])  # last tap on the right padding
     t = layers.transposed_conv_matrix(kernel, 8, 3)
@@ -122,7 +128,7 @@ def test_transposed_matrix_reproduces_every_decoder_layer(tiny_model):
     """The stride-2 layers pad asymmetrically (0 left, 1 right): the matrix must follow."""
     rng = np.random.default_rng(5)
     for layer in probe.conv_layers(tiny_model.decoder, transposed=True):
-        k, s = int(layer.kernel_size[0]), int(layer.strides[0])
+        _k, s = int(layer.kernel_size[0]), int(layer.strides[0])
         kernel, bias = (np.asarray(w, dtype="float64") for w in layer.get_weights())
         n_out_ch, n_in_ch = kernel.shape[1], kernel.shape[2]
         linear = probe.linear_clone(layer, (None, None, n_in_ch))
@@ -135,8 +141,9 @@ def test_transposed_matrix_reproduces_every_decoder_layer(tiny_model):
             assert out.shape == (n * s, n_out_ch)
             for o in range(min(3, n_out_ch)):
                 mat = layers.transposed_conv_matrix(kernel[:, o, c], n, s)
-                np.testing.assert_allclose(mat @ u + bias[o], out[:, o], atol=1e-5,
-                                           err_msg=f"{layer.name}, channel {c} → {o}")
+                np.testing.assert_allclose(
+                    mat @ u + bias[o], out[:, o], atol=1e-5, err_msg=f"{layer.name}, channel {c} → {o}"
+                )
 
 
 def test_receptive_fields_match_perturbation_of_the_trained_encoder(tiny_model):
@@ -153,7 +160,7 @@ def test_receptive_fields_match_perturbation_of_the_trained_encoder(tiny_model):
     for step in range(n_steps):
         first, last = layers.receptive_hours(table, len(table) - 1, step, n_in)
         expected = np.zeros(n_in, dtype=bool)
-        expected[first:last + 1] = True
+        expected[first : last + 1] = True
         np.testing.assert_array_equal(moved[:, step], expected, err_msg=f"latent step {step}")
     assert table["rf"].iloc[-1] == 191 and table["jump"].iloc[-1] == 96
 
@@ -218,10 +225,10 @@ def test_training_marks_the_best_epoch(tiny_pipeline, tiny_model):
     ds = training.compute(_paths(tiny_pipeline), tiny_pipeline["config"])
     history = pd.read_csv(tiny_pipeline["history"])
     assert ds.attrs["best_epoch"] == int(history["val_loss"].idxmin()) + 1
-    np.testing.assert_allclose(ds["noise_sigma_degF"].values,
-                               history["noise_sigma"].to_numpy() * tiny_model.data_std)
-    np.testing.assert_allclose(ds.attrs["noise_sigma_degF"],
-                               tiny_model.noise_sigma * tiny_model.data_std)
+    np.testing.assert_allclose(
+        ds["noise_sigma_degF"].values, history["noise_sigma"].to_numpy() * tiny_model.data_std
+    )
+    np.testing.assert_allclose(ds.attrs["noise_sigma_degF"], tiny_model.noise_sigma * tiny_model.data_std)
 
 
 def test_conv_matrix_figure_data_checks_itself(tiny_pipeline):
@@ -229,10 +236,12 @@ def test_conv_matrix_figure_data_checks_itself(tiny_pipeline):
     assert ds.sizes["hour"] == 24 and ds.sizes["out_step"] == 8 and ds.sizes["out_hour"] == 24
     assert ds.attrs["max_abs_error_conv"] < 1e-5
     assert ds.attrs["max_abs_error_transposed"] < 1e-5
-    np.testing.assert_allclose(ds["matrix"].values @ ds["x"].values + ds.attrs["conv_bias"],
-                               ds["y_layer"].values, atol=1e-5)
-    np.testing.assert_allclose(ds["contributions"].values.sum(axis=1) + ds.attrs["deconv_bias"],
-                               ds["t_y_layer"].values, atol=1e-5)
+    np.testing.assert_allclose(
+        ds["matrix"].values @ ds["x"].values + ds.attrs["conv_bias"], ds["y_layer"].values, atol=1e-5
+    )
+    np.testing.assert_allclose(
+        ds["contributions"].values.sum(axis=1) + ds.attrs["deconv_bias"], ds["t_y_layer"].values, atol=1e-5
+    )
 
 
 # ---------------------------------------------------------- every figure end to end
@@ -262,7 +271,7 @@ def test_figure_computes_round_trips_and_draws(tiny_pipeline, tmp_path, name):
 def test_figure_inputs_are_what_compute_reads(tiny_pipeline):
     """Each compute step runs with exactly its declared inputs (what the Snakefile passes)."""
     declared = {name: spec.inputs for name, spec in FIGURES.items() if name in NAMES}
-    assert list(FIGURES)[:len(NAMES)] == list(NAMES)
+    assert list(FIGURES)[: len(NAMES)] == list(NAMES)
     assert declared["graphical_model"] == ("model",)
     assert declared["training"] == ("history", "model")
     for name in ("conv_matrix", "strides", "free_time_axis", "prior"):

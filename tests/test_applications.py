@@ -33,11 +33,12 @@ def gappy(record):
     values = record.adjusted[idx]
     mask = np.ones(values.shape, dtype=bool)
     for row, (first, length) in enumerate([(100, 6), (150, 24), (97, 48), (140, 100)]):
-        mask[row, first:first + length] = False
+        mask[row, first : first + length] = False
     return values, mask, record.times.values[starts]
 
 
 # --- the record and the conditioning machinery -----------------------------------------------
+
 
 def test_record_and_window_starts(record, tiny_pipeline):
     with xr.open_dataset(tiny_pipeline["detrended"]) as f:
@@ -75,8 +76,9 @@ def test_unobserved_latent_steps_start_at_the_prior(model, gappy):
     values, mask, starts = gappy
     mask = mask.copy()
     mask[:, 192:] = False  # the last two latent steps unobserved (the forecasting case)
-    post = posterior.fit_posterior(model, posterior.standardise(model, values), mask, starts,
-                                   n_steps=0, learning_rate=0.05)
+    post = posterior.fit_posterior(
+        model, posterior.standardise(model, values), mask, starts, n_steps=0, learning_rate=0.05
+    )
     np.testing.assert_allclose(post.mean[:, 2:], post.prior_mean[:, 2:])
     np.testing.assert_allclose(post.log_var[:, 2:], post.prior_log_var[:, 2:])
     assert not np.allclose(post.mean[:, :2], post.prior_mean[:, :2])
@@ -84,23 +86,22 @@ def test_unobserved_latent_steps_start_at_the_prior(model, gappy):
 
 # --- imputation ------------------------------------------------------------------------------
 
+
 def test_impute_fills_only_the_gaps_with_distinct_reproducible_members(model, gappy):
     values, mask, starts = gappy
-    ens = impute.impute(model, values, mask, starts, n_members=6, n_steps=30, learning_rate=0.2,
-                        seed=1)
+    ens = impute.impute(model, values, mask, starts, n_members=6, n_steps=30, learning_rate=0.2, seed=1)
     assert ens.shape == (4, 6, 384)
-    np.testing.assert_array_equal(ens[np.broadcast_to(mask[:, None], ens.shape)],
-                                  np.broadcast_to(values[:, None], ens.shape)[
-                                      np.broadcast_to(mask[:, None], ens.shape)])
+    np.testing.assert_array_equal(
+        ens[np.broadcast_to(mask[:, None], ens.shape)],
+        np.broadcast_to(values[:, None], ens.shape)[np.broadcast_to(mask[:, None], ens.shape)],
+    )
     gap = np.broadcast_to(~mask[:, None], ens.shape)
     assert np.isfinite(ens).all()
     assert (ens[gap] != np.broadcast_to(values[:, None], ens.shape)[gap]).all()
     assert ens[3][:, ~mask[3]].std(axis=0).min() > 0  # members differ in the gap
-    again = impute.impute(model, values, mask, starts, n_members=6, n_steps=30, learning_rate=0.2,
-                          seed=1)
+    again = impute.impute(model, values, mask, starts, n_members=6, n_steps=30, learning_rate=0.2, seed=1)
     np.testing.assert_array_equal(ens, again)
-    other = impute.impute(model, values, mask, starts, n_members=6, n_steps=30, learning_rate=0.2,
-                          seed=2)
+    other = impute.impute(model, values, mask, starts, n_members=6, n_steps=30, learning_rate=0.2, seed=2)
     assert not np.array_equal(ens, other)
 
 
@@ -120,9 +121,18 @@ def test_baseline_fills_are_exact_on_their_own_models():
 
 
 def test_score_imputation_shapes_and_sense(model, record):
-    ds = impute.score_imputation(model, record, gap_hours=(6, 48), n_cases=5, context_hours=384,
-                                 margin_hours=96, n_members=8, n_steps=30, learning_rate=0.2,
-                                 seed=5)
+    ds = impute.score_imputation(
+        model,
+        record,
+        gap_hours=(6, 48),
+        n_cases=5,
+        context_hours=384,
+        margin_hours=96,
+        n_members=8,
+        n_steps=30,
+        learning_rate=0.2,
+        seed=5,
+    )
     assert ds["mae"].shape == (2, 5, 3) and ds["crps"].shape == (2, 5, 3)
     assert np.isfinite(ds["mae"]).all() and (ds["mae"] > 0).all()
     # deterministic baselines: CRPS = MAE; an ensemble's CRPS is below its members' mean error
@@ -137,11 +147,19 @@ def test_score_imputation_shapes_and_sense(model, record):
 
 
 def test_gap_labels_are_hours_then_whole_days():
-    assert [impute.gap_label(h) for h in (6, 24, 36, 48, 72, 168, 50)] == \
-        ["6 h", "24 h", "36 h", "2 days", "3 days", "7 days", "50 h"]
+    assert [impute.gap_label(h) for h in (6, 24, 36, 48, 72, 168, 50)] == [
+        "6 h",
+        "24 h",
+        "36 h",
+        "2 days",
+        "3 days",
+        "7 days",
+        "50 h",
+    ]
 
 
 # --- anomaly ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("fault", faults.FAULTS)
 def test_inject_changes_only_the_fault_hours(fault):
@@ -196,8 +214,7 @@ def trained_model(tiny_pipeline, tmp_path_factory):
     """The tiny pipeline's model barely learns (3 epochs, noise σ ≈ 1 std unit ≈ 18 °F); this
     one trains 40 epochs (≈ 12 s) so that its reconstructions carry the diurnal cycle."""
     cfg = tiny_pipeline["config"]
-    run = {**cfg, "training": {**cfg["training"], "epochs": 40, "learning_rate": 0.01,
-                               "batch_size": 4}}
+    run = {**cfg, "training": {**cfg["training"], "epochs": 40, "learning_rate": 0.01, "batch_size": 4}}
     root = tmp_path_factory.mktemp("trained")
     return train(tiny_pipeline["windows"], root / "vae.keras", root / "history.csv", run)
 
@@ -207,8 +224,7 @@ def test_missing_hours_are_not_scored(model, record):
 
     adjusted = record.adjusted.copy()
     adjusted[1000:1300] = np.nan  # a long gap (data.allow_long_gaps)
-    ds = anomaly.score_record(model, dataclasses.replace(record, adjusted=adjusted),
-                              min_observed=48)
+    ds = anomaly.score_record(model, dataclasses.replace(record, adjusted=adjusted), min_observed=48)
     score = ds["hour_score"].sel(time=slice(record.times[1000], record.times[1299]))
     assert score.isnull().all() and score.size == 300
     assert np.isfinite(ds["hour_score"].values[:900]).all()
@@ -221,8 +237,7 @@ def test_missing_hours_are_not_scored(model, record):
 
 def test_injected_faults_score_higher_than_clean_blocks(trained_model, record):
     assert trained_model.noise_sigma < 0.7  # it did learn something
-    ds, table = anomaly.score_anomalies(trained_model, record, n_cases=24, top=3, min_observed=48,
-                                        seed=1)
+    ds, table = anomaly.score_anomalies(trained_model, record, n_cases=24, top=3, min_observed=48, seed=1)
     assert ds["faulty"].shape == (4, 5, 24) and len(table) == 3
     auc = ds["auc"]
     # the largest hourly score finds what is sharp in time (spikes, a day in °C); the block's
@@ -232,18 +247,18 @@ def test_injected_faults_score_higher_than_clean_blocks(trained_model, record):
     for fault in ("units", "stuck"):
         assert float(auc.sel(fault=fault, detector="vae_elbo")) > 0.85, fault
     # paired: every unit mix-up raises the block's −ELBO
-    assert (ds["faulty"].sel(fault="units", detector="vae_elbo")
-            > ds["clean"].sel(detector="vae_elbo")).all()
+    assert (ds["faulty"].sel(fault="units", detector="vae_elbo") > ds["clean"].sel(detector="vae_elbo")).all()
 
 
 # --- forecast --------------------------------------------------------------------------------
+
 
 def test_baselines_use_the_same_calendar_date_in_training_years(record):
     issue = pd.Timestamp("1976-03-10 00:00")
     traj = forecast.analogs(record, issue, 24, 48)
     assert traj.shape == (2, 72)  # training years 1974 and 1975
     i = record.times.get_loc(pd.Timestamp("1975-03-10"))
-    np.testing.assert_allclose(traj[1], record.adjusted[i - 24:i + 48])
+    np.testing.assert_allclose(traj[1], record.adjusted[i - 24 : i + 48])
     last_day = np.arange(24.0)
     base = forecast.baselines(record, issue, last_day, 48)
     np.testing.assert_array_equal(base["persistence"], np.tile(last_day, 2))
@@ -254,17 +269,24 @@ def test_forecast_shapes_and_reproducibility(model, record):
     starts = window_starts(record, 24 * 15)[:3]
     context = record.adjusted[starts[:, None] + np.arange(24 * 8)]
     times = record.times.values[starts]
-    a = forecast.forecast(model, context, times, 24 * 7, n_members=5, n_steps=20,
-                          learning_rate=0.2, seed=9)
-    b = forecast.forecast(model, context, times, 24 * 7, n_members=5, n_steps=20,
-                          learning_rate=0.2, seed=9)
+    a = forecast.forecast(model, context, times, 24 * 7, n_members=5, n_steps=20, learning_rate=0.2, seed=9)
+    b = forecast.forecast(model, context, times, 24 * 7, n_members=5, n_steps=20, learning_rate=0.2, seed=9)
     assert a.shape == (3, 5, 168) and np.isfinite(a).all()
     np.testing.assert_array_equal(a, b)
 
 
 def test_score_forecasts_by_lead_day(model, record):
-    ds = forecast.score_forecasts(model, record, n_cases=4, context_days=8, lead_days=3,
-                                  n_members=6, n_steps=20, learning_rate=0.2, seed=2)
+    ds = forecast.score_forecasts(
+        model,
+        record,
+        n_cases=4,
+        context_days=8,
+        lead_days=3,
+        n_members=6,
+        n_steps=20,
+        learning_rate=0.2,
+        seed=2,
+    )
     assert ds["crps"].shape == (4, 72, 3)
     daily = forecast.by_lead_day(ds)
     assert daily["lead_day"].values.tolist() == [1, 2, 3]
@@ -275,21 +297,54 @@ def test_score_forecasts_by_lead_day(model, record):
 
 # --- command line and figures ----------------------------------------------------------------
 
+
 def test_cli_commands_write_results_and_figures(tiny_pipeline, tmp_path):
     p = tiny_pipeline
-    apps = {"seed": 3, "n_members": 5, "n_steps": 10,
-            "imputation": {"n_cases": 4, "gap_hours": [6, 24], "context_hours": 384},
-            "anomaly": {"n_cases": 4, "top": 5},
-            "forecast": {"n_cases": 4, "context_days": 8, "lead_days": 2}}
+    apps = {
+        "seed": 3,
+        "n_members": 5,
+        "n_steps": 10,
+        "imputation": {"n_cases": 4, "gap_hours": [6, 24], "context_hours": 384},
+        "anomaly": {"n_cases": 4, "top": 5},
+        "forecast": {"n_cases": 4, "context_days": 8, "lead_days": 2},
+    }
     cfg = json.dumps({**p["config"], "applications": apps})
     common = [str(p["model"]), str(p["windows"]), "--config", cfg]
     out = {k: tmp_path / k for k in ("imputation", "anomaly", "forecast")}
-    assert main(["impute", *common, "--out", f"{out['imputation']}.nc", "--json",
-                 f"{out['imputation']}.json", "--markdown", f"{out['imputation']}.md"]) == 0
-    assert main(["anomaly", *common, "--out", f"{out['anomaly']}.nc", "--json",
-                 f"{out['anomaly']}.json", "--top-csv", f"{out['anomaly']}.csv"]) == 0
-    assert main(["forecast", *common, "--out", f"{out['forecast']}.nc", "--json",
-                 f"{out['forecast']}.json"]) == 0
+    assert (
+        main(
+            [
+                "impute",
+                *common,
+                "--out",
+                f"{out['imputation']}.nc",
+                "--json",
+                f"{out['imputation']}.json",
+                "--markdown",
+                f"{out['imputation']}.md",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "anomaly",
+                *common,
+                "--out",
+                f"{out['anomaly']}.nc",
+                "--json",
+                f"{out['anomaly']}.json",
+                "--top-csv",
+                f"{out['anomaly']}.csv",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(["forecast", *common, "--out", f"{out['forecast']}.nc", "--json", f"{out['forecast']}.json"])
+        == 0
+    )
     assert json.loads(out["imputation"].with_suffix(".json").read_text())["settings"]["n_cases"] == 4
     assert "| 24 h |" in out["imputation"].with_suffix(".md").read_text()
     assert len(pd.read_csv(f"{out['anomaly']}.csv")) == 5
@@ -297,8 +352,7 @@ def test_cli_commands_write_results_and_figures(tiny_pipeline, tmp_path):
     assert len(json.loads(out["forecast"].with_suffix(".json").read_text())["by_lead_day"]) == 2
     for kind in out:
         data, png = tmp_path / f"{kind}_figdata.nc", tmp_path / f"{kind}.png"
-        assert main(["figure-data", kind, f"{kind}={out[kind]}.nc", "--out", str(data),
-                     "--config", cfg]) == 0
+        assert main(["figure-data", kind, f"{kind}={out[kind]}.nc", "--out", str(data), "--config", cfg]) == 0
         assert main(["plot", kind, str(data), "--out", str(png), "--config", cfg]) == 0
         image = mpimg.imread(png)
         assert image.shape[0] > 1000 and image[..., :3].std() > 0.05
@@ -309,8 +363,32 @@ def test_cli_commands_write_results_and_figures(tiny_pipeline, tmp_path):
 def test_cli_reports_bad_input(tiny_pipeline, tmp_path, caplog):
     p = tiny_pipeline
     bad = json.dumps({"applications": {"imputation": {"n_cases": 0}}})
-    assert main(["impute", str(p["model"]), str(p["windows"]), "--out", str(tmp_path / "a.nc"),
-                 "--json", str(tmp_path / "a.json"), "--config", bad]) == 2
-    assert main(["figure-data", "forecast", f"forecast={tmp_path / 'missing.nc'}", "--out",
-                 str(tmp_path / "f.nc")]) == 2
+    assert (
+        main(
+            [
+                "impute",
+                str(p["model"]),
+                str(p["windows"]),
+                "--out",
+                str(tmp_path / "a.nc"),
+                "--json",
+                str(tmp_path / "a.json"),
+                "--config",
+                bad,
+            ]
+        )
+        == 2
+    )
+    assert (
+        main(
+            [
+                "figure-data",
+                "forecast",
+                f"forecast={tmp_path / 'missing.nc'}",
+                "--out",
+                str(tmp_path / "f.nc"),
+            ]
+        )
+        == 2
+    )
     assert not list(tmp_path.iterdir())

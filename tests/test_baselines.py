@@ -21,8 +21,9 @@ def hourly(start: str, end: str) -> pd.DatetimeIndex:
 
 def test_select_ar_order_recovers_a_known_ar2_process():
     rng = np.random.default_rng(0)
-    x = arma_generate_sample([1.0, -1.2, 0.5], [1.0], 40_000, scale=2.0,
-                             distrvs=rng.standard_normal, burnin=500)
+    x = arma_generate_sample(
+        [1.0, -1.2, 0.5], [1.0], 40_000, scale=2.0, distrvs=rng.standard_normal, burnin=500
+    )
     p, coefs, sigma2, aic = B.select_ar_order(x, maxlag=12)
     assert 2 <= p <= 6  # AIC may add a few lags (their coefficients ≈ 0), never drop a true one
     np.testing.assert_allclose(coefs[:2], [1.2, -0.5], atol=0.02)
@@ -58,8 +59,9 @@ def test_harmonic_ar_recovers_mean_std_and_ar_coefficient():
     mean = 70 - 20 * np.cos(th) + 10 * np.sin(ph) * (1 + 0.3 * np.cos(th))
     std = 3.0 * np.exp(0.3 * np.cos(th))
     rng = np.random.default_rng(2)
-    z = arma_generate_sample([1.0, -0.9], [1.0], len(times), scale=np.sqrt(1 - 0.81),
-                             distrvs=rng.standard_normal)
+    z = arma_generate_sample(
+        [1.0, -0.9], [1.0], len(times), scale=np.sqrt(1 - 0.81), distrvs=rng.standard_normal
+    )
     da = xr.DataArray(mean + std * z, dims="time", coords={"time": times})
     model = B.HarmonicAR(annual=2, diurnal=2, maxlag=10).fit(da)
     assert np.max(np.abs(model.mean(times) - mean)) < 1.0
@@ -74,22 +76,22 @@ def test_harmonic_ar_recovers_mean_std_and_ar_coefficient():
 
 
 def test_map_years_handles_leap_days():
-    source = xr.DataArray(np.arange(len(hourly("2003-01-01", "2004-12-31 23:00")), dtype=float),
-                          dims="time", coords={"time": hourly("2003-01-01", "2004-12-31 23:00")})
+    source = xr.DataArray(
+        np.arange(len(hourly("2003-01-01", "2004-12-31 23:00")), dtype=float),
+        dims="time",
+        coords={"time": hourly("2003-01-01", "2004-12-31 23:00")},
+    )
     # a leap target from a common year: 29 Feb repeats 28 Feb
     target = hourly("2008-01-01", "2008-12-31 23:00")
     mapped = B.map_years(source, target, {2008: 2003})
     assert mapped.sizes["time"] == 366 * 24
-    np.testing.assert_array_equal(mapped.sel(time="2008-02-29").values,
-                                  source.sel(time="2003-02-28").values)
-    np.testing.assert_array_equal(mapped.sel(time="2008-03-01").values,
-                                  source.sel(time="2003-03-01").values)
+    np.testing.assert_array_equal(mapped.sel(time="2008-02-29").values, source.sel(time="2003-02-28").values)
+    np.testing.assert_array_equal(mapped.sel(time="2008-03-01").values, source.sel(time="2003-03-01").values)
     # a common target from a leap year: 29 Feb is dropped, the rest keeps its date
     target = hourly("2007-01-01", "2007-12-31 23:00")
     mapped = B.map_years(source, target, {2007: 2004})
     assert not np.isnan(mapped.values).any()
-    np.testing.assert_array_equal(mapped.sel(time="2007-03-01").values,
-                                  source.sel(time="2004-03-01").values)
+    np.testing.assert_array_equal(mapped.sel(time="2007-03-01").values, source.sel(time="2004-03-01").values)
     assert not np.isin(source.sel(time="2004-02-29").values, mapped.values).any()
     with pytest.raises(ValueError, match="no source year"):
         B.map_years(source, target, {2006: 2004})
@@ -137,9 +139,14 @@ def test_write_baseline_layout_and_trend(detrended_file, tmp_path, method):
     path, ds = detrended_file
     out = tmp_path / f"{method}.nc"
     # 2001-2004, every fourth year held out from the first: training years 2001-2003
-    cfg = load_config({"data": {"first_year": 2001, "last_year": 2004, "label": "synthetic"},
-                       "windows": {"holdout_every": 4, "holdout_offset": 3},
-                       "sampling": {"n_paths": 2}, "evaluation": {"seed": 1, "baseline_maxlag": 5}})
+    cfg = load_config(
+        {
+            "data": {"first_year": 2001, "last_year": 2004, "label": "synthetic"},
+            "windows": {"holdout_every": 4, "holdout_offset": 3},
+            "sampling": {"n_paths": 2},
+            "evaluation": {"seed": 1, "baseline_maxlag": 5},
+        }
+    )
     B.write_baseline(method, path, out, cfg)
     with xr.open_dataset(out) as res:
         res = res.load()
@@ -157,16 +164,19 @@ def test_write_baseline_layout_and_trend(detrended_file, tmp_path, method):
         t2004 = res["time"].sel(time=slice("2004-03-01", "2004-03-31")).values
         src = ds["t2m"].sel(time=slice(f"{drawn}-03-01", f"{drawn}-03-31 23:00")).values
         expected = src + trend_offset(t2004, 0.7, 2024)
-        np.testing.assert_allclose(res["t2m"].isel(path=0).sel(time=t2004).values, expected,
-                                   atol=1e-4)
+        np.testing.assert_allclose(res["t2m"].isel(path=0).sel(time=t2004).values, expected, atol=1e-4)
     else:
         assert int(res.attrs["ar_order"]) >= 0
 
 
 def test_write_baseline_errors(detrended_file, tmp_path):
     path, _ = detrended_file
-    cfg = load_config({"data": {"first_year": 1990, "last_year": 1991},
-                       "windows": {"holdout_every": 2, "holdout_offset": 1}})  # trains on 1990
+    cfg = load_config(
+        {
+            "data": {"first_year": 1990, "last_year": 1991},
+            "windows": {"holdout_every": 2, "holdout_offset": 1},
+        }
+    )  # trains on 1990
     with pytest.raises(InputError, match="unknown method"):
         B.write_baseline("nope", path, tmp_path / "x.nc", cfg)
     with pytest.raises(InputError, match="none of the training years"):

@@ -4,7 +4,6 @@ import subprocess
 import sys
 
 import yaml
-
 from conftest import ROOT
 
 from seasonal_vae.cli import build_parser, main
@@ -14,9 +13,25 @@ def test_every_stage_has_a_subcommand():
     import re
 
     sub = next(a for a in build_parser()._actions if a.dest == "command")
-    assert {"surrogate", "download", "series", "detrend", "windows", "train", "sample", "generate",
-            "baseline", "compare", "evaluate", "impute", "anomaly", "forecast", "figure-data",
-            "plot", "config"} <= set(sub.choices)
+    assert {
+        "surrogate",
+        "download",
+        "series",
+        "detrend",
+        "windows",
+        "train",
+        "sample",
+        "generate",
+        "baseline",
+        "compare",
+        "evaluate",
+        "impute",
+        "anomaly",
+        "forecast",
+        "figure-data",
+        "plot",
+        "config",
+    } <= set(sub.choices)
     # every rule calls an existing subcommand, through the one helper of rules/common.smk
     rules = "".join(p.read_text() for p in (ROOT / "rules").glob("*.smk"))
     called = set(re.findall(r'cli\("([a-z-]+)"', rules))
@@ -43,13 +58,34 @@ def test_generate_any_start_and_length(tmp_path):
 
     from seasonal_vae.model.vae import SeasonalVAE
 
-    model = SeasonalVAE(filters=8, latent_dim=3, data_mean=75.0, data_std=18.0,
-                        trend_rate_per_decade=0.7, trend_reference_year=2024, seed=0)
+    model = SeasonalVAE(
+        filters=8,
+        latent_dim=3,
+        data_mean=75.0,
+        data_std=18.0,
+        trend_rate_per_decade=0.7,
+        trend_reference_year=2024,
+        seed=0,
+    )
     model.save(tmp_path / "m.keras")
     out = tmp_path / "g.nc"
-    assert main(["generate", str(tmp_path / "m.keras"), "--start", "2031-06-01T05:00",
-                 "--hours", "1000", "--out", str(out), "--config",
-                 '{"sampling": {"n_paths": 3, "seed": 1, "retrend": 2031, "noise": true}}']) == 0
+    assert (
+        main(
+            [
+                "generate",
+                str(tmp_path / "m.keras"),
+                "--start",
+                "2031-06-01T05:00",
+                "--hours",
+                "1000",
+                "--out",
+                str(out),
+                "--config",
+                '{"sampling": {"n_paths": 3, "seed": 1, "retrend": 2031, "noise": true}}',
+            ]
+        )
+        == 0
+    )
     ds = xr.open_dataset(out)
     assert ds["t2m"].shape == (3, 1000) and ds["t2m"].attrs["units"] == "degF"
     assert str(ds["time"].values[0]).startswith("2031-06-01T05:00")
@@ -66,16 +102,30 @@ def test_config_prints_the_validated_config(capsys):
 
 def test_bad_config_is_refused_before_any_work(tmp_path, caplog):
     out = tmp_path / "w.nc"
-    assert main(["windows", str(tmp_path / "missing.nc"), "--out", str(out),
-                 "--config", '{"windows": {"window_hours": 100}}']) == 2
+    assert (
+        main(
+            [
+                "windows",
+                str(tmp_path / "missing.nc"),
+                "--out",
+                str(out),
+                "--config",
+                '{"windows": {"window_hours": 100}}',
+            ]
+        )
+        == 2
+    )
     assert "windows.window_hours" in caplog.text and "multiple of 96" in caplog.text
     assert not out.exists()
 
 
 def test_missing_input_names_the_file_without_a_traceback(tmp_path):
     missing = tmp_path / "era5_t2m_1990.nc"
-    run = subprocess.run([sys.executable, "-m", "seasonal_vae", "series", str(missing),
-                          "--out", str(tmp_path / "s.nc")], capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "seasonal_vae", "series", str(missing), "--out", str(tmp_path / "s.nc")],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 2
     assert str(missing) in run.stderr and "How to fix" in run.stderr
     assert "Traceback" not in run.stderr

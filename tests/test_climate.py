@@ -40,8 +40,18 @@ def as_paths(*series):
 
 
 def test_day_of_year_365_merges_29_february():
-    times = pd.to_datetime(["2003-01-01", "2003-03-01", "2004-02-28", "2004-02-29", "2004-03-01",
-                            "2004-12-31 23:00", "2003-12-31"], format="ISO8601")
+    times = pd.to_datetime(
+        [
+            "2003-01-01",
+            "2003-03-01",
+            "2004-02-28",
+            "2004-02-29",
+            "2004-03-01",
+            "2004-12-31 23:00",
+            "2003-12-31",
+        ],
+        format="ISO8601",
+    )
     assert day_of_year_365(times).tolist() == [0, 59, 58, 58, 59, 364, 364]
 
 
@@ -50,7 +60,9 @@ def test_grouped_moments_match_numpy():
     values = rng.normal(70, 10, (2, 500))
     values[0, :7] = np.nan
     key = rng.integers(0, 5, 500)
-    mean, std = calendar_stats.moments_to_mean_std(*calendar_stats.grouped_moments(values, key, 5, 70.0), 70.0)
+    mean, std = calendar_stats.moments_to_mean_std(
+        *calendar_stats.grouped_moments(values, key, 5, 70.0), 70.0
+    )
     for s in range(2):
         for g in range(5):
             x = values[s, key == g]
@@ -66,7 +78,7 @@ def test_acf_at_lag_one_of_ar1_is_phi():
     x = ar1(200_000, phi, seed=0)
     values = acf.autocorrelation(x, 5)
     assert values[0] == pytest.approx(phi, abs=0.005)
-    assert values[3] == pytest.approx(phi ** 4, abs=0.01)
+    assert values[3] == pytest.approx(phi**4, abs=0.01)
     x[1000:1100] = np.nan  # gaps are handled, not propagated
     assert acf.autocorrelation(x, 5)[0] == pytest.approx(phi, abs=0.005)
 
@@ -75,8 +87,9 @@ def test_climatological_anomalies_remove_the_trend_and_the_mean_cycle():
     """What is left of a warming record with a fixed diurnal cycle is (almost) nothing."""
     times = pd.date_range("2001-01-01", "2004-12-31 23:00", freq="h")
     warming = 0.1 * np.arange(times.size) / 8766
-    da = xr.DataArray(60 + warming + 8 * np.sin(2 * np.pi * times.hour.to_numpy() / 24),
-                      dims="time", coords={"time": times})
+    da = xr.DataArray(
+        60 + warming + 8 * np.sin(2 * np.pi * times.hour.to_numpy() / 24), dims="time", coords={"time": times}
+    )
     # (the line fitted to trend + cycle is off by a few thousandths of a degree)
     np.testing.assert_allclose(acf.climatological_anomalies(da), 0.0, atol=0.02)
     np.testing.assert_allclose(acf.daily_climatological_anomalies(da), 0.0, atol=0.02)
@@ -102,7 +115,7 @@ def test_per_year_band_contains_whole_record_acf(ar1_acf):
         assert np.all((low <= whole) & (whole <= high)), prefix
     # the climatology removes the seasonal and diurnal cycles: what is left is the AR(1)
     assert ds["real_hourly_acf"].sel(hour_lag=1) == pytest.approx(0.95, abs=0.01)
-    assert ds["real_hourly_acf"].sel(hour_lag=24) == pytest.approx(0.95 ** 24, abs=0.03)
+    assert ds["real_hourly_acf"].sel(hour_lag=24) == pytest.approx(0.95**24, abs=0.03)
     # generated = real: the same numbers
     np.testing.assert_allclose(ds["path_hourly_acf"].sel(path=0), ds["real_hourly_acf"])
 
@@ -190,8 +203,9 @@ def test_trend_fit_recovers_a_known_slope():
 def test_trend_data_on_a_ramp_and_its_detrended_copy():
     times = pd.date_range("1990-01-01", "2001-12-31 23:00", freq="h")
     t = np.arange(times.size)
-    observed = xr.DataArray(60 + 0.09 * t / 8766 + 10 * np.sin(2 * np.pi * t / 24), dims="time",
-                            coords={"time": times})
+    observed = xr.DataArray(
+        60 + 0.09 * t / 8766 + 10 * np.sin(2 * np.pi * t / 24), dims="time", coords={"time": times}
+    )
     adjusted = detrend(observed, 0.9, 2024)
     ds = trend.trend_data(observed, adjusted, 0.9, 2024)
     assert ds.attrs["fitted_rate_per_decade"] == pytest.approx(0.9, abs=0.005)

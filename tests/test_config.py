@@ -23,16 +23,20 @@ def test_shipped_configs_validate(name):
     assert {"surrogate", "greenway"} <= set(cfg["datasets"])
 
 
-@pytest.mark.parametrize("bad, key", [
-    ({"datasets": {"x y": {}}}, "datasets"),
-    ({"datasets": {"mine": {"data": {"kind": "era5"}}}}, "datasets.mine.data.raw_dir"),
-    ({"datasets": {"mine": {"data": {"kind": "station", "raw_dir": "x"}}}},
-     "datasets.mine.data.station"),
-    ({"datasets": {"mine": {"data": {"raw_dir": "x", "first_year": 2001, "last_year": 2000}}}},
-     "datasets.mine.data.first_year"),
-    ({"build": {"datasets": ["nowhere"]}}, "build.datasets"),
-    ({"build": {"priors": ["gaussian"]}}, "build.priors"),
-])
+@pytest.mark.parametrize(
+    "bad, key",
+    [
+        ({"datasets": {"x y": {}}}, "datasets"),
+        ({"datasets": {"mine": {"data": {"kind": "era5"}}}}, "datasets.mine.data.raw_dir"),
+        ({"datasets": {"mine": {"data": {"kind": "station", "raw_dir": "x"}}}}, "datasets.mine.data.station"),
+        (
+            {"datasets": {"mine": {"data": {"raw_dir": "x", "first_year": 2001, "last_year": 2000}}}},
+            "datasets.mine.data.first_year",
+        ),
+        ({"build": {"datasets": ["nowhere"]}}, "build.datasets"),
+        ({"build": {"priors": ["gaussian"]}}, "build.priors"),
+    ],
+)
 def test_bad_datasets_name_the_key(bad, key):
     with pytest.raises(ConfigError) as err:
         load_config(bad)
@@ -59,17 +63,20 @@ def test_schema_is_a_regular_file_of_the_package():
     assert load_schema() == yaml.safe_load(SCHEMA_PATH.read_text())
 
 
-@pytest.mark.parametrize("bad,key", [
-    ({"modle": {}}, "modle"),
-    ({"model": {"filtres": 20}}, "filtres"),
-    ({"model": {"filters": "forty"}}, "model.filters"),
-    ({"windows": {"window_hours": 1000}}, "windows.window_hours"),
-    ({"data": {"first_year": 2000, "last_year": 1990}}, "data.first_year"),
-    ({"data": {"first_year": 2000, "last_year": 2002}}, "windows.holdout_every"),
-    ({"windows": {"holdout_every": 5, "holdout_offset": 5}}, "windows.holdout_offset"),
-    ({"sampling": {"retrend": "yes"}}, "sampling.retrend"),
-    ({"model": {"prior": "gaussian"}}, "model.prior"),
-])
+@pytest.mark.parametrize(
+    "bad,key",
+    [
+        ({"modle": {}}, "modle"),
+        ({"model": {"filtres": 20}}, "filtres"),
+        ({"model": {"filters": "forty"}}, "model.filters"),
+        ({"windows": {"window_hours": 1000}}, "windows.window_hours"),
+        ({"data": {"first_year": 2000, "last_year": 1990}}, "data.first_year"),
+        ({"data": {"first_year": 2000, "last_year": 2002}}, "windows.holdout_every"),
+        ({"windows": {"holdout_every": 5, "holdout_offset": 5}}, "windows.holdout_offset"),
+        ({"sampling": {"retrend": "yes"}}, "sampling.retrend"),
+        ({"model": {"prior": "gaussian"}}, "model.prior"),
+    ],
+)
 def test_bad_config_names_the_key(bad, key):
     with pytest.raises(ConfigError) as err:
         load_config(bad)

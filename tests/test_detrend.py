@@ -44,8 +44,7 @@ def test_shift_to_year_is_a_constant():
 
 def test_fit_rate_recovers_a_linear_trend_and_ignores_incomplete_years():
     rng = np.random.default_rng(0)
-    da = hourly(list(range(1990, 2010)),
-                lambda t: 0.05 * (t.year - 1990) + rng.normal(0, 1, len(t)))
+    da = hourly(list(range(1990, 2010)), lambda t: 0.05 * (t.year - 1990) + rng.normal(0, 1, len(t)))
     da[:100] = np.nan  # 1990 is incomplete and is left out
     fit = fit_rate(da)
     assert fit["n_years"] == 19

@@ -11,13 +11,24 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from seasonal_vae.data import cds, era5
 from seasonal_vae.core.errors import ConfigError, CredentialsError, InputError
+from seasonal_vae.data import cds, era5
 from seasonal_vae.data.units import to_kelvin
 
 
-def write_cds_file(path, times, values, *, time_name="valid_time", units="K", variable="t2m",
-                   lats=(33.5,), lons=(-112.0,), fmt="NETCDF4", extra_coords=True):
+def write_cds_file(
+    path,
+    times,
+    values,
+    *,
+    time_name="valid_time",
+    units="K",
+    variable="t2m",
+    lats=(33.5,),
+    lons=(-112.0,),
+    fmt="NETCDF4",
+    extra_coords=True,
+):
     """Write a file laid out like a CDS ERA5 response: ``t2m(valid_time, latitude, longitude)``.
 
     ``values`` has one entry per time (repeated over the grid points); time is stored as
@@ -33,12 +44,19 @@ def write_cds_file(path, times, values, *, time_name="valid_time", units="K", va
     if extra_coords:
         coords["number"] = 0
         coords["expver"] = (time_name, np.full(times.size, "0001"))
-    ds = xr.Dataset({variable: ((time_name, "latitude", "longitude"), data, attrs)},
-                    coords=coords,
-                    attrs={"title": "ERA5 test file", "source": "unit test",
-                           "institution": "nowhere", "history": "made by write_cds_file"})
-    encoding = {time_name: {"units": "seconds since 1970-01-01", "dtype": "int64",
-                            "calendar": "proleptic_gregorian"}}
+    ds = xr.Dataset(
+        {variable: ((time_name, "latitude", "longitude"), data, attrs)},
+        coords=coords,
+        attrs={
+            "title": "ERA5 test file",
+            "source": "unit test",
+            "institution": "nowhere",
+            "history": "made by write_cds_file",
+        },
+    )
+    encoding = {
+        time_name: {"units": "seconds since 1970-01-01", "dtype": "int64", "calendar": "proleptic_gregorian"}
+    }
     ds.to_netcdf(path, format=fmt, engine="netcdf4", encoding=encoding)
     return Path(path)
 
@@ -76,13 +94,16 @@ def test_request_area_order_and_variable():
     assert req["year"] == ["2020"]
 
 
-@pytest.mark.parametrize("area, words", [
-    ((33.49, -112.01, 33.51, -111.99), "south of South"),
-    ((95, -112, 33, -111), "[-90, 90]"),
-    ((33.5, -200, 33.4, -111), "[-180, 360]"),
-    ((33.5, -112, 33.4), "four"),
-    (("north", -112, 33.4, -111), "four numbers"),
-])
+@pytest.mark.parametrize(
+    "area, words",
+    [
+        ((33.49, -112.01, 33.51, -111.99), "south of South"),
+        ((95, -112, 33, -111), "[-90, 90]"),
+        ((33.5, -200, 33.4, -111), "[-180, 360]"),
+        ((33.5, -112, 33.4), "four"),
+        (("north", -112, 33.4, -111), "four numbers"),
+    ],
+)
 def test_bad_area_refused(area, words):
     with pytest.raises(ConfigError, match="site.area") as err:
         cds.build_request(2000, area=area)
@@ -110,8 +131,17 @@ def test_credentials_missing_says_what_to_do(no_credentials):
     with pytest.raises(CredentialsError) as err:
         cds.check_credentials()
     text = str(err.value)
-    for needed in (".cdsapirc", "url:", "key:", "CDSAPI_URL", "CDSAPI_KEY", "account",
-                   "Licence to use Copernicus Products", cds.DATASET, "data/surrogate"):
+    for needed in (
+        ".cdsapirc",
+        "url:",
+        "key:",
+        "CDSAPI_URL",
+        "CDSAPI_KEY",
+        "account",
+        "Licence to use Copernicus Products",
+        cds.DATASET,
+        "data/surrogate",
+    ):
         assert needed in text
 
 
@@ -150,8 +180,7 @@ class FakeClient:
 def test_download_writes_one_file_per_year(tmp_path, caplog):
     client = FakeClient()
     with caplog.at_level(logging.INFO):
-        paths = cds.download_years([2001, 2002], tmp_path / "raw", cds.PHOENIX_AREA,
-                                    client=client)
+        paths = cds.download_years([2001, 2002], tmp_path / "raw", cds.PHOENIX_AREA, client=client)
     assert [p.name for p in paths] == ["era5_t2m_2001.nc", "era5_t2m_2002.nc"]
     assert all(p.is_file() for p in paths)
     assert sorted(p.name for p in (tmp_path / "raw").iterdir()) == [p.name for p in paths]
@@ -221,8 +250,14 @@ def test_open_valid_time_file(tmp_path):
 
 
 def test_open_time_axis_netcdf3(tmp_path):
-    path = write_cds_file(tmp_path / "b.nc", hours("2001-01-01", 5), np.full(5, 290.0),
-                          time_name="time", fmt="NETCDF3_64BIT", extra_coords=False)
+    path = write_cds_file(
+        tmp_path / "b.nc",
+        hours("2001-01-01", 5),
+        np.full(5, 290.0),
+        time_name="time",
+        fmt="NETCDF3_64BIT",
+        extra_coords=False,
+    )
     assert path.read_bytes()[:3] == b"CDF"
     da = era5.open_year_file(path)
     assert da.dims == ("time",) and da.sizes["time"] == 5
@@ -244,13 +279,16 @@ def test_zip_without_single_netcdf_refused(tmp_path):
         era5.open_year_file(zipped)
 
 
-@pytest.mark.parametrize("units, values, kelvin", [
-    ("degC", [0.0, 25.0, -40.0], [273.15, 298.15, 233.15]),
-    ("°C", [0.0, 25.0, -40.0], [273.15, 298.15, 233.15]),
-    ("Celsius", [0.0, 25.0, -40.0], [273.15, 298.15, 233.15]),
-    ("degF", [32.0, 212.0 - 100.0, -40.0], [273.15, 317.5944444444, 233.15]),
-    ("fahrenheit", [32.0, -40.0, 50.0], [273.15, 233.15, 283.15]),
-])
+@pytest.mark.parametrize(
+    "units, values, kelvin",
+    [
+        ("degC", [0.0, 25.0, -40.0], [273.15, 298.15, 233.15]),
+        ("°C", [0.0, 25.0, -40.0], [273.15, 298.15, 233.15]),
+        ("Celsius", [0.0, 25.0, -40.0], [273.15, 298.15, 233.15]),
+        ("degF", [32.0, 212.0 - 100.0, -40.0], [273.15, 317.5944444444, 233.15]),
+        ("fahrenheit", [32.0, -40.0, 50.0], [273.15, 233.15, 283.15]),
+    ],
+)
 def test_units_converted_to_kelvin(tmp_path, units, values, kelvin):
     path = write_cds_file(tmp_path / "u.nc", hours("2001-01-01", 3), values, units=units)
     da = era5.open_year_file(path)
@@ -259,16 +297,14 @@ def test_units_converted_to_kelvin(tmp_path, units, values, kelvin):
 
 
 def test_lying_units_refused(tmp_path):
-    path = write_cds_file(tmp_path / "lie.nc", hours("2001-01-01", 4), [-40, 0, 20, 50],
-                          units="K")
+    path = write_cds_file(tmp_path / "lie.nc", hours("2001-01-01", 4), [-40, 0, 20, 50], units="K")
     with pytest.raises(InputError, match="contradicts") as err:
         era5.open_year_file(path)
     assert "lie.nc" in str(err.value)
 
 
 def test_missing_units_inferred_as_kelvin_with_warning(tmp_path, caplog):
-    path = write_cds_file(tmp_path / "n.nc", hours("2001-01-01", 3), [280, 290, 300],
-                          units=None)
+    path = write_cds_file(tmp_path / "n.nc", hours("2001-01-01", 3), [280, 290, 300], units=None)
     with caplog.at_level(logging.WARNING):
         da = era5.open_year_file(path)
     np.testing.assert_allclose(da.values, [280, 290, 300])
@@ -301,8 +337,13 @@ def test_missing_variable_lists_present(tmp_path):
 
 
 def test_multi_point_grid_refused(tmp_path):
-    path = write_cds_file(tmp_path / "g.nc", hours("2001-01-01", 3), [290] * 3,
-                          lats=(33.75, 33.5), lons=(-112.25, -112.0, -111.75))
+    path = write_cds_file(
+        tmp_path / "g.nc",
+        hours("2001-01-01", 3),
+        [290] * 3,
+        lats=(33.75, 33.5),
+        lons=(-112.25, -112.0, -111.75),
+    )
     with pytest.raises(InputError) as err:
         era5.open_year_file(path)
     text = str(err.value)
@@ -312,20 +353,22 @@ def test_multi_point_grid_refused(tmp_path):
 def test_expver_dimension_merged(tmp_path):
     times = hours("2023-12-31", 4)
     data = np.array([[290.0, np.nan], [291.0, np.nan], [np.nan, 292.0], [np.nan, 293.0]])
-    ds = xr.Dataset({"t2m": (("time", "expver", "latitude", "longitude"),
-                             data[:, :, None, None], {"units": "K"})},
-                    coords={"time": times, "expver": [1, 5], "latitude": [33.5],
-                            "longitude": [-112.0]})
+    ds = xr.Dataset(
+        {"t2m": (("time", "expver", "latitude", "longitude"), data[:, :, None, None], {"units": "K"})},
+        coords={"time": times, "expver": [1, 5], "latitude": [33.5], "longitude": [-112.0]},
+    )
     ds.to_netcdf(tmp_path / "e.nc")
-    np.testing.assert_allclose(era5.open_year_file(tmp_path / "e.nc").values,
-                               [290, 291, 292, 293])
+    np.testing.assert_allclose(era5.open_year_file(tmp_path / "e.nc").values, [290, 291, 292, 293])
 
 
-@pytest.mark.parametrize("content, words", [
-    (b"", "empty"),
-    (b"<html><body>Error 500</body></html>", "not a netCDF file"),
-    (b"CDF\x01" + b"\xff" * 10, "cannot be read as netCDF"),
-])
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        (b"", "empty"),
+        (b"<html><body>Error 500</body></html>", "not a netCDF file"),
+        (b"CDF\x01" + b"\xff" * 10, "cannot be read as netCDF"),
+    ],
+)
 def test_garbage_files_refused(tmp_path, content, words):
     path = tmp_path / "bad.nc"
     path.write_bytes(content)
@@ -336,8 +379,13 @@ def test_garbage_files_refused(tmp_path, content, words):
 
 @pytest.mark.parametrize("fmt", ["NETCDF4", "NETCDF3_64BIT"])
 def test_truncated_file_refused(tmp_path, fmt):
-    path = write_cds_file(tmp_path / "t.nc", hours("2001-01-01", 200), np.full(200, 290.0),
-                          fmt=fmt, extra_coords=fmt == "NETCDF4")
+    path = write_cds_file(
+        tmp_path / "t.nc",
+        hours("2001-01-01", 200),
+        np.full(200, 290.0),
+        fmt=fmt,
+        extra_coords=fmt == "NETCDF4",
+    )
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     with pytest.raises(InputError, match="truncated or corrupt") as err:
         era5.open_year_file(path)
@@ -356,9 +404,17 @@ def test_open_year_file_says_its_values_are_instantaneous(tmp_path):
 
 def test_unit_check_names_what_declared_the_units(tmp_path):
     """The plausibility check is shared with station files, which declare units in the config."""
-    with pytest.raises(InputError, match="data.station.units says 'degC'.*plausible only as "
-                       "degF: the declared units contradict the data") as err:
-        to_kelvin(np.array([70.0, 110.0]), "degC", tmp_path / "s.csv",
-                        logging.getLogger(__name__), declared="data.station.units",
-                        fix="set data.station.units")
+    with pytest.raises(
+        InputError,
+        match="data.station.units says 'degC'.*plausible only as "
+        "degF: the declared units contradict the data",
+    ) as err:
+        to_kelvin(
+            np.array([70.0, 110.0]),
+            "degC",
+            tmp_path / "s.csv",
+            logging.getLogger(__name__),
+            declared="data.station.units",
+            fix="set data.station.units",
+        )
     assert err.value.fix == "set data.station.units"

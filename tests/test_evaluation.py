@@ -34,8 +34,10 @@ def _with_evaluation(cfg: dict, **settings) -> dict:
 def _generator_file(path, values: np.ndarray, times) -> None:
     """A generator file as the sample and baseline steps write it: t2m (path, time) in °F."""
     values = np.atleast_2d(values)
-    xr.Dataset({"t2m": (("path", "time"), values, {"units": "degF"})},
-               coords={"path": np.arange(len(values)), "time": times}).to_netcdf(path)
+    xr.Dataset(
+        {"t2m": (("path", "time"), values, {"units": "degF"})},
+        coords={"path": np.arange(len(values)), "time": times},
+    ).to_netcdf(path)
 
 
 # --------------------------------------------------------------------------------------------
@@ -83,8 +85,7 @@ def test_systematic_splits_are_the_holdout_classes_and_balance_the_trend():
 
 def test_floor_splits_enumerate_every_split_when_there_are_few():
     splits = Y.floor_splits([2000, 2001, 2002], 1, n_random=50, seed=0)
-    assert sorted(splits) == [((a,), (b,)) for a in (2000, 2001, 2002)
-                              for b in (2000, 2001, 2002) if a != b]
+    assert sorted(splits) == [((a,), (b,)) for a in (2000, 2001, 2002) for b in (2000, 2001, 2002) if a != b]
     assert Y.floor_splits([2000], 1, 5, 0) == []
 
 
@@ -162,8 +163,11 @@ def test_a_generator_that_misses_the_held_out_hours_is_refused(evaluated, tiny_p
     short = real.sel(time=slice(None, "1975-12-31"))
     _generator_file(tmp_path / "short.nc", short.values, short["time"].values)
     with pytest.raises(InputError, match="covers only"):
-        E.evaluate(tiny_pipeline["series"], {"short": tmp_path / "short.nc"},
-                   _with_evaluation(tiny_pipeline["config"], n_splits=0, classifier=False))
+        E.evaluate(
+            tiny_pipeline["series"],
+            {"short": tmp_path / "short.nc"},
+            _with_evaluation(tiny_pipeline["config"], n_splits=0, classifier=False),
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -205,8 +209,7 @@ def test_the_classifier_tells_a_warm_copy_apart_and_not_an_identical_one():
     scores = classifier_scores(real, warm, seeds=[1, 2], epochs=15, window_days=7)
     assert len(scores) == 2 and (scores["n_test"] > 0).all()
     assert scores["accuracy"].mean() > 0.8 and scores["auroc"].mean() > 0.9
-    same = summarise_scores(classifier_scores(real, real.copy(), seeds=[1], epochs=3,
-                                              window_days=7))
+    same = summarise_scores(classifier_scores(real, real.copy(), seeds=[1], epochs=3, window_days=7))
     # identical inputs get the same predictions (up to the float32 rounding of batched
     # kernels): both scores at chance
     assert same["classifier_accuracy"]["value"] < 0.01
@@ -220,29 +223,76 @@ def test_cli_evaluate_and_plot(tiny_pipeline, tmp_path):
     import json
 
     p = tiny_pipeline
-    cfg = json.dumps({k: p["config"][k] for k in ("data", "windows", "detrend")}
-                     | {"evaluation": {"n_splits": 3, "classifier_seeds": 2,
-                                       "classifier_floor_splits": 1, "classifier_epochs": 1}})
-    assert main(["evaluate", str(p["series"]), f"vae={p['samples']}",
-                 f"standard={p['standard_samples']}", "--out", str(tmp_path / "m.csv"),
-                 "--markdown", str(tmp_path / "m.md"), "--floor", str(tmp_path / "f.csv"),
-                 "--config", cfg]) == 0
+    cfg = json.dumps(
+        {k: p["config"][k] for k in ("data", "windows", "detrend")}
+        | {
+            "evaluation": {
+                "n_splits": 3,
+                "classifier_seeds": 2,
+                "classifier_floor_splits": 1,
+                "classifier_epochs": 1,
+            }
+        }
+    )
+    assert (
+        main(
+            [
+                "evaluate",
+                str(p["series"]),
+                f"vae={p['samples']}",
+                f"standard={p['standard_samples']}",
+                "--out",
+                str(tmp_path / "m.csv"),
+                "--markdown",
+                str(tmp_path / "m.md"),
+                "--floor",
+                str(tmp_path / "f.csv"),
+                "--config",
+                cfg,
+            ]
+        )
+        == 0
+    )
     table = metrics_table.read_metrics(tmp_path / "m.csv")
     assert {"classifier_accuracy", "classifier_auroc"} <= set(table["metric"])
     assert "Classifier scores" in (tmp_path / "m.md").read_text()
     data = tmp_path / "evaluation_figdata.nc"
-    assert main(["figure-data", "evaluation", f"metrics={tmp_path / 'm.csv'}",
-                 f"metrics_floor={tmp_path / 'f.csv'}", "--out", str(data), "--config", cfg]) == 0
-    assert main(["plot", "evaluation", str(data), "--out", str(tmp_path / "evaluation.png"),
-                 "--config", cfg]) == 0
+    assert (
+        main(
+            [
+                "figure-data",
+                "evaluation",
+                f"metrics={tmp_path / 'm.csv'}",
+                f"metrics_floor={tmp_path / 'f.csv'}",
+                "--out",
+                str(data),
+                "--config",
+                cfg,
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(["plot", "evaluation", str(data), "--out", str(tmp_path / "evaluation.png"), "--config", cfg])
+        == 0
+    )
     assert (tmp_path / "evaluation.png").stat().st_size > 20_000
     assert (tmp_path / "evaluation.svg").stat().st_size > 20_000
 
 
 @pytest.mark.parametrize("bad", ["vae", "=x.nc", "a b=x.nc"])
 def test_cli_refuses_a_malformed_generator(tiny_pipeline, tmp_path, bad, caplog):
-    code = main(["evaluate", str(tiny_pipeline["series"]), bad,
-                 "--out", str(tmp_path / "m.csv"), "--markdown", str(tmp_path / "m.md")])
+    code = main(
+        [
+            "evaluate",
+            str(tiny_pipeline["series"]),
+            bad,
+            "--out",
+            str(tmp_path / "m.csv"),
+            "--markdown",
+            str(tmp_path / "m.md"),
+        ]
+    )
     assert code == 2
     assert "NAME=PATH" in caplog.text
     assert not (tmp_path / "m.csv").exists()
@@ -252,9 +302,19 @@ def test_cli_refuses_a_missing_generator_file(tiny_pipeline, tmp_path, caplog):
     import json
 
     cfg = json.dumps({k: tiny_pipeline["config"][k] for k in ("data", "windows")})
-    code = main(["evaluate", str(tiny_pipeline["series"]), f"vae={tmp_path / 'no.nc'}",
-                 "--out", str(tmp_path / "m.csv"), "--markdown", str(tmp_path / "m.md"),
-                 "--config", cfg])
+    code = main(
+        [
+            "evaluate",
+            str(tiny_pipeline["series"]),
+            f"vae={tmp_path / 'no.nc'}",
+            "--out",
+            str(tmp_path / "m.csv"),
+            "--markdown",
+            str(tmp_path / "m.md"),
+            "--config",
+            cfg,
+        ]
+    )
     assert code == 2
     assert "no.nc" in caplog.text and "file not found" in caplog.text
     assert not (tmp_path / "m.csv").exists()

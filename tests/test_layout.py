@@ -12,7 +12,6 @@ import ast
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 PACKAGE = ROOT / "src" / "seasonal_vae"
@@ -44,8 +43,9 @@ def imports(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             assert node.level == 0, f"{path.name}: use absolute imports"
             base = node.module or ""
-            names = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in MODULES else base
-                     for alias in node.names]
+            names = [
+                f"{base}.{alias.name}" if f"{base}.{alias.name}" in MODULES else base for alias in node.names
+            ]
         else:
             continue
         found |= {name for name in names if name == "seasonal_vae" or name.startswith("seasonal_vae.")}
@@ -81,7 +81,7 @@ def test_no_import_cycles():
             if n == m or n not in GRAPH or m.startswith(n + "."):
                 continue  # a module importing its own package's __init__ is no cycle
             if state.get(n) == 1:
-                raise AssertionError("import cycle: " + " -> ".join(stack[stack.index(n):] + [n]))
+                raise AssertionError("import cycle: " + " -> ".join(stack[stack.index(n) :] + [n]))
             if n not in state:
                 visit(n)
         stack.pop()
@@ -93,8 +93,7 @@ def test_no_import_cycles():
 
 
 def test_no_string_imports():
-    offenders = [name for name, path in MODULES.items()
-                 if "importlib" in path.read_text(encoding="utf-8")]
+    offenders = [name for name, path in MODULES.items() if "importlib" in path.read_text(encoding="utf-8")]
     assert not offenders
 
 
@@ -107,8 +106,10 @@ def test_modules_are_not_bundles(module):
 def test_the_walker_sees_lazy_imports(tmp_path):
     """The walker itself: an import inside a function is found, and named by its module."""
     probe = tmp_path / "probe.py"
-    probe.write_text("import numpy\n\ndef f():\n    from seasonal_vae.figures import registry\n"
-                     "    from seasonal_vae.core.errors import InputError\n")
+    probe.write_text(
+        "import numpy\n\ndef f():\n    from seasonal_vae.figures import registry\n"
+        "    from seasonal_vae.core.errors import InputError\n"
+    )
     assert imports(probe) == {"seasonal_vae.figures.registry", "seasonal_vae.core.errors"}
     assert stage("seasonal_vae.figures.registry") == "figures"
     assert stage("seasonal_vae.cli") == "entry" and stage("seasonal_vae") == "core"

@@ -82,8 +82,15 @@ def test_metrics_are_symmetric_and_positive_between_different_sets(a, b, thresho
     for name in ab:
         assert ab[name] == pytest.approx(ba[name], rel=1e-9, abs=1e-12), name
     # two independent realisations differ in every continuous statistic
-    for name in ("clim_mean_rmse", "clim_std_rmse", "w1_monthly", "acf_hourly_l2",
-                 "acf_daily_l2", "dtr_w1_monthly", "interannual_log_ratio"):
+    for name in (
+        "clim_mean_rmse",
+        "clim_std_rmse",
+        "w1_monthly",
+        "acf_hourly_l2",
+        "acf_daily_l2",
+        "dtr_w1_monthly",
+        "interannual_log_ratio",
+    ):
         assert ab[name] > 0, name
 
 
@@ -96,8 +103,16 @@ def test_a_uniform_shift_breaks_climatology_and_marginals_by_exactly_the_shift(a
         for q in ("01", "50", "99"):
             assert v[f"q{q}_{season}"] == pytest.approx(2.0, abs=1e-9)
     # ... and leaves the metrics of shape, persistence and range untouched
-    for name in ("clim_std_rmse", "acf_hourly_l2", "acf_daily_l2", "dtr_w1_monthly",
-                 "lag1_hourly", "lag1_daily", "lag1_monthly", "interannual_log_ratio"):
+    for name in (
+        "clim_std_rmse",
+        "acf_hourly_l2",
+        "acf_daily_l2",
+        "dtr_w1_monthly",
+        "lag1_hourly",
+        "lag1_daily",
+        "lag1_monthly",
+        "interannual_log_ratio",
+    ):
         assert v[name] == pytest.approx(0.0, abs=1e-6), name
     # warmer days: more hot-spell days and more days over 110 °F
     assert v["hot_spell_days"] > 0
@@ -186,8 +201,9 @@ def test_climatology_grid_closed_form():
 
 
 def test_the_hot_day_calendar_treats_29_february_as_28_february():
-    idx = pd.DatetimeIndex(["2004-02-28", "2004-02-29", "2004-03-01", "2003-03-01",
-                            "2004-12-31", "2003-12-31", "2004-01-01"])
+    idx = pd.DatetimeIndex(
+        ["2004-02-28", "2004-02-29", "2004-03-01", "2003-03-01", "2004-12-31", "2003-12-31", "2004-01-01"]
+    )
     np.testing.assert_array_equal(day_of_year_365(idx), [58, 58, 59, 59, 364, 364, 0])
 
 
@@ -214,8 +230,7 @@ def test_hot_spell_runs_and_counts_on_a_constructed_year():
 
 def test_hot_threshold_is_the_pooled_percentile():
     times = pd.date_range("2001-01-01", "2002-12-31 23:00", freq="h")
-    da = xr.DataArray(np.where(times.year == 2001, 80.0, 100.0), dims="time",
-                      coords={"time": times})
+    da = xr.DataArray(np.where(times.year == 2001, 80.0, 100.0), dims="time", coords={"time": times})
     np.testing.assert_allclose(M.hot_threshold(da, 50.0, 7), 90.0)
     np.testing.assert_allclose(M.hot_threshold(da, 100.0, 7), 100.0)
 

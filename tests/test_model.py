@@ -116,8 +116,15 @@ def test_one_training_step_reduces_nothing_to_nan():
 
 
 def test_save_and_load_give_the_same_outputs(tmp_path):
-    model = SeasonalVAE(filters=8, latent_dim=3, data_mean=75.0, data_std=18.0,
-                        trend_rate_per_decade=0.7, trend_reference_year=2024, seed=0)
+    model = SeasonalVAE(
+        filters=8,
+        latent_dim=3,
+        data_mean=75.0,
+        data_std=18.0,
+        trend_rate_per_decade=0.7,
+        trend_reference_year=2024,
+        seed=0,
+    )
     model.noise_log_var.assign(-4.6)
     path = tmp_path / "m.keras"
     model.save(path)

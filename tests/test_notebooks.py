@@ -11,7 +11,6 @@ import sys
 import jupytext
 import nbformat
 import pytest
-
 from conftest import ROOT
 
 NOTEBOOKS = ROOT / "notebooks"
@@ -28,8 +27,9 @@ def test_notebook_and_script_are_a_synchronised_pair(script):
     assert notebook.is_file(), f"{notebook.name} missing: run `jupytext --sync {script}`"
     from_script, from_notebook = jupytext.read(script), jupytext.read(notebook)
     cells = [(c.cell_type, c.source) for c in from_script.cells]
-    assert cells == [(c.cell_type, c.source) for c in from_notebook.cells], \
+    assert cells == [(c.cell_type, c.source) for c in from_notebook.cells], (
         f"{notebook.name} and {script.name} differ: run `jupytext --sync {script}`"
+    )
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
@@ -37,8 +37,9 @@ def test_notebook_is_committed_without_outputs(script):
     nb = nbformat.read(script.with_suffix(".ipynb"), as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None, \
+            assert cell.outputs == [] and cell.execution_count is None, (
                 f"{script.with_suffix('.ipynb').name} has outputs: clear them before committing"
+            )
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
@@ -53,10 +54,32 @@ def test_notebook_imports_its_logic_from_the_package(script):
 @pytest.mark.slow
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
 def test_notebook_runs_on_the_small_build(script, workdir):
-    env = dict(os.environ, SEASONAL_VAE_WORKDIR=str(workdir), SEASONAL_VAE_CONFIG="config/test.yaml",
-               PYTHONPATH=str(workdir / "src"), MPLBACKEND="Agg", TF_CPP_MIN_LOG_LEVEL="2")
-    run = subprocess.run([sys.executable, "-m", "pytest", "--nbmake", "--nbmake-timeout=600",
-                          "-p", "no:cacheprovider", "-q", "--rootdir", str(NOTEBOOKS),
-                          str(script.with_suffix(".ipynb"))],
-                         cwd=NOTEBOOKS, env=env, capture_output=True, text=True, timeout=900)
+    env = dict(
+        os.environ,
+        SEASONAL_VAE_WORKDIR=str(workdir),
+        SEASONAL_VAE_CONFIG="config/test.yaml",
+        PYTHONPATH=str(workdir / "src"),
+        MPLBACKEND="Agg",
+        TF_CPP_MIN_LOG_LEVEL="2",
+    )
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbmake",
+            "--nbmake-timeout=600",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--rootdir",
+            str(NOTEBOOKS),
+            str(script.with_suffix(".ipynb")),
+        ],
+        cwd=NOTEBOOKS,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]

@@ -41,8 +41,11 @@ def inputs(tmp_path_factory):
     series, samples = root / "series.nc", root / "samples.nc"
     xr.Dataset({"t2m": ("time", real, {"units": "degF"})}, coords={"time": times}).to_netcdf(series)
     generated = np.stack([synthetic(times, 1, warm=0.7), synthetic(times, 2)]).astype("float32")
-    xr.Dataset({"t2m": (("path", "time"), generated, {"units": "degF"})}, coords={"time": times},
-               attrs={"noise": "on", "retrend": "none", "seed": 11}).to_netcdf(samples)
+    xr.Dataset(
+        {"t2m": (("path", "time"), generated, {"units": "degF"})},
+        coords={"time": times},
+        attrs={"noise": "on", "retrend": "none", "seed": 11},
+    ).to_netcdf(samples)
     summary_json = root / "comparison.json"
     stats.write_comparison(series, samples, summary_json, root / "comparison.md", {})
     return series, samples, summary_json
@@ -128,8 +131,7 @@ def test_legend_and_footer_cover_no_panel(inputs):
     summary = json.loads(summary_json.read_text(encoding="utf-8"))
     real = load_series(series).dropna("time")
     generated, _ = stats.load_sample_path(samples, 0)
-    fig = comparison_figure(comparison.comparison_data(summary, real, generated, weeks=2),
-                            footer=LABEL)
+    fig = comparison_figure(comparison.comparison_data(summary, real, generated, weeks=2), footer=LABEL)
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     assert len(fig.axes) == 5
@@ -184,10 +186,24 @@ def test_the_registry_makes_every_figure_from_its_own_code():
     """One pathway for every figure: each has a compute and a drawing module of its name,
     reads pipeline files by their PATHS keys, and lists its own source files, the shared style
     among them; the drawing code uses no compute module but the pure maths of the layers."""
-    assert list(FIGURES) == ["conv_matrix", "strides", "free_time_axis", "prior",
-                             "graphical_model", "training", "trend", "seasonal", "diurnal", "acf",
-                             "samples", "comparison", "evaluation", "imputation", "anomaly",
-                             "forecast"]
+    assert list(FIGURES) == [
+        "conv_matrix",
+        "strides",
+        "free_time_axis",
+        "prior",
+        "graphical_model",
+        "training",
+        "trend",
+        "seasonal",
+        "diurnal",
+        "acf",
+        "samples",
+        "comparison",
+        "evaluation",
+        "imputation",
+        "anomaly",
+        "forecast",
+    ]
     for name, spec in FIGURES.items():
         assert set(spec.inputs) <= set(PATHS) and spec.settings[0] == "data", name
         compute, draw = spec.compute_code[0], spec.draw_code[0]

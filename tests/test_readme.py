@@ -15,8 +15,11 @@ DATASETS = ["surrogate", "greenway"]  # the bundled data sets (config/config.yam
 @pytest.mark.parametrize("name", ["comparison", "metrics", "imputation", "anomaly", "forecast"])
 def test_readme_tables_are_the_pipelines_tables(dataset, name):
     """Each table the README shows between its markers is the one the pipeline wrote."""
-    table = [line for line in (ROOT / "figures" / dataset / f"{name}.md").read_text().splitlines()
-             if line.startswith("|")]
+    table = [
+        line
+        for line in (ROOT / "figures" / dataset / f"{name}.md").read_text().splitlines()
+        if line.startswith("|")
+    ]
     start = README.index(f"<!-- {dataset} {name} table")
     end = README.index(f"<!-- end of {dataset} {name} table")
     shown = [line for line in README[start:end].splitlines() if line.startswith("|")]
@@ -33,9 +36,17 @@ def test_every_figure_is_shown_with_its_caption():
 
 def test_ci_runs_the_readme_commands():
     ci = (ROOT / ".ci" / "run").read_text()
-    assert 'python3.11 -m venv .venv && . .venv/bin/activate && pip install -e ".[test]" && snakemake --cores 2' in README
+    assert (
+        'python3.11 -m venv .venv && . .venv/bin/activate && pip install -e ".[test]" && snakemake --cores 2'
+        in README
+    )
     assert ". .venv/bin/activate && pytest" in README
-    for step in ("python3.11 -m venv .venv", '. .venv/bin/activate', 'pip install --quiet -e ".[test]"', "pytest"):
+    for step in (
+        "python3.11 -m venv .venv",
+        ". .venv/bin/activate",
+        'pip install --quiet -e ".[test]"',
+        "pytest",
+    ):
         assert step in ci
 
 
@@ -51,15 +62,18 @@ def test_readme_counts_of_metrics_within_the_floor_are_the_tables():
     """The README's count of ✓ per generator and data set is the metric tables' own count."""
     start = README.index("<!-- within table")
     end = README.index("<!-- end of within table")
-    rows = [line.strip("|").split("|") for line in README[start:end].splitlines()
-            if line.startswith("| `")]
+    rows = [line.strip("|").split("|") for line in README[start:end].splitlines() if line.startswith("| `")]
     shown = {cells[0].strip().strip("`"): [int(c) for c in cells[1:]] for cells in rows}
     for i, dataset in enumerate(DATASETS):
-        lines = [line for line in (ROOT / "figures" / dataset / "metrics.md").read_text(
-            encoding="utf-8").splitlines() if line.startswith("|")]
+        lines = [
+            line
+            for line in (ROOT / "figures" / dataset / "metrics.md").read_text(encoding="utf-8").splitlines()
+            if line.startswith("|")
+        ]
         header = [c.strip() for c in lines[0].strip("|").split("|")]
-        body = [[c.strip() for c in line.replace("\\|", "¦").strip("|").split("|")]
-                for line in lines[2:]]  # an escaped pipe in a label is not a column
+        body = [
+            [c.strip() for c in line.replace("\\|", "¦").strip("|").split("|")] for line in lines[2:]
+        ]  # an escaped pipe in a label is not a column
         for column, name in enumerate(header):
             if column >= 4:
                 counted = sum("✓" in row[column] for row in body)

@@ -41,10 +41,12 @@ from seasonal_vae.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 YEARS = range(1974, 1978)
-CFG = {"data": {"first_year": 1974, "last_year": 1977},
-       "windows": {"holdout_every": 4, "holdout_offset": 3},
-       "model": {"filters": 20},
-       "training": {"epochs": 40, "learning_rate": 0.003}}
+CFG = {
+    "data": {"first_year": 1974, "last_year": 1977},
+    "windows": {"holdout_every": 4, "holdout_offset": 3},
+    "model": {"filters": 20},
+    "training": {"epochs": 40, "learning_rate": 0.003},
+}
 # For the kill tests: 8 batches per epoch, so that a kill sent just after an epoch begins
 # falls among its batches, not while Keras writes the checkpoint at the epoch's end (that
 # case is tested separately, by damaging the checkpoint).
@@ -72,21 +74,47 @@ def windows(tmp_path_factory):
     raw = [str(ROOT / "data" / "surrogate" / f"era5_t2m_{y}.nc") for y in YEARS]
     cfg = cfg_json()
     assert main(["series", *raw, "--out", str(work / "series.nc"), "--config", cfg]) == 0
-    assert main(["detrend", str(work / "series.nc"), "--out", str(work / "detrended.nc"),
-                 "--report", str(work / "trend.json"), "--config", cfg]) == 0
-    assert main(["windows", str(work / "detrended.nc"), "--out", str(work / "windows.nc"),
-                 "--config", cfg]) == 0
+    assert (
+        main(
+            [
+                "detrend",
+                str(work / "series.nc"),
+                "--out",
+                str(work / "detrended.nc"),
+                "--report",
+                str(work / "trend.json"),
+                "--config",
+                cfg,
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(["windows", str(work / "detrended.nc"), "--out", str(work / "windows.nc"), "--config", cfg]) == 0
+    )
     return work / "windows.nc"
 
 
 def train_cmd(windows: Path, out: Path, cfg: str) -> list[str]:
-    return [sys.executable, "-m", "seasonal_vae", "train", str(windows), "--out",
-            str(out / "vae.keras"), "--history", str(out / "history.csv"), "--config", cfg]
+    return [
+        sys.executable,
+        "-m",
+        "seasonal_vae",
+        "train",
+        str(windows),
+        "--out",
+        str(out / "vae.keras"),
+        "--history",
+        str(out / "history.csv"),
+        "--config",
+        cfg,
+    ]
 
 
 def run_train(windows: Path, out: Path, cfg: str) -> str:
-    run = subprocess.run(train_cmd(windows, out, cfg), env=_env(), capture_output=True,
-                         text=True, timeout=600)
+    run = subprocess.run(
+        train_cmd(windows, out, cfg), env=_env(), capture_output=True, text=True, timeout=600
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     return run.stdout + run.stderr
 
@@ -137,8 +165,7 @@ def test_killed_training_resumes_and_bad_checkpoints_restart(windows, tmp_path):
     out, log = tmp_path / "model", tmp_path / "train.log"
     cfg = cfg_json(**KILL)
     with open(log, "w") as fh:
-        proc = subprocess.Popen(train_cmd(windows, out, cfg), env=_env(), stdout=fh,
-                                stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(train_cmd(windows, out, cfg), env=_env(), stdout=fh, stderr=subprocess.STDOUT)
         wait_for(log, r"^Epoch 6/", proc)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
@@ -175,8 +202,15 @@ def test_killed_training_resumes_and_bad_checkpoints_restart(windows, tmp_path):
 
 
 def _snakemake(args, cwd, **kwargs):
-    return subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=cwd, env=_env(),
-                          capture_output=True, text=True, timeout=600, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "snakemake", *args],
+        cwd=cwd,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        **kwargs,
+    )
 
 
 def job_counts(dry_run_output: str) -> dict[str, int]:
@@ -206,18 +240,25 @@ def test_snakemake_interrupted_during_training(tmp_path):
     cfg["datasets"]["surrogate"]["data"].update(CFG["data"])
     cfg["training"].update(KILL)
     (work / "config" / "kill.yaml").write_text(yaml.safe_dump(cfg))
-    args = ["results/surrogate/models/seasonal/vae.keras", "--cores", "2", "--configfile",
-            "config/kill.yaml"]
+    args = ["results/surrogate/models/seasonal/vae.keras", "--cores", "2", "--configfile", "config/kill.yaml"]
 
-    proc = subprocess.Popen([sys.executable, "-m", "snakemake", *args], cwd=work, env=_env(),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "snakemake", *args],
+        cwd=work,
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         wait_for(work / "logs" / "surrogate" / "train" / "seasonal.log", r"^Epoch 6/", proc)
         # the training job dies mid-run (killed by the user, the OOM killer, ...): Snakemake
         # must see the failure, keep no output of it, and stop
-        jobs = [p for p in psutil.Process(proc.pid).children(recursive=True)
-                if "seasonal_vae" in p.cmdline() and "train" in p.cmdline()]
+        jobs = [
+            p
+            for p in psutil.Process(proc.pid).children(recursive=True)
+            if "seasonal_vae" in p.cmdline() and "train" in p.cmdline()
+        ]
         assert jobs, "the training job was not found among Snakemake's processes"
         for job in jobs:
             job.send_signal(signal.SIGKILL)
@@ -252,16 +293,25 @@ def test_same_seed_same_windows_model_and_samples(windows, tmp_path):
 
     # windows: the stage run again on the same input gives the same file contents
     again = tmp_path / "windows.nc"
-    assert main(["windows", str(windows.with_name("detrended.nc")), "--out", str(again),
-                 "--config", cfg_json()]) == 0
+    assert (
+        main(["windows", str(windows.with_name("detrended.nc")), "--out", str(again), "--config", cfg_json()])
+        == 0
+    )
     with xr.open_dataset(windows) as a, xr.open_dataset(again) as b:
         assert a.identical(b)
 
     # two independent trainings with the same seed (in parallel), one with another seed
     cfg = cfg_json(epochs=10)
-    runs = [subprocess.Popen(train_cmd(windows, tmp_path / name, cfg), env=_env(),
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-            for name in ("a", "b")]
+    runs = [
+        subprocess.Popen(
+            train_cmd(windows, tmp_path / name, cfg),
+            env=_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("a", "b")
+    ]
     for proc in runs:
         _, err = proc.communicate(timeout=600)
         assert proc.returncode == 0, err[-3000:]
@@ -270,13 +320,11 @@ def test_same_seed_same_windows_model_and_samples(windows, tmp_path):
 
     for wa, wb in zip(a.get_weights(), b.get_weights(), strict=True):
         np.testing.assert_array_equal(wa, wb)  # tolerance 0: bit-identical
-    assert (tmp_path / "a" / "history.csv").read_text() == \
-        (tmp_path / "b" / "history.csv").read_text()
+    assert (tmp_path / "a" / "history.csv").read_text() == (tmp_path / "b" / "history.csv").read_text()
     assert any(not np.allclose(wa, wc) for wa, wc in zip(a.get_weights(), c.get_weights()))
 
     def draw(model, seed):
-        return generate(model, "1990-03-01", 24 * 30, n_paths=3, seed=seed,
-                        retrend="dates").values
+        return generate(model, "1990-03-01", 24 * 30, n_paths=3, seed=seed, retrend="dates").values
 
     np.testing.assert_array_equal(draw(a, 7), draw(b, 7))
     assert np.abs(draw(a, 7) - draw(a, 8)).max() > 1.0  # °F

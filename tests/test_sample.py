@@ -7,14 +7,21 @@ import pytest
 pytest.importorskip("keras")
 
 from seasonal_vae.data.detrend import trend_offset  # noqa: E402
-from seasonal_vae.model.vae import SeasonalVAE  # noqa: E402
 from seasonal_vae.model.sample import generate  # noqa: E402
+from seasonal_vae.model.vae import SeasonalVAE  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def model():
-    return SeasonalVAE(filters=8, latent_dim=3, data_mean=75.0, data_std=18.0,
-                       trend_rate_per_decade=0.7, trend_reference_year=2024, seed=0)
+    return SeasonalVAE(
+        filters=8,
+        latent_dim=3,
+        data_mean=75.0,
+        data_std=18.0,
+        trend_rate_per_decade=0.7,
+        trend_reference_year=2024,
+        seed=0,
+    )
 
 
 @pytest.mark.parametrize("n_hours", [1, 95, 96, 97, 1000])

@@ -54,15 +54,17 @@ def test_crps_limits_and_member_axis():
     assert np.allclose(scores.crps_ensemble(obs, np.array([[3.0], [-2.5]])), [2.0, 0.5])
     assert np.allclose(scores.crps_ensemble(obs, np.tile(obs[:, None], (1, 5))), 0.0)
     ens = np.random.default_rng(3).normal(size=(2, 7))
-    np.testing.assert_allclose(scores.crps_ensemble(obs, ens.T, member_axis=0),
-                               scores.crps_ensemble(obs, ens))
+    np.testing.assert_allclose(
+        scores.crps_ensemble(obs, ens.T, member_axis=0), scores.crps_ensemble(obs, ens)
+    )
     with pytest.raises(ValueError):
         scores.crps_ensemble(obs, np.ones((2, 1)), fair=True)
 
 
 def test_crps_gaussian_at_the_mean():
     assert float(scores.crps_gaussian(0.0, 0.0, 1.0)) == pytest.approx(
-        2 * (1 / math.sqrt(2 * math.pi)) - 1 / math.sqrt(math.pi))
+        2 * (1 / math.sqrt(2 * math.pi)) - 1 / math.sqrt(math.pi)
+    )
 
 
 def test_mae_rmse_ignore_nan():

@@ -33,11 +33,9 @@ def assert_nothing_written(folder, out):
 
 
 def test_kelvin_to_fahrenheit_exact(tmp_path):
-    raw = write_cds_file(tmp_path / "k.nc", hours("2001-01-01", 24),
-                         [273.15, 323.15, 233.15] + [300.0] * 21)
+    raw = write_cds_file(tmp_path / "k.nc", hours("2001-01-01", 24), [273.15, 323.15, 233.15] + [300.0] * 21)
     ds = series.build_series([raw], tmp_path / "s.nc", utc_offset_hours=0)
-    np.testing.assert_allclose(ds["t2m"].values[:4], [32.0, 122.0, -40.0, 80.33],
-                               rtol=0, atol=1e-9)
+    np.testing.assert_allclose(ds["t2m"].values[:4], [32.0, 122.0, -40.0, 80.33], rtol=0, atol=1e-9)
     assert ds["t2m"].attrs["units"] == "degF"
 
 
@@ -87,9 +85,11 @@ def test_leap_year_and_cf_output(tmp_path):
 def test_short_gap_filled_linearly(tmp_path, caplog):
     values = np.full(48, 280.0)
     values[10:14] = [284.0, np.nan, np.nan, 290.0]  # one NaN gap ...
-    raw = write_cds_file(tmp_path / "era5_t2m_2001.nc",
-                         np.delete(hours("2001-01-01", 48), [30]),  # ... and one absent hour
-                         np.delete(values, [30]))
+    raw = write_cds_file(
+        tmp_path / "era5_t2m_2001.nc",
+        np.delete(hours("2001-01-01", 48), [30]),  # ... and one absent hour
+        np.delete(values, [30]),
+    )
     with caplog.at_level(logging.INFO):
         ds = series.build_series([raw], tmp_path / "s.nc", utc_offset_hours=0, max_gap_hours=2)
     kelvin = units.fahrenheit_to_kelvin(ds["t2m"].values)
@@ -122,8 +122,7 @@ def test_long_gap_allowed_stays_nan(tmp_path, caplog):
     values[40] = np.nan
     raw = write_cds_file(tmp_path / "era5_t2m_2001.nc", hours("2001-01-01", 72), values)
     with caplog.at_level(logging.WARNING):
-        ds = series.build_series([raw], tmp_path / "s.nc", utc_offset_hours=0,
-                                 allow_long_gaps=True)
+        ds = series.build_series([raw], tmp_path / "s.nc", utc_offset_hours=0, allow_long_gaps=True)
     t2m = ds["t2m"].values
     assert np.isnan(t2m[20:30]).all() and np.isfinite(np.delete(t2m, range(20, 30))).all()
     assert ds.attrs["n_missing_hours"] == 10 and ds.attrs["n_filled_hours"] == 1
@@ -159,8 +158,7 @@ def test_unsorted_and_duplicate_input(tmp_path, caplog):
     b = write_cds_file(tmp_path / "b.nc", times[:5], values[:5])  # same hours, same values
     with caplog.at_level(logging.INFO):
         ds = series.build_series([b, a], tmp_path / "s.nc", utc_offset_hours=0)
-    np.testing.assert_allclose(units.fahrenheit_to_kelvin(ds["t2m"].values), values,
-                               atol=1e-9)
+    np.testing.assert_allclose(units.fahrenheit_to_kelvin(ds["t2m"].values), values, atol=1e-9)
     assert "sorting" in caplog.text
     assert "dropped 5 duplicated hour(s)" in caplog.text
     assert ds.attrs["raw_files"] == "b.nc, a.nc"
@@ -179,10 +177,8 @@ def test_conflicting_duplicates_refused(tmp_path):
 
 
 def test_three_hourly_refused(tmp_path):
-    raw = write_cds_file(tmp_path / "era5_t2m_2001.nc", hours("2001-01-01", 40, step=3),
-                         np.full(40, 280.0))
-    with pytest.raises(InputError, match="time step is 3 h: the pipeline needs hourly data") \
-            as err:
+    raw = write_cds_file(tmp_path / "era5_t2m_2001.nc", hours("2001-01-01", 40, step=3), np.full(40, 280.0))
+    with pytest.raises(InputError, match="time step is 3 h: the pipeline needs hourly data") as err:
         series.build_series([raw], tmp_path / "s.nc", utc_offset_hours=0)
     assert "era5_t2m_2001.nc" in str(err.value)
     assert_nothing_written(tmp_path, tmp_path / "s.nc")
@@ -240,13 +236,15 @@ def test_load_series_errors(tmp_path):
 
 @given(st.lists(st.floats(180.0, 340.0), min_size=1, max_size=50))
 def test_kelvin_fahrenheit_round_trip(kelvin):
-    np.testing.assert_allclose(units.fahrenheit_to_kelvin(units.kelvin_to_fahrenheit(kelvin)),
-                               kelvin, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(
+        units.fahrenheit_to_kelvin(units.kelvin_to_fahrenheit(kelvin)), kelvin, rtol=0, atol=1e-9
+    )
 
 
 @settings(max_examples=200)
-@given(st.lists(st.one_of(st.floats(-50.0, 50.0), st.just(np.nan)), min_size=0, max_size=60),
-       st.integers(0, 8))
+@given(
+    st.lists(st.one_of(st.floats(-50.0, 50.0), st.just(np.nan)), min_size=0, max_size=60), st.integers(0, 8)
+)
 def test_fill_gaps_touches_only_short_gaps(inner, max_gap):
     values = np.array([1.0, *inner, 2.0])
     filled, n_filled = gaps.fill_gaps(values, max_gap)
@@ -278,43 +276,50 @@ def test_build_series_from_config_era5_is_build_series(tmp_path):
     assert "cell_methods" not in a["t2m"].attrs
 
 
-def test_build_series_from_config_station_defaults_to_the_configured_path(tmp_path,
-                                                                         monkeypatch):
+def test_build_series_from_config_station_defaults_to_the_configured_path(tmp_path, monkeypatch):
     """With no file given, data.station.path (relative to the working directory) is read."""
     from seasonal_vae.core.config import load_config
 
     times = pd.date_range("2001-01-01 01:00", periods=24 * 12, freq="h")
     solar = (times.hour - 30 / 60 - 112.0 / 15) % 24
-    pd.DataFrame({"time": times.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                  "t": 15 + 8 * np.cos(2 * np.pi * (solar - 15) / 24)}).to_csv(
-        tmp_path / "st.csv.gz", index=False)
+    pd.DataFrame(
+        {"time": times.strftime("%Y-%m-%dT%H:%M:%SZ"), "t": 15 + 8 * np.cos(2 * np.pi * (solar - 15) / 24)}
+    ).to_csv(tmp_path / "st.csv.gz", index=False)
     monkeypatch.chdir(tmp_path)
-    cfg = load_config({"data": {"kind": "station", "station": {
-        "path": "st.csv.gz", "time_column": "time", "value_column": "t", "units": "degC"}}})
+    cfg = load_config(
+        {
+            "data": {
+                "kind": "station",
+                "station": {"path": "st.csv.gz", "time_column": "time", "value_column": "t", "units": "degC"},
+            }
+        }
+    )
     ds = series.build_series_from_config([], tmp_path / "out.nc", cfg["site"], cfg["data"])
     assert ds.sizes["time"] == 24 * 12
     assert ds.attrs["raw_files"] == "st.csv.gz" and ds.attrs["data_kind"] == "station"
     assert ds["t2m"].attrs["cell_methods"] == "time: mean (interval: 1 hour)"
 
 
-@pytest.mark.parametrize("name, pattern, year", [
-    ("era5_t2m_1999.nc", "era5_t2m_{year}.nc", 1999),
-    ("t2m-2004-phx.nc", "t2m-{year}-phx.nc", 2004),
-    ("era5_t2m_1999.nc", "sub/dir/era5_t2m_{year}.nc", 1999),
-    ("other.nc", "era5_t2m_{year}.nc", None),
-    ("era5_t2m_1999.nc.bak", "era5_t2m_{year}.nc", None),
-    ("era5_t2m_1999.nc", None, None),
-])
+@pytest.mark.parametrize(
+    "name, pattern, year",
+    [
+        ("era5_t2m_1999.nc", "era5_t2m_{year}.nc", 1999),
+        ("t2m-2004-phx.nc", "t2m-{year}-phx.nc", 2004),
+        ("era5_t2m_1999.nc", "sub/dir/era5_t2m_{year}.nc", 1999),
+        ("other.nc", "era5_t2m_{year}.nc", None),
+        ("era5_t2m_1999.nc.bak", "era5_t2m_{year}.nc", None),
+        ("era5_t2m_1999.nc", None, None),
+    ],
+)
 def test_year_of_a_file_name(name, pattern, year):
     assert raw_checks._year_of_name(name, pattern) == year
 
 
 def test_year_check_allows_a_few_hours_of_the_next_year(tmp_path):
-    times = np.concatenate([pd.date_range("2001-01-01", "2001-12-31 23:00", freq="h").to_numpy(),
-                            hours("2002-01-01", 5)])
+    times = np.concatenate(
+        [pd.date_range("2001-01-01", "2001-12-31 23:00", freq="h").to_numpy(), hours("2002-01-01", 5)]
+    )
     raw = write_cds_file(tmp_path / "era5_t2m_2001.nc", times, np.full(times.size, 290.0))
     raw_checks.check_file_year(raw, times, "era5_t2m_{year}.nc")  # no error
-    with pytest.raises(InputError,
-                       match=r"its name says 2002.*in 2001 \(8760 h\), 2002 \(5 h\)"):
-        raw_checks.check_file_year(raw.rename(tmp_path / "era5_t2m_2002.nc"), times,
-                                "era5_t2m_{year}.nc")
+    with pytest.raises(InputError, match=r"its name says 2002.*in 2001 \(8760 h\), 2002 \(5 h\)"):
+        raw_checks.check_file_year(raw.rename(tmp_path / "era5_t2m_2002.nc"), times, "era5_t2m_{year}.nc")

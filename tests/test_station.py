@@ -37,8 +37,13 @@ DENVER = (39.74, -104.99)
 SITE = {"latitude": 33.5, "longitude": -112.0, "utc_offset_hours": -7}
 TIME, VALUE = "time_utc_hour_ending", "t_air_degC_hourly_mean"
 #: The station block of the synthetic files below (the bundled record's conventions).
-STATION = {"path": "data/greenway/" + GREENWAY_FILE.name, "time_column": TIME,
-           "value_column": VALUE, "units": "degC", "missing_values": [999, -999, -99.9]}
+STATION = {
+    "path": "data/greenway/" + GREENWAY_FILE.name,
+    "time_column": TIME,
+    "value_column": VALUE,
+    "units": "degC",
+    "missing_values": [999, -999, -99.9],
+}
 
 
 def utc_hours(start="2001-01-01 01:00", days=31, step_minutes=60) -> pd.DatetimeIndex:
@@ -50,26 +55,41 @@ def celsius(times_utc, hour_ending=True) -> np.ndarray:
     t = pd.DatetimeIndex(times_utc) - pd.Timedelta(minutes=30 if hour_ending else 0)
     solar = (t.hour + t.minute / 60 + SITE["longitude"] / 15) % 24
     days = (t - t[0]) / pd.Timedelta(days=1)
-    return np.round(15 + 0.1 * np.asarray(days)
-                    + 8 * np.cos(2 * np.pi * (np.asarray(solar) - 15) / 24), 1)
+    return np.round(15 + 0.1 * np.asarray(days) + 8 * np.cos(2 * np.pi * (np.asarray(solar) - 15) / 24), 1)
 
 
-def write_csv(path: Path, times, values, *, time_column=TIME, value_column=VALUE,
-              fmt="%Y-%m-%d %H:%M:%S+00:00", extra=None) -> Path:
+def write_csv(
+    path: Path,
+    times,
+    values,
+    *,
+    time_column=TIME,
+    value_column=VALUE,
+    fmt="%Y-%m-%d %H:%M:%S+00:00",
+    extra=None,
+) -> Path:
     """A station CSV; ``times`` are timestamps (formatted with ``fmt``) or ready strings."""
     if not isinstance(times[0], str):
         times = pd.DatetimeIndex(times).strftime(fmt)
-    frame = pd.DataFrame({time_column: list(times), value_column: list(values),
-                          **(extra or {})})
+    frame = pd.DataFrame({time_column: list(times), value_column: list(values), **(extra or {})})
     frame.to_csv(path, index=False)  # compression follows the suffix (.xz, .gz, .bz2)
     return path
 
 
 def config(station=None, site=None, **data) -> str:
     """The inline JSON a rule passes: site and data sections, station kind."""
-    return json.dumps({"site": {**SITE, **(site or {})},
-                       "data": {"kind": "station", "first_year": 2000, "last_year": 2001,
-                                "station": {**STATION, **(station or {})}, **data}})
+    return json.dumps(
+        {
+            "site": {**SITE, **(site or {})},
+            "data": {
+                "kind": "station",
+                "first_year": 2000,
+                "last_year": 2001,
+                "station": {**STATION, **(station or {})},
+                **data,
+            },
+        }
+    )
 
 
 def run_series(files, out: Path, caplog, cfg: str | None = None) -> tuple[int, str]:
@@ -91,8 +111,9 @@ def good(tmp_path):
 
 
 def test_bundled_checksums():
-    listed = dict(reversed(line.split()) for line in
-                  (GREENWAY / "SHA256SUMS").read_text().splitlines() if line.strip())
+    listed = dict(
+        reversed(line.split()) for line in (GREENWAY / "SHA256SUMS").read_text().splitlines() if line.strip()
+    )
     assert set(listed) == {GREENWAY_FILE.name, "station.csv"}
     for name, digest in listed.items():
         assert hashlib.sha256((GREENWAY / name).read_bytes()).hexdigest() == digest, name
@@ -111,8 +132,7 @@ def test_bundled_record_end_to_end(tmp_path, caplog):
     assert cfg["data"]["station"]["path"] == "data/greenway/" + GREENWAY_FILE.name
     out = tmp_path / "series.nc"
     with caplog.at_level(logging.INFO):
-        build_series_from_config([ROOT / cfg["data"]["station"]["path"]], out, cfg["site"],
-                                 cfg["data"])
+        build_series_from_config([ROOT / cfg["data"]["station"]["path"]], out, cfg["site"], cfg["data"])
     ds = read_series(out)
     t = ds["time"].values
     assert t.size == 131_496
@@ -137,7 +157,9 @@ def test_bundled_record_end_to_end(tmp_path, caplog):
 
 def test_reader_contract(good):
     path, times = good
-    da = open_station_file(path, load_config({"data": {"kind": "station", "station": STATION}})["data"], site=SITE)
+    da = open_station_file(
+        path, load_config({"data": {"kind": "station", "station": STATION}})["data"], site=SITE
+    )
     assert da.name == "t2m" and da.dims == ("time",) and da.dtype == np.float64
     assert da["time"].dtype == np.dtype("datetime64[ns]")
     np.testing.assert_array_equal(da["time"].values, times.to_numpy())
@@ -158,12 +180,18 @@ def test_compressed_csv_same_as_plain(good, tmp_path, caplog, suffix):
 
 def test_local_standard_gives_the_same_series_as_utc(good, tmp_path, caplog):
     path, times = good
-    local = write_csv(tmp_path / "local.csv", times - pd.Timedelta(hours=7), celsius(times),
-                      time_column="time_mst", fmt="%Y-%m-%d %H:%M")
+    local = write_csv(
+        tmp_path / "local.csv",
+        times - pd.Timedelta(hours=7),
+        celsius(times),
+        time_column="time_mst",
+        fmt="%Y-%m-%d %H:%M",
+    )
     a, b = tmp_path / "a.nc", tmp_path / "b.nc"
     assert run_series([path], a, caplog)[0] == 0
-    status, text = run_series([local], b, caplog, config(
-        {"time_column": "time_mst", "time_zone": "local_standard"}))
+    status, text = run_series(
+        [local], b, caplog, config({"time_column": "time_mst", "time_zone": "local_standard"})
+    )
     assert status == 0, text
     sa, sb = read_series(a), read_series(b)
     np.testing.assert_array_equal(sa["time"].values, sb["time"].values)
@@ -181,16 +209,30 @@ def test_hours_1_to_24_in_strings_and_in_an_hour_column(good, tmp_path, caplog):
     strings = [f"{d:%Y-%m-%d} {h:02d}:00" for d, h in zip(day, hour)]
     assert any(s.endswith("24:00") for s in strings)
     text_file = write_csv(tmp_path / "h24.csv", strings, celsius(times), time_column="t")
-    column_file = write_csv(tmp_path / "hcol.csv", list(day.strftime("%Y-%m-%d")),
-                            celsius(times), time_column="date", extra={"hour": list(hour)})
+    column_file = write_csv(
+        tmp_path / "hcol.csv",
+        list(day.strftime("%Y-%m-%d")),
+        celsius(times),
+        time_column="date",
+        extra={"hour": list(hour)},
+    )
     outs = [tmp_path / n for n in ("ref.nc", "text.nc", "column.nc")]
     assert run_series([path], outs[0], caplog)[0] == 0
-    status, text = run_series([text_file], outs[1], caplog, config(
-        {"time_column": "t", "time_zone": "local_standard", "hour_24": True}))
+    status, text = run_series(
+        [text_file],
+        outs[1],
+        caplog,
+        config({"time_column": "t", "time_zone": "local_standard", "hour_24": True}),
+    )
     assert status == 0, text
-    status, text = run_series([column_file], outs[2], caplog, config(
-        {"time_column": "date", "hour_column": "hour", "time_zone": "local_standard",
-         "hour_24": True}))
+    status, text = run_series(
+        [column_file],
+        outs[2],
+        caplog,
+        config(
+            {"time_column": "date", "hour_column": "hour", "time_zone": "local_standard", "hour_24": True}
+        ),
+    )
     assert status == 0, text
     ref = read_series(outs[0])
     for out in outs[1:]:
@@ -198,12 +240,23 @@ def test_hours_1_to_24_in_strings_and_in_an_hour_column(good, tmp_path, caplog):
         np.testing.assert_array_equal(ds["time"].values, ref["time"].values)
         np.testing.assert_array_equal(ds["t2m"].values, ref["t2m"].values)
     # hour 0 is not an hour of a 1-24 column
-    bad = write_csv(tmp_path / "bad_hour.csv", list(day.strftime("%Y-%m-%d")), celsius(times),
-                    time_column="date", extra={"hour": [0] + list(hour[1:])})
+    bad = write_csv(
+        tmp_path / "bad_hour.csv",
+        list(day.strftime("%Y-%m-%d")),
+        celsius(times),
+        time_column="date",
+        extra={"hour": [0] + list(hour[1:])},
+    )
     out = tmp_path / "bad.nc"
-    assert_refused(*run_series([bad], out, caplog, config(
-        {"time_column": "date", "hour_column": "hour", "hour_24": True})), out,
-        "bad_hour.csv", "hour '0' on line 2", "not an integer from 1 to 24")
+    assert_refused(
+        *run_series(
+            [bad], out, caplog, config({"time_column": "date", "hour_column": "hour", "hour_24": True})
+        ),
+        out,
+        "bad_hour.csv",
+        "hour '0' on line 2",
+        "not an integer from 1 to 24",
+    )
 
 
 def test_missing_value_markers_become_gaps(tmp_path, caplog):
@@ -222,8 +275,9 @@ def test_missing_value_markers_become_gaps(tmp_path, caplog):
     values[400:420] = 999
     path = write_csv(tmp_path / "long.csv", times, values)
     out = tmp_path / "long.nc"
-    assert_refused(*run_series([path], out, caplog), out, "long.csv",
-                   "gap(s) longer than max_gap_hours=6", "(20 h)")
+    assert_refused(
+        *run_series([path], out, caplog), out, "long.csv", "gap(s) longer than max_gap_hours=6", "(20 h)"
+    )
 
 
 def test_duplicates_that_agree_and_unsorted_rows_are_fine(good, tmp_path, caplog):
@@ -242,9 +296,11 @@ def test_duplicates_that_agree_and_unsorted_rows_are_fine(good, tmp_path, caplog
 
 def test_netcdf_station_file(good, tmp_path, caplog):
     path, times = good
-    ds = xr.Dataset({"tair": ("time", celsius(times) * 1.8 + 32, {"units": "degF"})},
-                    coords={"time": times, "lat": GREENWAY_LAT, "lon": GREENWAY_LON},
-                    attrs={"title": "a station", "source": "unit test"})
+    ds = xr.Dataset(
+        {"tair": ("time", celsius(times) * 1.8 + 32, {"units": "degF"})},
+        coords={"time": times, "lat": GREENWAY_LAT, "lon": GREENWAY_LON},
+        attrs={"title": "a station", "source": "unit test"},
+    )
     nc = tmp_path / "station.nc"
     ds.to_netcdf(nc)
     a, b = tmp_path / "a.nc", tmp_path / "b.nc"
@@ -257,19 +313,27 @@ def test_netcdf_station_file(good, tmp_path, caplog):
     assert "station at 33.62° N" in text
     # a netCDF station at Denver in a Phoenix run
     ds.assign_coords(lat=DENVER[0], lon=DENVER[1]).to_netcdf(tmp_path / "denver.nc")
-    assert_refused(*run_series([tmp_path / "denver.nc"], b.with_name("c.nc"), caplog,
-                               config({"value_column": "tair"})), b.with_name("c.nc"),
-                   "denver.nc", "39.74° N", "km from the site", "data.max_distance_km=50")
+    assert_refused(
+        *run_series([tmp_path / "denver.nc"], b.with_name("c.nc"), caplog, config({"value_column": "tair"})),
+        b.with_name("c.nc"),
+        "denver.nc",
+        "39.74° N",
+        "km from the site",
+        "data.max_distance_km=50",
+    )
 
 
 # --- hostile station files ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("content, problem", [
-    (None, "file not found"),
-    (b"", "the file is empty"),
-    (b"time_utc_hour_ending,t_air_degC_hourly_mean\n", "a header but no rows"),
-])
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        (None, "file not found"),
+        (b"", "the file is empty"),
+        (b"time_utc_hour_ending,t_air_degC_hourly_mean\n", "a header but no rows"),
+    ],
+)
 def test_missing_or_empty_file(tmp_path, caplog, content, problem):
     path = tmp_path / "station.csv"
     if content is not None:
@@ -283,17 +347,20 @@ def test_corrupt_compressed_file(good, tmp_path, caplog):
     packed = write_csv(tmp_path / "station.csv.xz", times, celsius(times))
     packed.write_bytes(packed.read_bytes()[: packed.stat().st_size // 2])
     out = tmp_path / "series.nc"
-    assert_refused(*run_series([packed], out, caplog), out, "station.csv.xz",
-                   "cannot be read as CSV")
+    assert_refused(*run_series([packed], out, caplog), out, "station.csv.xz", "cannot be read as CSV")
 
 
 def test_missing_column_lists_the_columns(good, tmp_path, caplog):
     path, _ = good
     out = tmp_path / "series.nc"
-    assert_refused(*run_series([path], out, caplog, config({"value_column": "temp"})), out,
-                   "station.csv", "no column 'temp'",
-                   "['time_utc_hour_ending', 't_air_degC_hourly_mean']",
-                   "data.station.value_column")
+    assert_refused(
+        *run_series([path], out, caplog, config({"value_column": "temp"})),
+        out,
+        "station.csv",
+        "no column 'temp'",
+        "['time_utc_hour_ending', 't_air_degC_hourly_mean']",
+        "data.station.value_column",
+    )
 
 
 def test_unparseable_timestamp_names_the_row(tmp_path, caplog):
@@ -302,9 +369,14 @@ def test_unparseable_timestamp_names_the_row(tmp_path, caplog):
     strings[41] = "2001-01-02 25:00:00+00:00"
     path = write_csv(tmp_path / "station.csv", strings, celsius(times))
     out = tmp_path / "series.nc"
-    assert_refused(*run_series([path], out, caplog), out, "station.csv",
-                   "cannot be parsed as ISO 8601", "'2001-01-02 25:00:00+00:00' on line 43",
-                   "data.station.time_format")
+    assert_refused(
+        *run_series([path], out, caplog),
+        out,
+        "station.csv",
+        "cannot be parsed as ISO 8601",
+        "'2001-01-02 25:00:00+00:00' on line 43",
+        "data.station.time_format",
+    )
 
 
 def test_non_numeric_value_names_the_row(tmp_path, caplog):
@@ -313,19 +385,25 @@ def test_non_numeric_value_names_the_row(tmp_path, caplog):
     values[9] = "n/a?"
     path = write_csv(tmp_path / "station.csv", times, values)
     out = tmp_path / "series.nc"
-    assert_refused(*run_series([path], out, caplog), out, "station.csv",
-                   "are not numbers", "'n/a?' on line 11")
+    assert_refused(
+        *run_series([path], out, caplog), out, "station.csv", "are not numbers", "'n/a?' on line 11"
+    )
 
 
 def test_duplicates_that_disagree_are_refused(tmp_path, caplog):
     times = utc_hours()
     values = celsius(times)
-    path = write_csv(tmp_path / "station.csv", times.append(times[:3]),
-                     np.concatenate([values, values[:3] + 1.0]))
+    path = write_csv(
+        tmp_path / "station.csv", times.append(times[:3]), np.concatenate([values, values[:3] + 1.0])
+    )
     out = tmp_path / "series.nc"
-    assert_refused(*run_series([path], out, caplog), out, "station.csv",
-                   "3 hour(s) appear more than once with different values",
-                   "2001-01-01 01:00 UTC")
+    assert_refused(
+        *run_series([path], out, caplog),
+        out,
+        "station.csv",
+        "3 hour(s) appear more than once with different values",
+        "2001-01-01 01:00 UTC",
+    )
 
 
 def test_long_gap_refused_naming_the_file(tmp_path, caplog):
@@ -334,17 +412,28 @@ def test_long_gap_refused_naming_the_file(tmp_path, caplog):
     keep[200:230] = False
     path = write_csv(tmp_path / "station.csv", times[keep], celsius(times)[keep])
     out = tmp_path / "series.nc"
-    assert_refused(*run_series([path], out, caplog), out, "station.csv",
-                   "1 gap(s) longer than max_gap_hours=6", "(30 h)", "data.allow_long_gaps")
+    assert_refused(
+        *run_series([path], out, caplog),
+        out,
+        "station.csv",
+        "1 gap(s) longer than max_gap_hours=6",
+        "(30 h)",
+        "data.allow_long_gaps",
+    )
 
 
 def test_column_named_celsius_holding_fahrenheit_refused(tmp_path, caplog):
     times = utc_hours("2001-07-01 01:00")
     path = write_csv(tmp_path / "station.csv", times, celsius(times) + 18 * 1.8 + 32)
     out = tmp_path / "series.nc"
-    assert_refused(*run_series([path], out, caplog), out, "station.csv",
-                   "data.station.units (and the column name 't_air_degC_hourly_mean') says "
-                   "'degC'", "plausible only as degF", "data.station.units")
+    assert_refused(
+        *run_series([path], out, caplog),
+        out,
+        "station.csv",
+        "data.station.units (and the column name 't_air_degC_hourly_mean') says 'degC'",
+        "plausible only as degF",
+        "data.station.units",
+    )
 
 
 def test_daylight_saving_time_in_a_local_standard_column_refused(tmp_path, caplog):
@@ -352,13 +441,21 @@ def test_daylight_saving_time_in_a_local_standard_column_refused(tmp_path, caplo
     clock = times - pd.Timedelta(hours=7)  # MST ...
     summer = (clock >= "2001-04-01 03:00") & (clock < "2001-10-28 01:00")
     clock = clock + pd.to_timedelta(summer.astype(int), unit="h")  # ... with US DST of 2001
-    path = write_csv(tmp_path / "station.csv", clock, celsius(times),
-                     time_column="time_local", fmt="%Y-%m-%d %H:%M")
+    path = write_csv(
+        tmp_path / "station.csv", clock, celsius(times), time_column="time_local", fmt="%Y-%m-%d %H:%M"
+    )
     out = tmp_path / "series.nc"
-    assert_refused(*run_series([path], out, caplog, config(
-        {"time_column": "time_local", "time_zone": "local_standard"})), out, "station.csv",
-        "daylight-saving time", "no 2001-04-01 03:00", "2001-10-28 01:00 twice",
-        "standard time all year")
+    assert_refused(
+        *run_series(
+            [path], out, caplog, config({"time_column": "time_local", "time_zone": "local_standard"})
+        ),
+        out,
+        "station.csv",
+        "daylight-saving time",
+        "no 2001-04-01 03:00",
+        "2001-10-28 01:00 twice",
+        "standard time all year",
+    )
 
 
 @pytest.mark.parametrize("step_minutes, found", [(30, "30 min"), (180, "3 h")])
@@ -366,52 +463,78 @@ def test_sub_hourly_or_three_hourly_data_refused(tmp_path, caplog, step_minutes,
     times = utc_hours(step_minutes=step_minutes)
     path = write_csv(tmp_path / "station.csv", times, celsius(times))
     out = tmp_path / "series.nc"
-    assert_refused(*run_series([path], out, caplog), out, "station.csv",
-                   f"the time step is {found}", "needs hourly data", "average sub-hourly data")
+    assert_refused(
+        *run_series([path], out, caplog),
+        out,
+        "station.csv",
+        f"the time step is {found}",
+        "needs hourly data",
+        "average sub-hourly data",
+    )
 
 
 def test_timestamps_at_half_past_refused(tmp_path, caplog):
     times = utc_hours() - pd.Timedelta(minutes=30)
     path = write_csv(tmp_path / "station.csv", times, celsius(times + pd.Timedelta(minutes=30)))
     out = tmp_path / "series.nc"
-    assert_refused(*run_series([path], out, caplog), out, "station.csv",
-                   "not on the whole hour", "00:30:00")
+    assert_refused(*run_series([path], out, caplog), out, "station.csv", "not on the whole hour", "00:30:00")
 
 
 def test_local_time_announced_as_utc_refused(tmp_path, caplog):
     """The header says UTC; the stamps are MST: the afternoon peak lands in the morning."""
     times = utc_hours()
-    path = write_csv(tmp_path / "station.csv", times - pd.Timedelta(hours=7), celsius(times),
-                     fmt="%Y-%m-%d %H:%M")
+    path = write_csv(
+        tmp_path / "station.csv", times - pd.Timedelta(hours=7), celsius(times), fmt="%Y-%m-%d %H:%M"
+    )
     out = tmp_path / "series.nc"
-    assert_refused(*run_series([path], out, caplog), out, "station.csv",
-                   "the warmest hour of the mean diurnal cycle is at 8.", "about 7 h early",
-                   "the time column's zone looks wrong",
-                   "looks like local time (UTC-7 h) announced as UTC",
-                   "data.station.time_zone: local_standard")
+    assert_refused(
+        *run_series([path], out, caplog),
+        out,
+        "station.csv",
+        "the warmest hour of the mean diurnal cycle is at 8.",
+        "about 7 h early",
+        "the time column's zone looks wrong",
+        "looks like local time (UTC-7 h) announced as UTC",
+        "data.station.time_zone: local_standard",
+    )
 
 
 def test_utc_announced_as_local_refused(good, tmp_path, caplog):
     path, _ = good
     out = tmp_path / "series.nc"
     # the stamps carry +00:00 but the config says local standard time
-    assert_refused(*run_series([path], out, caplog, config({"time_zone": "local_standard"})),
-                   out, "station.csv", "carry the UTC offset(s) +00:00",
-                   "data.station.time_zone says local_standard")
+    assert_refused(
+        *run_series([path], out, caplog, config({"time_zone": "local_standard"})),
+        out,
+        "station.csv",
+        "carry the UTC offset(s) +00:00",
+        "data.station.time_zone says local_standard",
+    )
     # without the offsets, the diurnal phase gives it away
     times = utc_hours()
     bare = write_csv(tmp_path / "bare.csv", times, celsius(times), fmt="%Y-%m-%d %H:%M")
-    assert_refused(*run_series([bare], out, caplog, config({"time_zone": "local_standard"})),
-                   out, "bare.csv", "about 7 h late", "looks like UTC announced as local time")
+    assert_refused(
+        *run_series([bare], out, caplog, config({"time_zone": "local_standard"})),
+        out,
+        "bare.csv",
+        "about 7 h late",
+        "looks like UTC announced as local time",
+    )
 
 
 def test_station_far_from_the_site_refused(good, tmp_path, caplog):
     path, _ = good
     out = tmp_path / "series.nc"
     far = {"latitude": DENVER[0], "longitude": DENVER[1]}
-    assert_refused(*run_series([path], out, caplog, config(far)), out, "station.csv",
-                   "its station at 39.74° N, -105° E lies", "km from the site",
-                   "farther than data.max_distance_km=50", "site.latitude/site.longitude")
+    assert_refused(
+        *run_series([path], out, caplog, config(far)),
+        out,
+        "station.csv",
+        "its station at 39.74° N, -105° E lies",
+        "km from the site",
+        "farther than data.max_distance_km=50",
+        "site.latitude/site.longitude",
+    )
     # the fix: allow the distance (or configure the right site)
     status, text = run_series([path], out, caplog, config(far, max_distance_km=1000))
     assert status == 0, text
@@ -433,11 +556,27 @@ def test_reader_raises_input_error_directly(tmp_path):
 def test_download_stage_has_nothing_to_fetch_for_a_station(tmp_path, caplog, monkeypatch):
     monkeypatch.chdir(ROOT)
     with caplog.at_level(logging.INFO):
-        assert main(["download", "--out-dir", str(tmp_path / "raw"), "--config",
-                     json.dumps({"data": {"kind": "station", "station": STATION}})]) == 0
+        assert (
+            main(
+                [
+                    "download",
+                    "--out-dir",
+                    str(tmp_path / "raw"),
+                    "--config",
+                    json.dumps({"data": {"kind": "station", "station": STATION}}),
+                ]
+            )
+            == 0
+        )
     assert "nothing to download" in caplog.text and not (tmp_path / "raw").exists()
     caplog.clear()
-    status = main(["download", "--out-dir", str(tmp_path / "raw"), "--config",
-                   json.dumps({"data": {"kind": "station",
-                                        "station": {**STATION, "path": "no/such.csv"}}})])
+    status = main(
+        [
+            "download",
+            "--out-dir",
+            str(tmp_path / "raw"),
+            "--config",
+            json.dumps({"data": {"kind": "station", "station": {**STATION, "path": "no/such.csv"}}}),
+        ]
+    )
     assert status == 2 and "no/such.csv: station file not found" in caplog.text

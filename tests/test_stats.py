@@ -37,6 +37,7 @@ def two_years():
 
 # --- lag-1 slope -------------------------------------------------------------------------
 
+
 def test_lag1_slope_recovers_ar1_coefficient():
     assert stats.lag1_slope(ar1(0.9, 20_000)) == pytest.approx(0.9, abs=0.02)
 
@@ -88,6 +89,7 @@ def test_hourly_slope_treats_absent_timestamps_as_missing():
 
 # --- period means and profiles -----------------------------------------------------------
 
+
 def test_period_means_have_one_value_per_calendar_period():
     da = xr.DataArray(np.ones(len(two_years())), coords={"time": two_years()}, dims="time")
     assert stats.monthly_means(da).sizes["time"] == 24
@@ -114,7 +116,7 @@ def test_partial_periods_are_left_out():
 @pytest.mark.parametrize("gap_hours,kept", [(2, True), (3, False)])
 def test_daily_mean_needs_most_hours_of_the_day(gap_hours, kept):
     da = hourly(np.ones(24 * 3))
-    da[30:30 + gap_hours] = np.nan
+    da[30 : 30 + gap_hours] = np.nan
     assert bool(np.isfinite(stats.daily_means(da)[1])) is kept
 
 
@@ -167,6 +169,7 @@ def test_time_axis_must_be_increasing():
 
 # --- comparison --------------------------------------------------------------------------
 
+
 def synthetic(times, seed, warm=0.0):
     """Seasonal and diurnal cycles plus AR(1) weather, °F."""
     yf = (times.day_of_year.to_numpy() - 1) / 365.25
@@ -181,8 +184,12 @@ def test_identical_series_have_zero_differences():
     assert summary["max_abs_difference"] == {"monthly_profile": 0.0, "diurnal_profile": 0.0}
     assert summary["lag1_slopes"]["real"] == summary["lag1_slopes"]["generated"]
     assert summary["overall"]["real"] == summary["overall"]["generated"]
-    assert summary["period"] == {"start": "2023-01-01T00:00:00", "end": "2024-12-31T23:00:00",
-                                 "hours": len(times), "hours_missing": 0}
+    assert summary["period"] == {
+        "start": "2023-01-01T00:00:00",
+        "end": "2024-12-31T23:00:00",
+        "hours": len(times),
+        "hours_missing": 0,
+    }
     assert json.loads(json.dumps(summary, allow_nan=False)) == summary
 
 
@@ -216,9 +223,11 @@ def write_inputs(tmp_path, paths=2):
     xr.Dataset({"t2m": ("time", real, {"units": "degF"})}, coords={"time": times}).to_netcdf(series)
     generated = np.stack([synthetic(times, 10 + i, warm=0.5) for i in range(paths)])
     samples = tmp_path / "samples.nc"
-    xr.Dataset({"t2m": (("path", "time"), generated.astype("float32"), {"units": "degF"})},
-               coords={"time": times},
-               attrs={"noise": "off", "retrend": "none", "seed": 7}).to_netcdf(samples)
+    xr.Dataset(
+        {"t2m": (("path", "time"), generated.astype("float32"), {"units": "degF"})},
+        coords={"time": times},
+        attrs={"noise": "off", "retrend": "none", "seed": 7},
+    ).to_netcdf(samples)
     return series, samples
 
 
@@ -229,14 +238,20 @@ def test_write_comparison_writes_json_and_markdown(tmp_path):
 
     summary = json.loads(out_json.read_text(encoding="utf-8"))
     assert summary == returned
-    assert summary["samples"] == {"file": "samples.nc", "path_index": 1, "noise": "off",
-                                  "retrend": "none", "seed": "7"}
+    assert summary["samples"] == {
+        "file": "samples.nc",
+        "path_index": 1,
+        "noise": "off",
+        "retrend": "none",
+        "seed": "7",
+    }
     assert summary["period"]["hours_missing"] == 100
     assert 0.3 < summary["max_abs_difference"]["diurnal_profile"] < 1.5
 
     table = out_md.read_text(encoding="utf-8")
-    assert ("| Statistic | Article: real | Article: generated | This run: real "
-            "| This run: generated |") in table
+    assert (
+        "| Statistic | Article: real | Article: generated | This run: real | This run: generated |"
+    ) in table
     rows = [line for line in table.splitlines() if line.startswith("| ") and "---" not in line]
     assert len(rows) == 1 + 9
     hourly_row = next(r for r in rows if r.startswith("| Lag-1 slope, hourly |"))

@@ -97,9 +97,15 @@ def measured(record) -> dict[str, float]:
     months = record.groupby(record.index.month).mean()
     diurnal = record.groupby(hours).mean()
     return {
-        "mean": record.mean(), "std": record.std(), "min": record.min(), "max": record.max(),
-        "january": months[1], "december": months[12], "july": months[7],
-        "06h": diurnal[6], "16h": diurnal[16],
+        "mean": record.mean(),
+        "std": record.std(),
+        "min": record.min(),
+        "max": record.max(),
+        "january": months[1],
+        "december": months[12],
+        "july": months[7],
+        "06h": diurnal[6],
+        "16h": diurnal[16],
         "hourly slope": _lag1_slope(record),
         "daily slope": _lag1_slope(record.resample("D").mean()),
         "monthly slope": _lag1_slope(record.resample("MS").mean()),
@@ -108,10 +114,18 @@ def measured(record) -> dict[str, float]:
 
 # Published value of the real 1974–2023 ERA5 record, and the tolerance of the surrogate.
 TARGETS = {
-    "mean": (73.37, 0.5), "std": (18.32, 1.0), "min": (22.0, 6.0), "max": (120.0, 4.0),
-    "january": (55.0, 3.0), "december": (55.0, 3.0), "july": (96.0, 3.0),
-    "06h": (63.5, 2.0), "16h": (86.5, 2.0),
-    "hourly slope": (0.985, 0.01), "daily slope": (0.982, 0.02), "monthly slope": (0.842, 0.05),
+    "mean": (73.37, 0.5),
+    "std": (18.32, 1.0),
+    "min": (22.0, 6.0),
+    "max": (120.0, 4.0),
+    "january": (55.0, 3.0),
+    "december": (55.0, 3.0),
+    "july": (96.0, 3.0),
+    "06h": (63.5, 2.0),
+    "16h": (86.5, 2.0),
+    "hourly slope": (0.985, 0.01),
+    "daily slope": (0.982, 0.02),
+    "monthly slope": (0.842, 0.05),
 }
 
 
@@ -128,10 +142,15 @@ def test_statistic_matches_real_record(measured, name):
 # (a daily range that varies from day to day, fast sub-daily weather, multi-day persistence
 # that fades within a week) rather than the station's exact numbers; data/README.md compares.
 WEATHER_TARGETS = {
-    "range_mean": (24.1, 1.5), "range_std": (6.3, 1.0),
-    "acf_h6": (0.78, 0.04), "acf_h12": (0.64, 0.04), "acf_h24": (0.69, 0.04),
+    "range_mean": (24.1, 1.5),
+    "range_std": (6.3, 1.0),
+    "acf_h6": (0.78, 0.04),
+    "acf_h12": (0.64, 0.04),
+    "acf_h24": (0.69, 0.04),
     "acf_h96": (0.19, 0.05),
-    "acf_d1": (0.80, 0.03), "acf_d2": (0.55, 0.04), "acf_d5": (0.17, 0.04),
+    "acf_d1": (0.80, 0.03),
+    "acf_d2": (0.55, 0.04),
+    "acf_d5": (0.17, 0.04),
 }
 
 
@@ -184,11 +203,11 @@ def test_warming_trend(record):
 
 def test_solar_geometry_at_the_solstices():
     minutes = np.arange(1440) / 1440.0
-    for date, day_length, noon_elevation in (("2021-06-21", 14.2, 79.9),
-                                             ("2021-12-21", 9.8, 33.1)):
+    for date, day_length, noon_elevation in (("2021-06-21", 14.2, 79.9), ("2021-12-21", 9.8, 33.1)):
         local_midnight = np.datetime64(f"{date}T07:00", "m").astype("int64") / 1440.0
-        cos_zenith, _ = sun.solar_geometry(local_midnight + minutes, surrogate.SITE_LATITUDE,
-                                             surrogate.SITE_LONGITUDE)
+        cos_zenith, _ = sun.solar_geometry(
+            local_midnight + minutes, surrogate.SITE_LATITUDE, surrogate.SITE_LONGITUDE
+        )
         assert (cos_zenith > 0).sum() / 60.0 == pytest.approx(day_length, abs=0.1)
         assert np.degrees(np.arcsin(cos_zenith.max())) == pytest.approx(noon_elevation, abs=0.2)
 

@@ -38,8 +38,12 @@ def test_theta_continuous_across_new_year():
     assert list(t[jump + 1]) == [pd.Timestamp("2024-01-01")]
 
 
-@given(st.datetimes(min_value=pd.Timestamp("1900-01-01").to_pydatetime(),
-                    max_value=pd.Timestamp("2200-01-01").to_pydatetime()))
+@given(
+    st.datetimes(
+        min_value=pd.Timestamp("1900-01-01").to_pydatetime(),
+        max_value=pd.Timestamp("2200-01-01").to_pydatetime(),
+    )
+)
 def test_year_fraction_in_unit_interval_and_decimal_year_monotone(t):
     f = year_fraction([t])[0]
     assert 0.0 <= f < 1.0
@@ -72,14 +76,16 @@ def test_seasonal_features_of_many_windows_equal_those_of_each_window():
     rng = np.random.default_rng(0)
     hours = rng.integers(0, 50 * 8766, size=300)
     starts = np.datetime64("1974-01-01T00", "ns") + (hours * 3600 * 10**9).astype("timedelta64[ns]")
-    starts = np.concatenate([starts, np.array(["2020-02-29T00", "2023-12-31T00", "1975-12-29T00"],
-                                              dtype="datetime64[ns]")])
+    starts = np.concatenate(
+        [starts, np.array(["2020-02-29T00", "2023-12-31T00", "1975-12-29T00"], dtype="datetime64[ns]")]
+    )
     for anchor in ("centre", "start"):
         for n_steps, degree in ((16, 3), (1, 1), (5, 4)):
             many = seasonal_features(starts, n_steps, degree, anchor=anchor)
             assert many.dtype == np.float32 and many.shape == (starts.size, n_steps, 2 * degree)
             for i in (0, 150, starts.size - 3, starts.size - 1):
-                one = fourier_features(theta(latent_step_times(starts[i], n_steps, anchor=anchor)),
-                                       degree).astype("float32")
+                one = fourier_features(
+                    theta(latent_step_times(starts[i], n_steps, anchor=anchor)), degree
+                ).astype("float32")
                 np.testing.assert_array_equal(many[i], one)
     assert seasonal_features(starts[:0], 16, 3).shape == (0, 16, 6)

@@ -60,8 +60,13 @@ def test_prior_weights_minimise_the_kl(with_bias):
     m, s = out[..., :latent], out[..., latent:]
     log_var = np.full(m.shape, -3.0)
     mu = m + np.exp(s / 2) * rng.standard_normal(m.shape)  # posterior means spread like the prior
-    kernel, bias = optimal_prior_weights(f, mu, log_var, np.zeros((6, 2 * latent), "float32"),
-                                         np.zeros(2 * latent, "float32") if with_bias else None)
+    kernel, bias = optimal_prior_weights(
+        f,
+        mu,
+        log_var,
+        np.zeros((6, 2 * latent), "float32"),
+        np.zeros(2 * latent, "float32") if with_bias else None,
+    )
     assert kernel.shape == (6, 2 * latent) and (bias is not None) == with_bias
     kernel, bias = kernel.astype("float64"), None if bias is None else bias.astype("float64")
     best = _kl_sum(f, mu, log_var, kernel, bias)
@@ -86,17 +91,23 @@ def test_closed_form_training_poses_sigma_well(tiny_pipeline, tmp_path):
 
     cfg = tiny_pipeline["config"]
     with xr.open_dataset(tiny_pipeline["windows"]) as f:
-        windows = WindowDataset(f.load(), "train", batch_size=8, fourier_degree=3,
-                                theta_anchor="centre")
+        windows = WindowDataset(f.load(), "train", batch_size=8, fourier_degree=3, theta_anchor="centre")
     result = {}
     for closed in (True, False):
-        run = {**cfg, "training": {**cfg["training"], "epochs": 40, "patience": 40,
-                                   "noise_closed_form": closed, "prior_closed_form": closed}}
-        model = train(tiny_pipeline["windows"], tmp_path / f"{closed}.keras",
-                      tmp_path / f"{closed}.csv", run)
+        run = {
+            **cfg,
+            "training": {
+                **cfg["training"],
+                "epochs": 40,
+                "patience": 40,
+                "noise_closed_form": closed,
+                "prior_closed_form": closed,
+            },
+        }
+        model = train(tiny_pipeline["windows"], tmp_path / f"{closed}.keras", tmp_path / f"{closed}.csv", run)
         _, _, z = model.encoder(windows.x)
         mse = float(np.mean((windows.x - np.asarray(model.decoder(z))) ** 2))
-        result[closed] = (model.noise_sigma ** 2, mse)
+        result[closed] = (model.noise_sigma**2, mse)
     var, mse = result[True]
     assert var == pytest.approx(mse, rel=0.25)
     var, mse = result[False]

@@ -13,8 +13,11 @@ from seasonal_vae.data.windows import WindowSampler, cut, make_windows, segments
 def adjusted(tmp_path):
     t = pd.date_range("2000-01-01", "2009-12-31T23:00", freq="h")
     values = 60 + 0.001 * np.arange(len(t)) + (t.year.to_numpy() % 5 == 4) * 100.0  # val years hot
-    ds = xr.Dataset({"t2m": ("time", values)}, coords={"time": t},
-                    attrs={"trend_rate_per_decade": 0.7, "trend_reference_year": 2024})
+    ds = xr.Dataset(
+        {"t2m": ("time", values)},
+        coords={"time": t},
+        attrs={"trend_rate_per_decade": 0.7, "trend_reference_year": 2024},
+    )
     path = tmp_path / "adjusted.nc"
     ds.to_netcdf(path)
     return path

@@ -1,22 +1,21 @@
 """The whole Snakemake workflow, end to end, on a small slice of the bundled data.
 
-Runs in a temporary copy of the workflow (8 surrogate and 5 station years, 200 short epochs) and checks that every output
-exists and is sane, that a second `snakemake -n` has nothing to do, that editing only the
-plotting code or changing only a figure setting reruns only the figure, and that the Snakefile
-passes `snakemake --lint`. The build runs without CDS credentials (HOME is a temporary folder
-and CDSAPI_* are unset): the offline default never needs them.
-"""
+Runs in a temporary copy of the workflow (8 surrogate and 5 station years, 200 short epochs)
+and checks that every output exists and is sane, that a second `snakemake -n` has nothing to
+do, that editing only the plotting code or changing only a figure setting reruns only the
+figure, and that the Snakefile passes `snakemake --lint`. The build runs without CDS
+credentials (HOME is a temporary folder and CDSAPI_* are unset): the offline default never
+needs them."""
 
 import os
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 import xarray as xr
 import yaml
-
-from conftest import ROOT, snakemake as _snakemake
+from conftest import ROOT
+from conftest import snakemake as _snakemake
 
 pytestmark = pytest.mark.slow
 
@@ -32,9 +31,24 @@ def _jobs(dry_run):
     return {name: int(n) for name, n in (line.split() for line in match.group(1).splitlines())}
 
 
-FIGURES = ["comparison", "conv_matrix", "strides", "free_time_axis", "prior", "graphical_model",
-           "training", "trend", "seasonal", "diurnal", "acf", "samples", "evaluation",
-           "imputation", "anomaly", "forecast"]
+FIGURES = [
+    "comparison",
+    "conv_matrix",
+    "strides",
+    "free_time_axis",
+    "prior",
+    "graphical_model",
+    "training",
+    "trend",
+    "seasonal",
+    "diurnal",
+    "acf",
+    "samples",
+    "evaluation",
+    "imputation",
+    "anomaly",
+    "forecast",
+]
 
 
 DATASETS = {"surrogate": (1974, 1981), "greenway": (2003, 2007)}  # config/test.yaml
@@ -43,22 +57,44 @@ DATASETS = {"surrogate": (1974, 1981), "greenway": (2003, 2007)}  # config/test.
 @pytest.mark.parametrize("dataset", DATASETS)
 def test_every_output_exists(workdir, dataset):
     r, f = f"results/{dataset}", f"figures/{dataset}"
-    outputs = [f"{r}/series.nc", f"{r}/detrended.nc", f"{r}/trend.json", f"{r}/windows.nc",
-               f"{r}/comparison.json", f"{f}/comparison.md", f"{r}/metrics.csv",
-               f"{f}/metrics.md", f"{r}/applications/anomaly_top.csv"]
+    outputs = [
+        f"{r}/series.nc",
+        f"{r}/detrended.nc",
+        f"{r}/trend.json",
+        f"{r}/windows.nc",
+        f"{r}/comparison.json",
+        f"{f}/comparison.md",
+        f"{r}/metrics.csv",
+        f"{f}/metrics.md",
+        f"{r}/applications/anomaly_top.csv",
+    ]
     for prior in ("seasonal", "standard"):
-        outputs += [f"{r}/models/{prior}/vae.keras", f"{r}/models/{prior}/history.csv",
-                    f"{r}/samples/{prior}.nc"]
+        outputs += [
+            f"{r}/models/{prior}/vae.keras",
+            f"{r}/models/{prior}/history.csv",
+            f"{r}/samples/{prior}.nc",
+        ]
     outputs += [f"{f}/{name}.{ext}" for name in FIGURES for ext in ("png", "svg")]
     for rel in outputs:
         path = workdir / rel
         assert path.is_file() and path.stat().st_size > 0, rel
     for name in FIGURES:
         assert (workdir / f / f"{name}.png").stat().st_size > 20_000, name
-    logs = {p.relative_to(workdir / "logs" / dataset).as_posix()
-            for p in (workdir / "logs" / dataset).rglob("*.log")}
-    assert {"series.log", "detrend.log", "windows.log", "train/seasonal.log", "train/standard.log",
-            "sample/seasonal.log", "compare.log", "plot/prior.log", "figure_data/prior.log"} <= logs
+    logs = {
+        p.relative_to(workdir / "logs" / dataset).as_posix()
+        for p in (workdir / "logs" / dataset).rglob("*.log")
+    }
+    assert {
+        "series.log",
+        "detrend.log",
+        "windows.log",
+        "train/seasonal.log",
+        "train/standard.log",
+        "sample/seasonal.log",
+        "compare.log",
+        "plot/prior.log",
+        "figure_data/prior.log",
+    } <= logs
     # nothing half-written is left anywhere
     assert not [p for p in workdir.rglob("*") if ".tmp" in p.name or p.name.endswith(".work")]
 
@@ -83,8 +119,7 @@ def test_outputs_are_sane(workdir, dataset):
     gen_hourly = gen.groupby("time.hour").mean().values
     assert 12 <= int(np.argmax(gen_hourly)) <= 18 and 3 <= int(np.argmin(gen_hourly)) <= 8
     assert abs(float(samples.mean()) - float(real.mean())) < 5
-    history = (workdir / "results" / dataset / "models" / "seasonal" / "history.csv"
-               ).read_text().splitlines()
+    history = (workdir / "results" / dataset / "models" / "seasonal" / "history.csv").read_text().splitlines()
     epochs = yaml.safe_load((ROOT / "config" / "test.yaml").read_text())["training"]["epochs"]
     assert len(history) == 1 + epochs and "val_loss" in history[0]
 
@@ -96,8 +131,7 @@ def test_second_run_has_nothing_to_do(workdir):
 
 
 def test_the_build_used_the_package_copy_and_no_download(workdir):
-    dry = _snakemake(["--cores", "2", "--configfile", "config/test.yaml", "-n", "--forceall"],
-                     workdir)
+    dry = _snakemake(["--cores", "2", "--configfile", "config/test.yaml", "-n", "--forceall"], workdir)
     assert "download" not in _jobs(dry)
     assert not (workdir / "home" / ".cdsapirc").exists() and not (workdir / "data" / "raw").exists()
 
@@ -125,16 +159,18 @@ def test_editing_the_plotting_code_reruns_only_the_figure(workdir):
 FIGURES = {"figure_data", "plot"}  # every figure: its numbers, then its drawing
 
 
-@pytest.mark.parametrize("change, rerun", [
-    # exactly the two figures that read the `figures` section (comparison, samples), twice
-    ({"figures": {"comparison_weeks": 2}}, {"figure_data": 4, "plot": 4, "all": 1}),
-    ({"sampling": {"seed": 8}},
-     {"sample", "sample_with_noise", "compare", "evaluate", "all"} | FIGURES),
-    ({"evaluation": {"n_splits": 4}}, {"evaluate", "all"} | FIGURES),
-    ({"evaluation": {"seed": 3}}, {"baseline", "evaluate", "all"} | FIGURES),
-    ({"applications": {"n_members": 5}}, {"impute", "anomaly", "forecast", "all"} | FIGURES),
-    ({"detrend": {"rate_per_decade": 0.5}}, "everything but series"),
-])
+@pytest.mark.parametrize(
+    "change, rerun",
+    [
+        # exactly the two figures that read the `figures` section (comparison, samples), twice
+        ({"figures": {"comparison_weeks": 2}}, {"figure_data": 4, "plot": 4, "all": 1}),
+        ({"sampling": {"seed": 8}}, {"sample", "sample_with_noise", "compare", "evaluate", "all"} | FIGURES),
+        ({"evaluation": {"n_splits": 4}}, {"evaluate", "all"} | FIGURES),
+        ({"evaluation": {"seed": 3}}, {"baseline", "evaluate", "all"} | FIGURES),
+        ({"applications": {"n_members": 5}}, {"impute", "anomaly", "forecast", "all"} | FIGURES),
+        ({"detrend": {"rate_per_decade": 0.5}}, "everything but series"),
+    ],
+)
 def test_changing_one_setting_reruns_only_what_depends_on_it(workdir, change, rerun):
     cfg = yaml.safe_load((workdir / "config" / "test.yaml").read_text())
     for section, values in change.items():
@@ -143,8 +179,9 @@ def test_changing_one_setting_reruns_only_what_depends_on_it(workdir, change, re
     changed.write_text(yaml.safe_dump(cfg))
     dry = _snakemake(["--cores", "2", "--configfile", "config/changed.yaml", "-n"], workdir)
     if rerun == "everything but series":
-        everything = _jobs(_snakemake(["--cores", "2", "--configfile", "config/test.yaml", "-n",
-                                       "--forceall"], workdir))
+        everything = _jobs(
+            _snakemake(["--cores", "2", "--configfile", "config/test.yaml", "-n", "--forceall"], workdir)
+        )
         rerun = set(everything) - {"series"}
     if isinstance(rerun, dict):  # the number of jobs of each rule
         assert _jobs(dry) == rerun
@@ -167,8 +204,13 @@ def test_the_evaluation_judges_every_generator_against_a_floor(workdir, dataset)
         one_year = table["metric"] == "interannual_log_ratio"
         assert one_year.any() and table.loc[one_year, "value"].isna().all()
         table = table[~one_year]
-    assert list(dict.fromkeys(table["generator"])) == ["vae", "vae_noise", "vae_standard_prior",
-                                                       "harmonic_ar", "bootstrap"]
+    assert list(dict.fromkeys(table["generator"])) == [
+        "vae",
+        "vae_noise",
+        "vae_standard_prior",
+        "harmonic_ar",
+        "bootstrap",
+    ]
     assert table["value"].notna().all() and (table["n_floor"] > 0).all()
     assert (table["floor_p95"] >= table["floor_median"]).all()
     # the noisy samples are the same paths plus noise: same climatology of the mean, to ~0.1 °F

@@ -11,11 +11,11 @@ from seasonal_vae.workspace import open_workspace
 def folder(tmp_path):
     (tmp_path / "config").mkdir()
     (tmp_path / "Snakefile").write_text("# a workflow\n")
-    base = {"applications": {"imputation": {"n_cases": 100, "margin_hours": 48}},
-            "training": {"epochs": 50}}
+    base = {"applications": {"imputation": {"n_cases": 100, "margin_hours": 48}}, "training": {"epochs": 50}}
     (tmp_path / "config" / "config.yaml").write_text(yaml.safe_dump(base))
     (tmp_path / "config" / "small.yaml").write_text(
-        yaml.safe_dump({"applications": {"imputation": {"n_cases": 5}}}))
+        yaml.safe_dump({"applications": {"imputation": {"n_cases": 5}}})
+    )
     return tmp_path
 
 

@@ -53,8 +53,9 @@ def _pairs(values: list[str], what: str, example: str) -> dict[str, Path]:
     for value in values:
         name, sep, path = value.partition("=")
         if not sep or not name or not path or not _NAME.match(name):
-            raise InputError(what, f"{value!r} is not NAME=PATH",
-                             f"give e.g. {example} (NAME: letters, digits, _ . -)")
+            raise InputError(
+                what, f"{value!r} is not NAME=PATH", f"give e.g. {example} (NAME: letters, digits, _ . -)"
+            )
         if name in out:
             raise InputError(what, f"the name {name!r} is given twice", "give each one once")
         out[name] = Path(path)
@@ -62,6 +63,7 @@ def _pairs(values: list[str], what: str, example: str) -> dict[str, Path]:
 
 
 # --------------------------------------------------------------------------- data in
+
 
 def _surrogate(args, cfg):
     from seasonal_vae.data.surrogate_files import write_surrogate
@@ -74,9 +76,12 @@ def _download(args, cfg):
     if cfg["data"]["kind"] == "station":
         path = Path(cfg["data"]["station"]["path"])
         if not path.is_file():
-            raise InputError(path, "station file not found (data.kind: station has nothing to "
-                             "download)", "put the station file at data.station.path (relative "
-                             "to the repository root), or set data.kind: era5 to download ERA5")
+            raise InputError(
+                path,
+                "station file not found (data.kind: station has nothing to download)",
+                "put the station file at data.station.path (relative "
+                "to the repository root), or set data.kind: era5 to download ERA5",
+            )
         log.info("data.kind is station: nothing to download; the series stage reads %s", path)
         return
     from seasonal_vae.data.cds import download_years
@@ -94,19 +99,32 @@ def _series(args, cfg):
 def _detrend(args, cfg):
     from seasonal_vae.data.detrend import detrend_file
 
-    detrend_file(args.series, args.out, args.report, cfg["detrend"]["rate_per_decade"],
-                 cfg["detrend"]["reference_year"])
+    detrend_file(
+        args.series,
+        args.out,
+        args.report,
+        cfg["detrend"]["rate_per_decade"],
+        cfg["detrend"]["reference_year"],
+    )
 
 
 def _windows(args, cfg):
     from seasonal_vae.data.windows import make_windows
 
     w = cfg["windows"]
-    make_windows(args.adjusted, args.out, w["window_hours"], w["holdout_every"], w["holdout_offset"],
-                 cfg["data"]["first_year"], cfg["data"]["last_year"])
+    make_windows(
+        args.adjusted,
+        args.out,
+        w["window_hours"],
+        w["holdout_every"],
+        w["holdout_offset"],
+        cfg["data"]["first_year"],
+        cfg["data"]["last_year"],
+    )
 
 
 # --------------------------------------------------------------------------- the models
+
 
 def _train(args, cfg):
     from seasonal_vae.data.windows import check_windows_file
@@ -129,8 +147,11 @@ def _generate(args, cfg):
     try:
         pd.Timestamp(args.start)
     except (TypeError, ValueError) as err:
-        raise InputError("--start", f"{args.start!r} is not a date ({err})",
-                         "give a timestamp such as 2031-06-01 or 2031-06-01T05:00") from err
+        raise InputError(
+            "--start",
+            f"{args.start!r} is not a date ({err})",
+            "give a timestamp such as 2031-06-01 or 2031-06-01T05:00",
+        ) from err
     if args.hours < 1:
         raise InputError("--hours", f"{args.hours} is not a positive number", "give --hours 1 or more")
     from seasonal_vae.model.sample import write_generated
@@ -147,6 +168,7 @@ def _baseline(args, cfg):
 
 # --------------------------------------------------------------------------- evaluation
 
+
 def _compare(args, cfg):
     from seasonal_vae.evaluation.comparison import write_comparison
 
@@ -162,11 +184,17 @@ def _evaluate(args, cfg):
     start = time.perf_counter()
     table, floor, ctx = evaluate(args.series, generators, cfg)
     write_outputs(table, floor, ctx, args.out, args.markdown, args.floor)
-    log.info("evaluated %d generator(s) in %.0f s; wrote %s and %s", len(generators),
-             time.perf_counter() - start, args.out, args.markdown)
+    log.info(
+        "evaluated %d generator(s) in %.0f s; wrote %s and %s",
+        len(generators),
+        time.perf_counter() - start,
+        args.out,
+        args.markdown,
+    )
 
 
 # --------------------------------------------------------------------------- applications
+
 
 def _impute(args, cfg):
     from seasonal_vae.applications.impute import impute_file
@@ -187,6 +215,7 @@ def _forecast(args, cfg):
 
 
 # --------------------------------------------------------------------------- figures
+
 
 def _figure_data(args, cfg):
     from seasonal_vae.figures.registry import write_figure_data
@@ -217,24 +246,38 @@ def build_parser() -> argparse.ArgumentParser:
 
     def add(name, func, help_text, *, out=True):
         p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("--config", help="YAML file or inline JSON object of settings "
-                       "(missing keys: the schema's defaults)")
+        p.add_argument(
+            "--config",
+            help="YAML file or inline JSON object of settings (missing keys: the schema's defaults)",
+        )
         if out:
             p.add_argument("--out", type=Path, required=True)
         p.set_defaults(func=func)
         return p
 
     # data in
-    add("surrogate", _surrogate, "write the bundled surrogate record (1974-2023) in CDS per-year "
-        "layout into --out")
-    p = add("download", _download, "download ERA5 2 m temperature from the CDS, one file per "
-            "year (data.kind: station: only check that the station file is there)", out=False)
+    add(
+        "surrogate",
+        _surrogate,
+        "write the bundled surrogate record (1974-2023) in CDS per-year layout into --out",
+    )
+    p = add(
+        "download",
+        _download,
+        "download ERA5 2 m temperature from the CDS, one file per "
+        "year (data.kind: station: only check that the station file is there)",
+        out=False,
+    )
     p.add_argument("--out-dir", type=Path, required=True)
     p.add_argument("--years", type=int, nargs="*", help="default: data.first_year..last_year")
-    p = add("series", _series, "raw files (ERA5 years or a station record, data.kind) -> one "
-            "hourly local-time series in °F")
-    p.add_argument("raw", type=Path, nargs="+",
-                   help="per-year ERA5 files (data.kind: era5) or a station file (station)")
+    p = add(
+        "series",
+        _series,
+        "raw files (ERA5 years or a station record, data.kind) -> one hourly local-time series in °F",
+    )
+    p.add_argument(
+        "raw", type=Path, nargs="+", help="per-year ERA5 files (data.kind: era5) or a station file (station)"
+    )
     p = add("detrend", _detrend, "remove the warming trend (continuous ramp); report fitted rate")
     p.add_argument("series", type=Path)
     p.add_argument("--report", type=Path, required=True)
@@ -248,40 +291,69 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("sample", _sample, "generate paths over the real record's dates (sampling.*)")
     p.add_argument("model", type=Path)
     p.add_argument("series", type=Path)
-    p = add("generate", _generate, "generate paths of any length from any start date "
-            "(sampling.n_paths, noise, seed, retrend)")
+    p = add(
+        "generate",
+        _generate,
+        "generate paths of any length from any start date (sampling.n_paths, noise, seed, retrend)",
+    )
     p.add_argument("model", type=Path)
     p.add_argument("--start", required=True, help="first timestamp, local standard time")
     p.add_argument("--hours", type=int, required=True, help="length of each path in hours")
-    p = add("baseline", _baseline, "fit a baseline generator on the training years and simulate "
-            "it over the record's dates (netCDF like the samples)")
-    p.add_argument("method", help="a baseline of seasonal_vae.model.baselines.METHODS "
-                   "(checked there, so that this parser does not import statsmodels)")
+    p = add(
+        "baseline",
+        _baseline,
+        "fit a baseline generator on the training years and simulate "
+        "it over the record's dates (netCDF like the samples)",
+    )
+    p.add_argument(
+        "method",
+        help="a baseline of seasonal_vae.model.baselines.METHODS "
+        "(checked there, so that this parser does not import statsmodels)",
+    )
     p.add_argument("detrended", type=Path, help="results/<dataset>/detrended.nc")
 
     # evaluation
-    p = add("compare", _compare, "statistics of the article's result figure, real vs generated",
-            out=False)
+    p = add("compare", _compare, "statistics of the article's result figure, real vs generated", out=False)
     p.add_argument("series", type=Path)
     p.add_argument("samples", type=Path)
     p.add_argument("--json", type=Path, required=True)
     p.add_argument("--markdown", type=Path, required=True)
-    p = add("evaluate", _evaluate, "metric suite: generators vs held-out real years, with the "
-            "real-vs-real noise floor (evaluation.*)")
+    p = add(
+        "evaluate",
+        _evaluate,
+        "metric suite: generators vs held-out real years, with the real-vs-real noise floor (evaluation.*)",
+    )
     p.add_argument("series", type=Path, help="results/<dataset>/series.nc")
-    p.add_argument("generators", nargs="+", metavar="NAME=PATH",
-                   help="a generated netCDF (t2m (path, time), °F) and the name the table gives it")
+    p.add_argument(
+        "generators",
+        nargs="+",
+        metavar="NAME=PATH",
+        help="a generated netCDF (t2m (path, time), °F) and the name the table gives it",
+    )
     p.add_argument("--markdown", type=Path, required=True, help="the Markdown table")
     p.add_argument("--floor", type=Path, help="also write the floor's per-split values (CSV)")
 
     # applications
     for name, func, text in (
-            ("impute", _impute, "fill gaps cut out of held-out years; score the VAE ensemble "
-             "against linear interpolation and climatology (applications.imputation)"),
-            ("anomaly", _anomaly, "anomaly scores over the record, top blocks, and ROC AUC of "
-             "injected faults against a climatological z-score (applications.anomaly)"),
-            ("forecast", _forecast, "1-7 day ensemble forecasts from held-out dates; score "
-             "against climatology and persistence by lead time (applications.forecast)")):
+        (
+            "impute",
+            _impute,
+            "fill gaps cut out of held-out years; score the VAE ensemble "
+            "against linear interpolation and climatology (applications.imputation)",
+        ),
+        (
+            "anomaly",
+            _anomaly,
+            "anomaly scores over the record, top blocks, and ROC AUC of "
+            "injected faults against a climatological z-score (applications.anomaly)",
+        ),
+        (
+            "forecast",
+            _forecast,
+            "1-7 day ensemble forecasts from held-out dates; score "
+            "against climatology and persistence by lead time (applications.forecast)",
+        ),
+    ):
         p = add(name, func, text)
         p.add_argument("model", type=Path, help="trained model (.keras)")
         p.add_argument("windows", type=Path, help="windows file (standardised series and split)")
@@ -293,14 +365,17 @@ def build_parser() -> argparse.ArgumentParser:
     # figures
     p = add("figure-data", _figure_data, "compute the numbers one figure shows (netCDF)")
     p.add_argument("name", help="the figure (see seasonal_vae.figures.registry)")
-    p.add_argument("inputs", nargs="*", metavar="KEY=PATH",
-                   help="the pipeline files the figure reads, by their key in the path table")
+    p.add_argument(
+        "inputs",
+        nargs="*",
+        metavar="KEY=PATH",
+        help="the pipeline files the figure reads, by their key in the path table",
+    )
     p = add("plot", _plot, "draw one figure from its computed numbers (PNG and SVG)")
     p.add_argument("name", help="the figure, e.g. prior")
     p.add_argument("data", type=Path, help="what figure-data wrote for it")
 
-    p = add("config", _show_config, "print the validated configuration with defaults filled in",
-            out=False)
+    p = add("config", _show_config, "print the validated configuration with defaults filled in", out=False)
     p.add_argument("--dataset", help="as the steps of this data set see it")
     return parser
 
@@ -309,8 +384,11 @@ def main(argv=None) -> int:
     """Entry point of ``python -m seasonal_vae`` and the ``seasonal-vae`` script."""
     args = build_parser().parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)  # progress reaches a redirected log at once
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
     try:
         cfg = load_config(args.config)
         args.func(args, cfg)

@@ -23,21 +23,27 @@ from seasonal_vae.core.paths import PATHS, wildcards
 
 ENV_VAR = "SEASONAL_VAE_WORKDIR"
 
+
 def find_root(start: str | Path | None = None) -> Path:
     """The workflow folder: ``$SEASONAL_VAE_WORKDIR``, or the nearest folder with a Snakefile."""
     if os.environ.get(ENV_VAR):
         root = Path(os.environ[ENV_VAR]).expanduser().resolve()
         if not (root / "Snakefile").is_file():
-            raise InputError(f"${ENV_VAR}={root}", "this folder has no Snakefile",
-                             "point it at a copy of the workflow, or unset it")
+            raise InputError(
+                f"${ENV_VAR}={root}",
+                "this folder has no Snakefile",
+                "point it at a copy of the workflow, or unset it",
+            )
         return root
     here = Path(start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         if (folder / "Snakefile").is_file() and (folder / "config").is_dir():
             return folder
-    raise InputError(str(here), "neither this folder nor any above it holds the Snakefile",
-                     "open the notebook from the repository, or set "
-                     f"${ENV_VAR} to the workflow folder")
+    raise InputError(
+        str(here),
+        "neither this folder nor any above it holds the Snakefile",
+        f"open the notebook from the repository, or set ${ENV_VAR} to the workflow folder",
+    )
 
 
 @dataclass
@@ -60,11 +66,16 @@ class Workspace:
         """The data sets the workflow builds."""
         return dataset_names(self.full_config or self.config)
 
-    def for_dataset(self, name: str) -> "Workspace":
+    def for_dataset(self, name: str) -> Workspace:
         """The same workflow folder, for data set ``name``."""
         full = self.full_config or self.config
-        return Workspace(root=self.root, config=dataset_config(full, name),
-                         config_file=self.config_file, dataset=name, full_config=full)
+        return Workspace(
+            root=self.root,
+            config=dataset_config(full, name),
+            config_file=self.config_file,
+            dataset=name,
+            full_config=full,
+        )
 
     def path(self, key: str, **values) -> Path:
         """The output ``key`` of the path table, checked to exist.
@@ -79,12 +90,16 @@ class Workspace:
         values = {**{k: v for k, v in defaults.items() if k in wildcards(key)}, **values}
         missing = wildcards(key) - set(values)
         if missing:
-            raise KeyError(f"output {key!r} needs {sorted(missing)}, e.g. "
-                           f"ws.path({key!r}, {sorted(missing)[0]}=...)")
+            raise KeyError(
+                f"output {key!r} needs {sorted(missing)}, e.g. ws.path({key!r}, {sorted(missing)[0]}=...)"
+            )
         path = self.root / PATHS[key].format(**values)
         if not path.exists():
-            raise InputError(str(path), "has not been built yet",
-                             f"run `snakemake --cores 2` in {self.root} first (README, command 1)")
+            raise InputError(
+                str(path),
+                "has not been built yet",
+                f"run `snakemake --cores 2` in {self.root} first (README, command 1)",
+            )
         return path
 
     def figure_data(self, name: str) -> Path:
@@ -135,5 +150,6 @@ def open_workspace(start: str | Path | None = None, dataset: str | None = None) 
         update_config(cfg, yaml.safe_load(config_file.read_text(encoding="utf-8")) or {})
     full = load_config(cfg)
     name = dataset or dataset_names(full)[0]
-    return Workspace(root=root, config=dataset_config(full, name), config_file=config_file,
-                     dataset=name, full_config=full)
+    return Workspace(
+        root=root, config=dataset_config(full, name), config_file=config_file, dataset=name, full_config=full
+    )

@@ -91,13 +91,17 @@ def score_record(model: SeasonalVAE, record: Record, min_observed: int) -> xr.Da
     """
     midnight = np.flatnonzero(record.times.hour == 0)
     if midnight.size == 0:
-        raise InputError("windows file", "the record has no local midnight",
-                         "give a record of at least a few days")
+        raise InputError(
+            "windows file", "the record has no local midnight", "give a record of at least a few days"
+        )
     first = int(midnight[0])
     n_blocks = (len(record.times) - first) // BLOCK
     if n_blocks < 1:
-        raise InputError("windows file", "the record is shorter than one 96-hour block after "
-                         "its first midnight", "give a longer record")
+        raise InputError(
+            "windows file",
+            "the record is shorter than one 96-hour block after its first midnight",
+            "give a longer record",
+        )
     sl = slice(first, first + n_blocks * BLOCK)
     adjusted = record.adjusted[sl]
     times = record.times[sl]
@@ -117,32 +121,62 @@ def score_record(model: SeasonalVAE, record: Record, min_observed: int) -> xr.Da
     months = block_months(times.values[::BLOCK])
     season_mean, season_std = season_table(neg_elbo, months, block_split == SPLITS["train"])
     blocks = xr.Dataset(
-        {"block_start": ("block", times.values[::BLOCK]),
-         "neg_elbo": ("block", neg_elbo, {"units": "nats per hour",
-                      "long_name": "negative ELBO per hour (standard units)"}),
-         "neg_elbo_season": ("block", (neg_elbo - season_mean[months - 1]) / season_std[months - 1],
-                             {"long_name": "negative ELBO per hour, standardised by calendar month"}),
-         "season_mean": ("month", season_mean), "season_std": ("month", season_std),
-         "kl": ("block", kl / BLOCK, {"units": "nats per hour", "long_name": "KL per hour"}),
-         "max_hour": ("block", peak, {"units": "nats", "long_name": "largest hourly score"}),
-         "z_mean": ("block", block_reduce(z, "mean"), {"long_name": "mean climatological z-score"}),
-         "z_max": ("block", block_reduce(z, "max"), {"long_name": "max climatological z-score"}),
-         "temperature": ("block", block_reduce(observed, "mean"), {"units": "degF"}),
-         "anomaly": ("block", block_reduce(anomaly, "mean"), {"units": "degF",
-                     "long_name": "mean anomaly vs training-year month x hour climatology"}),
-         "max_jump": ("block", block_reduce(jumps, "max"), {"units": "degF",
-                      "long_name": "largest hour-to-hour change"}),
-         "split": ("block", block_split, {"flag_values": [0, 1, 2],
-                   "flag_meanings": "mixed_or_unused training held_out"})},
-        coords={"block": np.arange(n_blocks), "month": np.arange(1, 13)})
+        {
+            "block_start": ("block", times.values[::BLOCK]),
+            "neg_elbo": (
+                "block",
+                neg_elbo,
+                {"units": "nats per hour", "long_name": "negative ELBO per hour (standard units)"},
+            ),
+            "neg_elbo_season": (
+                "block",
+                (neg_elbo - season_mean[months - 1]) / season_std[months - 1],
+                {"long_name": "negative ELBO per hour, standardised by calendar month"},
+            ),
+            "season_mean": ("month", season_mean),
+            "season_std": ("month", season_std),
+            "kl": ("block", kl / BLOCK, {"units": "nats per hour", "long_name": "KL per hour"}),
+            "max_hour": ("block", peak, {"units": "nats", "long_name": "largest hourly score"}),
+            "z_mean": ("block", block_reduce(z, "mean"), {"long_name": "mean climatological z-score"}),
+            "z_max": ("block", block_reduce(z, "max"), {"long_name": "max climatological z-score"}),
+            "temperature": ("block", block_reduce(observed, "mean"), {"units": "degF"}),
+            "anomaly": (
+                "block",
+                block_reduce(anomaly, "mean"),
+                {"units": "degF", "long_name": "mean anomaly vs training-year month x hour climatology"},
+            ),
+            "max_jump": (
+                "block",
+                block_reduce(jumps, "max"),
+                {"units": "degF", "long_name": "largest hour-to-hour change"},
+            ),
+            "split": (
+                "block",
+                block_split,
+                {"flag_values": [0, 1, 2], "flag_meanings": "mixed_or_unused training held_out"},
+            ),
+        },
+        coords={"block": np.arange(n_blocks), "month": np.arange(1, 13)},
+    )
     hours = xr.Dataset(
-        {"hour_score": ("time", nll.astype("float32"), {"units": "nats",
-                        "long_name": "-log N(x | reconstruction, noise variance), standard units"}),
-         "observed": ("time", observed.astype("float32"), {"units": "degF"}),
-         "reconstruction": ("time", (to_degf(model, recon) + trend).astype("float32"),
-                            {"units": "degF", "long_name": "decoder mean at the encoder's "
-                             "posterior mean, trend put back"})},
-        coords={"time": times.values})
+        {
+            "hour_score": (
+                "time",
+                nll.astype("float32"),
+                {"units": "nats", "long_name": "-log N(x | reconstruction, noise variance), standard units"},
+            ),
+            "observed": ("time", observed.astype("float32"), {"units": "degF"}),
+            "reconstruction": (
+                "time",
+                (to_degf(model, recon) + trend).astype("float32"),
+                {
+                    "units": "degF",
+                    "long_name": "decoder mean at the encoder's posterior mean, trend put back",
+                },
+            ),
+        },
+        coords={"time": times.values},
+    )
     return xr.merge([blocks, hours])
 
 
@@ -162,25 +196,39 @@ def top_blocks(ds: xr.Dataset, n: int) -> pd.DataFrame:
     rows = []
     for rank, (b, start) in enumerate(zip(order, starts), start=1):
         anomaly = float(ds["anomaly"].values[b])
-        kind = ("jump" if ds["max_jump"].values[b] > jump_limit else
-                "hot" if anomaly > sigma else "cold" if anomaly < -sigma else "shape")
-        rows.append({"rank": rank, "start": f"{start:%Y-%m-%d %H:%M}",
-                     "end": f"{start + pd.Timedelta(hours=BLOCK - 1):%Y-%m-%d %H:%M}",
-                     "split": {1: "training", 2: "held-out"}.get(int(ds["split"].values[b]), "mixed"),
-                     "score_seasonal": round(float(score[b]), 3),
-                     "neg_elbo_per_hour": round(float(ds["neg_elbo"].values[b]), 4),
-                     "kl_per_hour": round(float(ds["kl"].values[b]), 4),
-                     "max_hour_score": round(float(ds["max_hour"].values[b]), 3),
-                     "mean_temperature_degF": round(float(ds["temperature"].values[b]), 2),
-                     "anomaly_degF": round(anomaly, 2),
-                     "max_jump_degF": round(float(ds["max_jump"].values[b]), 2),
-                     "z_mean": round(float(ds["z_mean"].values[b]), 3),
-                     "kind": kind, "block": int(b)})
+        kind = (
+            "jump"
+            if ds["max_jump"].values[b] > jump_limit
+            else "hot"
+            if anomaly > sigma
+            else "cold"
+            if anomaly < -sigma
+            else "shape"
+        )
+        rows.append(
+            {
+                "rank": rank,
+                "start": f"{start:%Y-%m-%d %H:%M}",
+                "end": f"{start + pd.Timedelta(hours=BLOCK - 1):%Y-%m-%d %H:%M}",
+                "split": {1: "training", 2: "held-out"}.get(int(ds["split"].values[b]), "mixed"),
+                "score_seasonal": round(float(score[b]), 3),
+                "neg_elbo_per_hour": round(float(ds["neg_elbo"].values[b]), 4),
+                "kl_per_hour": round(float(ds["kl"].values[b]), 4),
+                "max_hour_score": round(float(ds["max_hour"].values[b]), 3),
+                "mean_temperature_degF": round(float(ds["temperature"].values[b]), 2),
+                "anomaly_degF": round(anomaly, 2),
+                "max_jump_degF": round(float(ds["max_jump"].values[b]), 2),
+                "z_mean": round(float(ds["z_mean"].values[b]), 3),
+                "kind": kind,
+                "block": int(b),
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def score_anomalies(model: SeasonalVAE, record: Record, n_cases: int, top: int,
-                    min_observed: int, seed: int) -> tuple[xr.Dataset, pd.DataFrame]:
+def score_anomalies(
+    model: SeasonalVAE, record: Record, n_cases: int, top: int, min_observed: int, seed: int
+) -> tuple[xr.Dataset, pd.DataFrame]:
     """Whole-record scores, the top blocks and the fault-detection experiment in one data set.
 
     The arguments are the settings of ``applications.anomaly`` and ``applications``
@@ -190,40 +238,49 @@ def score_anomalies(model: SeasonalVAE, record: Record, n_cases: int, top: int,
     rec = score_record(model, record, min_observed)
     table = top_blocks(rec, top)
     log.info("anomaly: %d held-out windows x %d fault types", n_cases, len(FAULTS))
-    faults = score_faults(model, record, (rec["season_mean"].values, rec["season_std"].values),
-                          n_cases, seed, min_observed)
-    ds = xr.merge([rec, faults.rename({"example_time": "fault_example_time",
-                                       "hour": "fault_hour"})])
+    faults = score_faults(
+        model, record, (rec["season_mean"].values, rec["season_std"].values), n_cases, seed, min_observed
+    )
+    ds = xr.merge([rec, faults.rename({"example_time": "fault_example_time", "hour": "fault_hour"})])
     ds["top_block"] = ("rank", table["block"].to_numpy())
     ds = ds.assign_coords(rank=np.arange(1, len(table) + 1))
-    ds.attrs = {"title": "Anomaly scores of the VAE over the record, and detection of injected "
-                         "faults on held-out years",
-                "noise_sigma_degF": noise_sigma_degf(model),
-                "scored_block": faults.attrs["scored_block"],
-                **settings_attrs({"n_cases": n_cases, "top": top,
-                                  "min_observed": min_observed, "seed": seed})}
+    ds.attrs = {
+        "title": "Anomaly scores of the VAE over the record, and detection of injected "
+        "faults on held-out years",
+        "noise_sigma_degF": noise_sigma_degf(model),
+        "scored_block": faults.attrs["scored_block"],
+        **settings_attrs({"n_cases": n_cases, "top": top, "min_observed": min_observed, "seed": seed}),
+    }
     return ds, table
 
 
 def summarise(ds: xr.Dataset, table: pd.DataFrame) -> dict:
     """AUC table, score statistics by split and the top blocks, for JSON."""
+
     def stats(split):
         s = ds["neg_elbo"].values[ds["split"].values == split]
         s = s[np.isfinite(s)]
-        return {"n_blocks": int(s.size), "mean": float(s.mean()) if s.size else None,
-                "p99": float(np.percentile(s, 99)) if s.size else None}
+        return {
+            "n_blocks": int(s.size),
+            "mean": float(s.mean()) if s.size else None,
+            "p99": float(np.percentile(s, 99)) if s.size else None,
+        }
 
-    return {"title": ds.attrs["title"],
-            "settings": {k: ds.attrs[k] for k in SETTINGS},
-            "noise_sigma_degF": float(ds.attrs["noise_sigma_degF"]),
-            "auc": {str(f): {str(d): float(ds["auc"].sel(fault=f, detector=d))
-                             for d in ds["detector"].values} for f in ds["fault"].values},
-            "block_neg_elbo": {"training": stats(SPLITS["train"]), "held_out": stats(SPLITS["val"])},
-            "top": table.drop(columns="block").to_dict(orient="records"),
-            "notes": "Blocks are 4 days (one latent step) from local midnight; faults are "
-                     "injected into the third of five consecutive held-out blocks and "
-                     "compared with the same blocks clean. z-score = |x - clim(month, hour)| "
-                     "/ std(month, hour) from the training years."}
+    return {
+        "title": ds.attrs["title"],
+        "settings": {k: ds.attrs[k] for k in SETTINGS},
+        "noise_sigma_degF": float(ds.attrs["noise_sigma_degF"]),
+        "auc": {
+            str(f): {str(d): float(ds["auc"].sel(fault=f, detector=d)) for d in ds["detector"].values}
+            for f in ds["fault"].values
+        },
+        "block_neg_elbo": {"training": stats(SPLITS["train"]), "held_out": stats(SPLITS["val"])},
+        "top": table.drop(columns="block").to_dict(orient="records"),
+        "notes": "Blocks are 4 days (one latent step) from local midnight; faults are "
+        "injected into the third of five consecutive held-out blocks and "
+        "compared with the same blocks clean. z-score = |x - clim(month, hour)| "
+        "/ std(month, hour) from the training years.",
+    }
 
 
 def markdown(summary: dict) -> str:
@@ -234,26 +291,41 @@ def markdown(summary: dict) -> str:
     for fault in FAULTS:
         values = [summary["auc"][fault][d] for d in DETECTORS]
         best = max(values)
-        lines.append(f"| {FAULT_LABELS[fault]} | " + " | ".join(
-            f"**{v:.3f}**" if v == best else f"{v:.3f}" for v in values) + " |")
+        lines.append(
+            f"| {FAULT_LABELS[fault]} | "
+            + " | ".join(f"**{v:.3f}**" if v == best else f"{v:.3f}" for v in values)
+            + " |"
+        )
     n = summary["settings"]["n_cases"]
-    out = (f"ROC AUC of injected faults vs the same held-out 4-day blocks clean ({n} blocks per "
-           "fault; best in bold)\n\n" + head + "\n".join(lines) + "\n\n")
-    out += ("Highest-scoring 4-day blocks of the record (negative ELBO per hour, standardised "
-            "by calendar month: std units above the month's mean)\n\n"
-            "| rank | start | split | seasonal score | −ELBO/h | KL/h | mean °F | anomaly °F "
-            "| max jump °F | kind |\n|---|---|---|---|---|---|---|---|---|---|\n")
+    out = (
+        f"ROC AUC of injected faults vs the same held-out 4-day blocks clean ({n} blocks per "
+        "fault; best in bold)\n\n" + head + "\n".join(lines) + "\n\n"
+    )
+    out += (
+        "Highest-scoring 4-day blocks of the record (negative ELBO per hour, standardised "
+        "by calendar month: std units above the month's mean)\n\n"
+        "| rank | start | split | seasonal score | −ELBO/h | KL/h | mean °F | anomaly °F "
+        "| max jump °F | kind |\n|---|---|---|---|---|---|---|---|---|---|\n"
+    )
     for r in summary["top"]:
-        out += (f"| {r['rank']} | {r['start']} | {r['split']} | {r['score_seasonal']:.2f} | "
-                f"{r['neg_elbo_per_hour']:.3f} | "
-                f"{r['kl_per_hour']:.3f} | {r['mean_temperature_degF']:.1f} | "
-                f"{r['anomaly_degF']:+.1f} | {r['max_jump_degF']:.1f} | {r['kind']} |\n")
+        out += (
+            f"| {r['rank']} | {r['start']} | {r['split']} | {r['score_seasonal']:.2f} | "
+            f"{r['neg_elbo_per_hour']:.3f} | "
+            f"{r['kl_per_hour']:.3f} | {r['mean_temperature_degF']:.1f} | "
+            f"{r['anomaly_degF']:+.1f} | {r['max_jump_degF']:.1f} | {r['kind']} |\n"
+        )
     return out
 
 
-def anomaly_file(model_path: str | Path, windows_path: str | Path, out_nc: str | Path,
-                 out_csv: str | Path, out_json: str | Path, out_md: str | Path | None,
-                 cfg: dict) -> dict:
+def anomaly_file(
+    model_path: str | Path,
+    windows_path: str | Path,
+    out_nc: str | Path,
+    out_csv: str | Path,
+    out_json: str | Path,
+    out_md: str | Path | None,
+    cfg: dict,
+) -> dict:
     """Run :func:`score_anomalies` on pipeline files; write netCDF, CSV, JSON and Markdown.
 
     Parameters

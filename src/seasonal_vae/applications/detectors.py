@@ -30,10 +30,13 @@ from seasonal_vae.model.posterior import elbo_terms, standardise
 from seasonal_vae.model.vae import SeasonalVAE
 
 DETECTORS = ("vae_elbo", "vae_season", "vae_max", "z_mean", "z_max")
-DETECTOR_LABELS = {"vae_elbo": "VAE: −ELBO per hour",
-                   "vae_season": "VAE: −ELBO, seasonally standardised",
-                   "vae_max": "VAE: max hourly score",
-                   "z_mean": "z-score: block mean", "z_max": "z-score: block max"}
+DETECTOR_LABELS = {
+    "vae_elbo": "VAE: −ELBO per hour",
+    "vae_season": "VAE: −ELBO, seasonally standardised",
+    "vae_max": "VAE: max hourly score",
+    "z_mean": "z-score: block mean",
+    "z_max": "z-score: block max",
+}
 
 
 def block_scores(nll: np.ndarray, kl: np.ndarray, min_observed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -72,8 +75,9 @@ def block_reduce(values: np.ndarray, how: str) -> np.ndarray:
 
 def block_months(block_start) -> np.ndarray:
     """Calendar month of the centre of each 96-hour block."""
-    centre = pd.DatetimeIndex(np.asarray(block_start, dtype="datetime64[ns]").ravel()) \
-        + pd.Timedelta(hours=BLOCK // 2)
+    centre = pd.DatetimeIndex(np.asarray(block_start, dtype="datetime64[ns]").ravel()) + pd.Timedelta(
+        hours=BLOCK // 2
+    )
     return centre.month.to_numpy().reshape(np.shape(block_start))
 
 
@@ -87,9 +91,16 @@ def season_table(scores: np.ndarray, months: np.ndarray, keep: np.ndarray) -> tu
     return mean, std
 
 
-def score_windows(model: SeasonalVAE, adjusted: np.ndarray, starts, clim_mean, clim_std,
-                  times: np.ndarray, season: tuple[np.ndarray, np.ndarray],
-                  min_observed: int) -> dict[str, np.ndarray]:
+def score_windows(
+    model: SeasonalVAE,
+    adjusted: np.ndarray,
+    starts,
+    clim_mean,
+    clim_std,
+    times: np.ndarray,
+    season: tuple[np.ndarray, np.ndarray],
+    min_observed: int,
+) -> dict[str, np.ndarray]:
     """Every detector's score of every block of windows ``(N, 96k)`` (adjusted °F).
 
     ``season`` is the ``(mean, std)`` per calendar month of :func:`season_table`;
@@ -101,5 +112,10 @@ def score_windows(model: SeasonalVAE, adjusted: np.ndarray, starts, clim_mean, c
     z = zscores(adjusted, times, clim_mean, clim_std)
     months = block_months(times[:, ::BLOCK])
     standardised = (neg_elbo - season[0][months - 1]) / season[1][months - 1]
-    return {"vae_elbo": neg_elbo, "vae_season": standardised, "vae_max": peak,
-            "z_mean": block_reduce(z, "mean"), "z_max": block_reduce(z, "max")}
+    return {
+        "vae_elbo": neg_elbo,
+        "vae_season": standardised,
+        "vae_max": peak,
+        "z_mean": block_reduce(z, "mean"),
+        "z_max": block_reduce(z, "max"),
+    }

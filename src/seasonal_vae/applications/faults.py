@@ -22,13 +22,23 @@ from seasonal_vae.model.record import Record, training_climatology, window_start
 from seasonal_vae.model.vae import SeasonalVAE
 
 FAULTS = ("stuck", "spikes", "shift", "units")
-FAULT_LABELS = {"stuck": "stuck value (24-48 h)", "spikes": "3 spikes of ±15 °F",
-                "shift": "±5 °F shift (24-72 h)", "units": "one day stored in °C"}
+FAULT_LABELS = {
+    "stuck": "stuck value (24-48 h)",
+    "spikes": "3 spikes of ±15 °F",
+    "shift": "±5 °F shift (24-72 h)",
+    "units": "one day stored in °C",
+}
 CONTEXT_BLOCKS = 5  # fault windows: two clean blocks either side of the scored one
 
 
-def inject(observed: np.ndarray, fault: str, rng: np.random.Generator, lo: int, hi: int,
-           day_starts: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def inject(
+    observed: np.ndarray,
+    fault: str,
+    rng: np.random.Generator,
+    lo: int,
+    hi: int,
+    day_starts: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """A copy of a 1-D observed series (°F) with one fault inside ``[lo, hi)``.
 
     Parameters
@@ -50,8 +60,8 @@ def inject(observed: np.ndarray, fault: str, rng: np.random.Generator, lo: int, 
     if fault == "stuck":
         length = int(rng.integers(24, 49))
         start = int(rng.integers(lo, hi - length + 1))
-        out[start:start + length] = out[start]
-        affected[start + 1:start + length] = True
+        out[start : start + length] = out[start]
+        affected[start + 1 : start + length] = True
     elif fault == "spikes":
         hours = rng.choice(np.arange(lo, hi), size=3, replace=False)
         out[hours] += 15.0 * rng.choice([-1.0, 1.0], size=3)
@@ -59,20 +69,26 @@ def inject(observed: np.ndarray, fault: str, rng: np.random.Generator, lo: int, 
     elif fault == "shift":
         length = int(rng.integers(24, 73))
         start = int(rng.integers(lo, hi - length + 1))
-        out[start:start + length] += 5.0 * rng.choice([-1.0, 1.0])
-        affected[start:start + length] = True
+        out[start : start + length] += 5.0 * rng.choice([-1.0, 1.0])
+        affected[start : start + length] = True
     elif fault == "units":
         days = np.arange(lo, hi - 23, 24) if day_starts is None else np.asarray(day_starts)
         start = int(rng.choice(days))
-        out[start:start + 24] = (out[start:start + 24] - 32.0) * 5.0 / 9.0
-        affected[start:start + 24] = True
+        out[start : start + 24] = (out[start : start + 24] - 32.0) * 5.0 / 9.0
+        affected[start : start + 24] = True
     else:
         raise ValueError(f"unknown fault {fault!r}; use one of {FAULTS}")
     return out, affected
 
 
-def score_faults(model: SeasonalVAE, record: Record, season: tuple[np.ndarray, np.ndarray],
-                 n_cases: int, seed: int, min_observed: int) -> xr.Dataset:
+def score_faults(
+    model: SeasonalVAE,
+    record: Record,
+    season: tuple[np.ndarray, np.ndarray],
+    n_cases: int,
+    seed: int,
+    min_observed: int,
+) -> xr.Dataset:
     """Scores of held-out blocks, clean and with each synthetic fault, for every detector.
 
     ``season``: the per-month mean and std of the training blocks' −ELBO (from
@@ -91,8 +107,11 @@ def score_faults(model: SeasonalVAE, record: Record, season: tuple[np.ndarray, n
     length = CONTEXT_BLOCKS * BLOCK
     candidates = window_starts(record, length)
     if candidates.size == 0:
-        raise InputError("held-out years", f"no stretch of {length} h without missing values",
-                         "use a record with longer complete held-out years")
+        raise InputError(
+            "held-out years",
+            f"no stretch of {length} h without missing values",
+            "use a record with longer complete held-out years",
+        )
     rng = np.random.default_rng(seed)
     index = np.sort(rng.choice(candidates, size=n_cases, replace=candidates.size < n_cases))
     idx = index[:, None] + np.arange(length)
@@ -112,34 +131,59 @@ def score_faults(model: SeasonalVAE, record: Record, season: tuple[np.ndarray, n
         affected[fault] = hit
     clim_mean, clim_std = training_climatology(record)
     stacked = np.concatenate(versions)
-    scores = score_windows(model, stacked, np.tile(times[:, 0], len(versions)), clim_mean,
-                           clim_std, np.tile(times, (len(versions), 1)), season, min_observed)
+    scores = score_windows(
+        model,
+        stacked,
+        np.tile(times[:, 0], len(versions)),
+        clim_mean,
+        clim_std,
+        np.tile(times, (len(versions), 1)),
+        season,
+        min_observed,
+    )
     centre = {d: s[:, 2].reshape(len(versions), n_cases) for d, s in scores.items()}
     clean = np.stack([centre[d][0] for d in DETECTORS])
     faulty = np.stack([np.stack([centre[d][1 + f] for d in DETECTORS]) for f in range(len(FAULTS))])
-    auc = np.array([[roc_auc(faulty[f, d], clean[d]) for d in range(len(DETECTORS))]
-                    for f in range(len(FAULTS))])
+    auc = np.array(
+        [[roc_auc(faulty[f, d], clean[d]) for d in range(len(DETECTORS))] for f in range(len(FAULTS))]
+    )
     # example: case 0, clean and each fault, with the VAE's hourly scores
     ex_rows = np.arange(len(versions)) * n_cases
     ex_adjusted = stacked[ex_rows]
     mask = np.isfinite(ex_adjusted)
-    nll, _, recon = elbo_terms(model, standardise(model, ex_adjusted), mask,
-                               np.tile(times[0, :1], len(versions)))
+    nll, _, recon = elbo_terms(
+        model, standardise(model, ex_adjusted), mask, np.tile(times[0, :1], len(versions))
+    )
     return xr.Dataset(
-        {"clean": (("detector", "case"), clean),
-         "faulty": (("fault", "detector", "case"), faulty),
-         "auc": (("fault", "detector"), auc, {"long_name": "ROC AUC, faulty vs clean blocks"}),
-         "case_start": ("case", times[:, lo]),
-         "fault_label": ("fault", np.array([FAULT_LABELS[f] for f in FAULTS])),
-         "example_time": ("hour", times[0]),
-         "example_value": (("version", "hour"), ex_adjusted + trend[0],
-                           {"units": "degF", "long_name": "observed temperature"}),
-         "example_reconstruction": (("version", "hour"), to_degf(model, recon) + trend[0],
-                                    {"units": "degF"}),
-         "example_hour_score": (("version", "hour"), nll, {"units": "nats"}),
-         "example_affected": (("fault", "hour"),
-                              np.stack([affected[f][0] for f in FAULTS]).astype("int8"))},
-        coords={"fault": np.array(FAULTS), "detector": np.array(DETECTORS),
-                "case": np.arange(n_cases), "hour": np.arange(length),
-                "version": np.array(("clean",) + FAULTS)},
-        attrs={"scored_block": "hours 192-287 of each 480-hour window (the third 4-day block)"})
+        {
+            "clean": (("detector", "case"), clean),
+            "faulty": (("fault", "detector", "case"), faulty),
+            "auc": (("fault", "detector"), auc, {"long_name": "ROC AUC, faulty vs clean blocks"}),
+            "case_start": ("case", times[:, lo]),
+            "fault_label": ("fault", np.array([FAULT_LABELS[f] for f in FAULTS])),
+            "example_time": ("hour", times[0]),
+            "example_value": (
+                ("version", "hour"),
+                ex_adjusted + trend[0],
+                {"units": "degF", "long_name": "observed temperature"},
+            ),
+            "example_reconstruction": (
+                ("version", "hour"),
+                to_degf(model, recon) + trend[0],
+                {"units": "degF"},
+            ),
+            "example_hour_score": (("version", "hour"), nll, {"units": "nats"}),
+            "example_affected": (
+                ("fault", "hour"),
+                np.stack([affected[f][0] for f in FAULTS]).astype("int8"),
+            ),
+        },
+        coords={
+            "fault": np.array(FAULTS),
+            "detector": np.array(DETECTORS),
+            "case": np.arange(n_cases),
+            "hour": np.arange(length),
+            "version": np.array(("clean",) + FAULTS),
+        },
+        attrs={"scored_block": "hours 192-287 of each 480-hour window (the third 4-day block)"},
+    )

@@ -50,12 +50,14 @@ from seasonal_vae.model.vae import SeasonalVAE
 log = logging.getLogger(__name__)
 
 METHODS = ("vae", "climatology", "persistence")
-METHOD_LABELS = {"vae": "VAE ensemble", "climatology": "climatology (training years)",
-                 "persistence": "persistence (last day)"}
+METHOD_LABELS = {
+    "vae": "VAE ensemble",
+    "climatology": "climatology (training years)",
+    "persistence": "persistence (last day)",
+}
 #: The settings of :func:`score_forecasts`, as the configuration names them
 #: (``applications.forecast.*``, else ``applications.*``).
-SETTINGS = ("n_cases", "context_days", "lead_days", "n_members", "n_steps", "learning_rate",
-            "seed")
+SETTINGS = ("n_cases", "context_days", "lead_days", "n_members", "n_steps", "learning_rate", "seed")
 
 
 def window_hours(context_days: int, lead_days: int) -> int:
@@ -64,9 +66,18 @@ def window_hours(context_days: int, lead_days: int) -> int:
     return HOURS_PER_LATENT_STEP * math.ceil(hours / HOURS_PER_LATENT_STEP)
 
 
-def forecast(model: SeasonalVAE, context, window_start, lead_hours: int, *, n_members: int,
-             n_steps: int, learning_rate: float, noise: bool = True,
-             seed: int = 0) -> np.ndarray:
+def forecast(
+    model: SeasonalVAE,
+    context,
+    window_start,
+    lead_hours: int,
+    *,
+    n_members: int,
+    n_steps: int,
+    learning_rate: float,
+    noise: bool = True,
+    seed: int = 0,
+) -> np.ndarray:
     """Ensemble forecasts of ``lead_hours`` after each context.
 
     Parameters
@@ -93,10 +104,18 @@ def forecast(model: SeasonalVAE, context, window_start, lead_hours: int, *, n_me
     values[:, :c] = np.nan_to_num(context)
     mask = np.zeros((n, length), dtype=bool)
     mask[:, :c] = np.isfinite(context)
-    members, _ = condition(model, values, mask, window_start, n_members=n_members,
-                           noise=noise, n_steps=n_steps, learning_rate=learning_rate,
-                           seed=seed)
-    return members[:, :, c:c + lead_hours]
+    members, _ = condition(
+        model,
+        values,
+        mask,
+        window_start,
+        n_members=n_members,
+        noise=noise,
+        n_steps=n_steps,
+        learning_rate=learning_rate,
+        seed=seed,
+    )
+    return members[:, :, c : c + lead_hours]
 
 
 def analogs(record: Record, issue: pd.Timestamp, before: int, after: int) -> np.ndarray:
@@ -112,8 +131,7 @@ def analogs(record: Record, issue: pd.Timestamp, before: int, after: int) -> np.
         day = min(issue.day, 28) if (issue.month, issue.day) == (2, 29) else issue.day
         t = pd.Timestamp(year=int(year), month=issue.month, day=day, hour=issue.hour)
         i = record.times.searchsorted(t)
-        if i >= len(record.times) or record.times[i] != t or i < before \
-                or i + after > len(record.times):
+        if i >= len(record.times) or record.times[i] != t or i < before or i + after > len(record.times):
             continue
         sl = slice(i - before, i + after)
         if record.training[sl].all() and np.isfinite(record.adjusted[sl]).all():
@@ -121,36 +139,52 @@ def analogs(record: Record, issue: pd.Timestamp, before: int, after: int) -> np.
     return np.array(rows).reshape(len(rows), before + after)
 
 
-def baselines(record: Record, issue: pd.Timestamp, last_day: np.ndarray,
-              lead_hours: int) -> dict[str, np.ndarray]:
+def baselines(
+    record: Record, issue: pd.Timestamp, last_day: np.ndarray, lead_hours: int
+) -> dict[str, np.ndarray]:
     """Climatology and persistence ensembles ``(M, lead_hours)`` and the persistence forecast."""
     traj = analogs(record, issue, 24, lead_hours)
     if len(traj) == 0:
-        raise InputError("training years", f"none has data around {issue:%m-%d %H:%M}",
-                         "use a record with more complete training years")
+        raise InputError(
+            "training years",
+            f"none has data around {issue:%m-%d %H:%M}",
+            "use a record with more complete training years",
+        )
     repeat = np.arange(lead_hours) % 24
     persistence = np.asarray(last_day)[repeat]
     errors = traj[:, 24:] - traj[:, :24][:, repeat]
-    return {"climatology": traj[:, 24:], "persistence_ensemble": persistence + errors,
-            "persistence": persistence}
+    return {
+        "climatology": traj[:, 24:],
+        "persistence_ensemble": persistence + errors,
+        "persistence": persistence,
+    }
 
 
-def draw_issues(record: Record, n_cases: int, context_days: int, lead_days: int,
-                seed: int) -> np.ndarray:
+def draw_issues(record: Record, n_cases: int, context_days: int, lead_days: int, seed: int) -> np.ndarray:
     """Indices of forecast issue hours (local midnights) in held-out years, seeded."""
     candidates = window_starts(record, 24 * (context_days + lead_days))
     if candidates.size == 0:
-        raise InputError("--context-days/--lead-days", f"no held-out stretch of "
-                         f"{context_days + lead_days} days without missing values",
-                         "use fewer context or lead days, or more held-out years")
+        raise InputError(
+            "--context-days/--lead-days",
+            f"no held-out stretch of {context_days + lead_days} days without missing values",
+            "use fewer context or lead days, or more held-out years",
+        )
     rng = np.random.default_rng(seed)
     chosen = rng.choice(candidates, size=n_cases, replace=candidates.size < n_cases)
     return np.sort(chosen) + 24 * context_days
 
 
-def score_forecasts(model: SeasonalVAE, record: Record, n_cases: int, context_days: int,
-                    lead_days: int, n_members: int, n_steps: int, learning_rate: float,
-                    seed: int) -> xr.Dataset:
+def score_forecasts(
+    model: SeasonalVAE,
+    record: Record,
+    n_cases: int,
+    context_days: int,
+    lead_days: int,
+    n_members: int,
+    n_steps: int,
+    learning_rate: float,
+    seed: int,
+) -> xr.Dataset:
     """Forecast from random held-out dates with the three methods and score every lead hour.
 
     The arguments are the settings of ``applications.forecast`` and ``applications``
@@ -169,20 +203,40 @@ def score_forecasts(model: SeasonalVAE, record: Record, n_cases: int, context_da
     idx = issue[:, None] + np.arange(-ctx, lead)[None, :]
     values = record.adjusted[idx]
     context, truth = values[:, :ctx], values[:, ctx:]
-    log.info("forecast: %d held-out issue dates, %d days of context, %d lead days, %d members, "
-             "%d steps", n_cases, context_days, lead_days, n_members, n_steps)
-    vae = forecast(model, context, record.times.values[issue - ctx], lead, n_members=n_members,
-                   n_steps=n_steps, learning_rate=learning_rate, seed=seed)
+    log.info(
+        "forecast: %d held-out issue dates, %d days of context, %d lead days, %d members, %d steps",
+        n_cases,
+        context_days,
+        lead_days,
+        n_members,
+        n_steps,
+    )
+    vae = forecast(
+        model,
+        context,
+        record.times.values[issue - ctx],
+        lead,
+        n_members=n_members,
+        n_steps=n_steps,
+        learning_rate=learning_rate,
+        seed=seed,
+    )
     crps = np.empty((n_cases, lead, len(METHODS)))
     abs_error = np.empty_like(crps)
     clim_q = None
     persistence0 = None
     for c in range(n_cases):
         base = baselines(record, record.times[issue[c]], context[c, -24:], lead)
-        ensembles = {"vae": vae[c].T, "climatology": base["climatology"].T,
-                     "persistence": base["persistence_ensemble"].T}
-        point = {"vae": vae[c].mean(axis=0), "climatology": base["climatology"].mean(axis=0),
-                 "persistence": base["persistence"]}
+        ensembles = {
+            "vae": vae[c].T,
+            "climatology": base["climatology"].T,
+            "persistence": base["persistence_ensemble"].T,
+        }
+        point = {
+            "vae": vae[c].mean(axis=0),
+            "climatology": base["climatology"].mean(axis=0),
+            "persistence": base["persistence"],
+        }
         for j, m in enumerate(METHODS):
             crps[c, :, j] = crps_ensemble(truth[c], ensembles[m])
             abs_error[c, :, j] = np.abs(point[m] - truth[c])
@@ -197,34 +251,62 @@ def score_forecasts(model: SeasonalVAE, record: Record, n_cases: int, context_da
     trend = record.trend(ex_idx)
     lead_trend = trend[shown:]
     return xr.Dataset(
-        {"crps": (("case", "lead", "method"), crps, {"units": "degF"}),
-         "abs_error": (("case", "lead", "method"), abs_error, {"units": "degF",
-                       "long_name": "absolute error of the ensemble mean (persistence: of the "
-                                    "repeated last day)"}),
-         "coverage90": (("case", "lead"), coverage, {"long_name": "truth inside the VAE 5-95 % range"}),
-         "issue_time": ("case", record.times.values[issue]),
-         "example_time": ("example_hour", record.times.values[ex_idx]),
-         "example_observed": ("example_hour", record.adjusted[ex_idx] + trend, {"units": "degF"}),
-         "example_vae_quantile": (("quantile", "lead"),
-                                  np.quantile(vae[0], EXAMPLE_QUANTILES, axis=0) + lead_trend,
-                                  {"units": "degF"}),
-         "example_vae_member": (("member", "lead"), vae[0, :EXAMPLE_MEMBERS] + lead_trend,
-                                {"units": "degF"}),
-         "example_climatology_quantile": (("quantile", "lead"), clim_q + lead_trend,
-                                          {"units": "degF"}),
-         "example_persistence": ("lead", persistence0 + lead_trend, {"units": "degF"})},
-        coords={"case": np.arange(n_cases),
-                "lead": ("lead", np.arange(1, lead + 1), {"units": "hours",
-                         "long_name": "lead time (hour 1 = 00:00-01:00 of the first day)"}),
-                "method": np.array(METHODS), "quantile": np.array(EXAMPLE_QUANTILES),
-                "member": np.arange(EXAMPLE_MEMBERS), "example_hour": np.arange(-shown, lead)},
-        attrs={"title": "Forecasts from held-out dates: VAE ensemble vs climatology and "
-                        "persistence",
-               "noise_sigma_degF": noise_sigma_degf(model),
-               **settings_attrs({"n_cases": n_cases, "context_days": context_days,
-                                 "lead_days": lead_days, "n_members": n_members,
-                                 "n_steps": n_steps, "learning_rate": learning_rate,
-                                 "seed": seed})})
+        {
+            "crps": (("case", "lead", "method"), crps, {"units": "degF"}),
+            "abs_error": (
+                ("case", "lead", "method"),
+                abs_error,
+                {
+                    "units": "degF",
+                    "long_name": "absolute error of the ensemble mean (persistence: of the "
+                    "repeated last day)",
+                },
+            ),
+            "coverage90": (("case", "lead"), coverage, {"long_name": "truth inside the VAE 5-95 % range"}),
+            "issue_time": ("case", record.times.values[issue]),
+            "example_time": ("example_hour", record.times.values[ex_idx]),
+            "example_observed": ("example_hour", record.adjusted[ex_idx] + trend, {"units": "degF"}),
+            "example_vae_quantile": (
+                ("quantile", "lead"),
+                np.quantile(vae[0], EXAMPLE_QUANTILES, axis=0) + lead_trend,
+                {"units": "degF"},
+            ),
+            "example_vae_member": (
+                ("member", "lead"),
+                vae[0, :EXAMPLE_MEMBERS] + lead_trend,
+                {"units": "degF"},
+            ),
+            "example_climatology_quantile": (("quantile", "lead"), clim_q + lead_trend, {"units": "degF"}),
+            "example_persistence": ("lead", persistence0 + lead_trend, {"units": "degF"}),
+        },
+        coords={
+            "case": np.arange(n_cases),
+            "lead": (
+                "lead",
+                np.arange(1, lead + 1),
+                {"units": "hours", "long_name": "lead time (hour 1 = 00:00-01:00 of the first day)"},
+            ),
+            "method": np.array(METHODS),
+            "quantile": np.array(EXAMPLE_QUANTILES),
+            "member": np.arange(EXAMPLE_MEMBERS),
+            "example_hour": np.arange(-shown, lead),
+        },
+        attrs={
+            "title": "Forecasts from held-out dates: VAE ensemble vs climatology and persistence",
+            "noise_sigma_degF": noise_sigma_degf(model),
+            **settings_attrs(
+                {
+                    "n_cases": n_cases,
+                    "context_days": context_days,
+                    "lead_days": lead_days,
+                    "n_members": n_members,
+                    "n_steps": n_steps,
+                    "learning_rate": learning_rate,
+                    "seed": seed,
+                }
+            ),
+        },
+    )
 
 
 def by_lead_day(ds: xr.Dataset) -> xr.Dataset:
@@ -240,27 +322,39 @@ def summarise(ds: xr.Dataset) -> dict:
     rows = []
     for d in daily["lead_day"].values:
         sel = daily.sel(lead_day=d)
-        rows.append({"lead_day": int(d),
-                     "crps": {str(m): float(sel["crps"].sel({"method": m})) for m in METHODS},
-                     "mae": {str(m): float(sel["mae"].sel({"method": m})) for m in METHODS},
-                     "vae_coverage_90": float(sel["coverage90"])})
-    overall = {"crps": {m: float(ds["crps"].sel({"method": m}).mean()) for m in METHODS},
-               "mae": {m: float(ds["abs_error"].sel({"method": m}).mean()) for m in METHODS},
-               "vae_coverage_90": float(ds["coverage90"].mean())}
-    return {"title": ds.attrs["title"], "units": "degF",
-            "settings": {k: ds.attrs[k] for k in SETTINGS},
-            "noise_sigma_degF": float(ds.attrs["noise_sigma_degF"]),
-            "by_lead_day": rows, "all_leads": overall,
-            "notes": "Issued at local midnight on held-out dates; climatology = the training "
-                     "years' trajectories from the same date; persistence = last observed day "
-                     "repeated (CRPS: plus the training years' persistence errors on that date). "
-                     "VAE and climatology MAE of the ensemble mean."}
+        rows.append(
+            {
+                "lead_day": int(d),
+                "crps": {str(m): float(sel["crps"].sel({"method": m})) for m in METHODS},
+                "mae": {str(m): float(sel["mae"].sel({"method": m})) for m in METHODS},
+                "vae_coverage_90": float(sel["coverage90"]),
+            }
+        )
+    overall = {
+        "crps": {m: float(ds["crps"].sel({"method": m}).mean()) for m in METHODS},
+        "mae": {m: float(ds["abs_error"].sel({"method": m}).mean()) for m in METHODS},
+        "vae_coverage_90": float(ds["coverage90"].mean()),
+    }
+    return {
+        "title": ds.attrs["title"],
+        "units": "degF",
+        "settings": {k: ds.attrs[k] for k in SETTINGS},
+        "noise_sigma_degF": float(ds.attrs["noise_sigma_degF"]),
+        "by_lead_day": rows,
+        "all_leads": overall,
+        "notes": "Issued at local midnight on held-out dates; climatology = the training "
+        "years' trajectories from the same date; persistence = last observed day "
+        "repeated (CRPS: plus the training years' persistence errors on that date). "
+        "VAE and climatology MAE of the ensemble mean.",
+    }
 
 
 def markdown(summary: dict) -> str:
     """Scores by lead day (Markdown)."""
-    head = ("| lead day | CRPS VAE | CRPS clim. | CRPS persist. | MAE VAE | MAE clim. "
-            "| MAE persist. | VAE 90 % coverage |\n|---|---|---|---|---|---|---|---|\n")
+    head = (
+        "| lead day | CRPS VAE | CRPS clim. | CRPS persist. | MAE VAE | MAE clim. "
+        "| MAE persist. | VAE 90 % coverage |\n|---|---|---|---|---|---|---|---|\n"
+    )
     lines = []
     for row in summary["by_lead_day"] + [{"lead_day": "all", **summary["all_leads"]}]:
         cells = [str(row["lead_day"])]
@@ -272,13 +366,20 @@ def markdown(summary: dict) -> str:
         cells.append(f"{100 * cov:.0f} %" if cov is not None else "")
         lines.append("| " + " | ".join(cells) + " |")
     st = summary["settings"]
-    return (f"Forecasts from {st['n_cases']} held-out dates after {st['context_days']} observed "
-            f"days (°F; VAE ensemble of {st['n_members']}; best in bold)\n\n" + head
-            + "\n".join(lines) + "\n")
+    return (
+        f"Forecasts from {st['n_cases']} held-out dates after {st['context_days']} observed "
+        f"days (°F; VAE ensemble of {st['n_members']}; best in bold)\n\n" + head + "\n".join(lines) + "\n"
+    )
 
 
-def forecast_file(model_path: str | Path, windows_path: str | Path, out_nc: str | Path,
-                  out_json: str | Path, out_md: str | Path | None, cfg: dict) -> dict:
+def forecast_file(
+    model_path: str | Path,
+    windows_path: str | Path,
+    out_nc: str | Path,
+    out_json: str | Path,
+    out_md: str | Path | None,
+    cfg: dict,
+) -> dict:
     """Run :func:`score_forecasts` on pipeline files; write netCDF, JSON and Markdown.
 
     Parameters
@@ -291,6 +392,15 @@ def forecast_file(model_path: str | Path, windows_path: str | Path, out_nc: str 
         The validated configuration: ``applications`` (the settings, :data:`SETTINGS`) and
         ``data.label``.
     """
-    return run_on_files(score_forecasts, summarise, markdown, model_path, windows_path,
-                        out_nc, out_json, out_md, cfg["data"]["label"],
-                        application_settings(cfg, "forecast", SETTINGS))
+    return run_on_files(
+        score_forecasts,
+        summarise,
+        markdown,
+        model_path,
+        windows_path,
+        out_nc,
+        out_json,
+        out_md,
+        cfg["data"]["label"],
+        application_settings(cfg, "forecast", SETTINGS),
+    )

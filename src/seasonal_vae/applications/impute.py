@@ -48,12 +48,23 @@ from seasonal_vae.model.vae import SeasonalVAE
 log = logging.getLogger(__name__)
 
 METHODS = ("vae", "linear", "climatology")
-METHOD_LABELS = {"vae": "VAE ensemble", "linear": "linear interpolation",
-                 "climatology": "climatology + diurnal profile"}
+METHOD_LABELS = {
+    "vae": "VAE ensemble",
+    "linear": "linear interpolation",
+    "climatology": "climatology + diurnal profile",
+}
 #: The settings of :func:`score_imputation`, as the configuration names them
 #: (``applications.imputation.*``, else ``applications.*``).
-SETTINGS = ("gap_hours", "n_cases", "context_hours", "margin_hours", "n_members", "n_steps",
-            "learning_rate", "seed")
+SETTINGS = (
+    "gap_hours",
+    "n_cases",
+    "context_hours",
+    "margin_hours",
+    "n_members",
+    "n_steps",
+    "learning_rate",
+    "seed",
+)
 
 
 def gap_label(hours: int) -> str:
@@ -69,8 +80,9 @@ def linear_fill(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return np.where(mask, values, interpolate_gaps(values, mask))
 
 
-def climatology_fill(values: np.ndarray, mask: np.ndarray, clim: np.ndarray,
-                     neighbour_hours: int = 24) -> np.ndarray:
+def climatology_fill(
+    values: np.ndarray, mask: np.ndarray, clim: np.ndarray, neighbour_hours: int = 24
+) -> np.ndarray:
     """Climatology plus diurnal profile, shifted to the anomaly of the observed neighbours.
 
     Parameters
@@ -89,8 +101,10 @@ def climatology_fill(values: np.ndarray, mask: np.ndarray, clim: np.ndarray,
     for i in range(values.shape[0]):
         for start, stop in run_pairs(~mask[i]):
             sides = []
-            for lo, hi in ((max(0, start - neighbour_hours), start),
-                           (stop, min(values.shape[1], stop + neighbour_hours))):
+            for lo, hi in (
+                (max(0, start - neighbour_hours), start),
+                (stop, min(values.shape[1], stop + neighbour_hours)),
+            ):
                 seen = mask[i, lo:hi]
                 sides.append(anomaly[i, lo:hi][seen].mean() if seen.any() else np.nan)
             left, right = sides
@@ -103,20 +117,40 @@ def climatology_fill(values: np.ndarray, mask: np.ndarray, clim: np.ndarray,
     return out
 
 
-def impute(model: SeasonalVAE, values, mask, starts, *, n_members: int, n_steps: int,
-           learning_rate: float, noise: bool = True, seed: int = 0) -> np.ndarray:
+def impute(
+    model: SeasonalVAE,
+    values,
+    mask,
+    starts,
+    *,
+    n_members: int,
+    n_steps: int,
+    learning_rate: float,
+    noise: bool = True,
+    seed: int = 0,
+) -> np.ndarray:
     """An ensemble of fills: ``(N, M, T)`` °F, equal to ``values`` wherever ``mask`` is True.
 
     ``values`` are adjusted (detrended) °F in windows of ``96·k`` hours beginning at local
     midnight ``starts``; see :func:`seasonal_vae.model.posterior.condition`.
     """
-    members, _ = condition(model, values, mask, starts, n_members=n_members, noise=noise,
-                           n_steps=n_steps, learning_rate=learning_rate, seed=seed)
+    members, _ = condition(
+        model,
+        values,
+        mask,
+        starts,
+        n_members=n_members,
+        noise=noise,
+        n_steps=n_steps,
+        learning_rate=learning_rate,
+        seed=seed,
+    )
     return members
 
 
-def draw_cases(record: Record, gap_hours, n_cases: int, context_hours: int,
-               margin_hours: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def draw_cases(
+    record: Record, gap_hours, n_cases: int, context_hours: int, margin_hours: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Random held-out windows and gap positions.
 
     Returns
@@ -129,27 +163,45 @@ def draw_cases(record: Record, gap_hours, n_cases: int, context_hours: int,
         from either end.
     """
     if context_hours % HOURS_PER_LATENT_STEP:
-        raise InputError("--context-hours", f"{context_hours} is not a multiple of 96 hours",
-                         "give a multiple of 96, e.g. 768")
+        raise InputError(
+            "--context-hours",
+            f"{context_hours} is not a multiple of 96 hours",
+            "give a multiple of 96, e.g. 768",
+        )
     longest = max(gap_hours)
     if context_hours < longest + 2 * margin_hours:
-        raise InputError("--context-hours", f"{context_hours} h cannot hold a {longest} h gap "
-                         f"with {margin_hours} h of data on each side",
-                         f"use at least {longest + 2 * margin_hours} h, or shorter gaps")
+        raise InputError(
+            "--context-hours",
+            f"{context_hours} h cannot hold a {longest} h gap with {margin_hours} h of data on each side",
+            f"use at least {longest + 2 * margin_hours} h, or shorter gaps",
+        )
     candidates = window_starts(record, context_hours)
     if candidates.size == 0:
-        raise InputError("--context-hours", f"no held-out stretch of {context_hours} h without "
-                         "missing values", "use a shorter context or more held-out years")
+        raise InputError(
+            "--context-hours",
+            f"no held-out stretch of {context_hours} h without missing values",
+            "use a shorter context or more held-out years",
+        )
     rng = np.random.default_rng(seed)
     window_index = np.sort(rng.choice(candidates, size=n_cases, replace=candidates.size < n_cases))
-    gap_offset = np.stack([rng.integers(margin_hours, context_hours - margin_hours - g + 1,
-                                        size=n_cases) for g in gap_hours])
+    gap_offset = np.stack(
+        [rng.integers(margin_hours, context_hours - margin_hours - g + 1, size=n_cases) for g in gap_hours]
+    )
     return window_index, gap_offset
 
 
-def score_imputation(model: SeasonalVAE, record: Record, gap_hours, n_cases: int,
-                     context_hours: int, margin_hours: int, n_members: int, n_steps: int,
-                     learning_rate: float, seed: int) -> xr.Dataset:
+def score_imputation(
+    model: SeasonalVAE,
+    record: Record,
+    gap_hours,
+    n_cases: int,
+    context_hours: int,
+    margin_hours: int,
+    n_members: int,
+    n_steps: int,
+    learning_rate: float,
+    seed: int,
+) -> xr.Dataset:
     """Cut gaps out of held-out windows, fill them three ways and score every case.
 
     The arguments are the settings of ``applications.imputation`` and ``applications``
@@ -165,8 +217,7 @@ def score_imputation(model: SeasonalVAE, record: Record, gap_hours, n_cases: int
         members, in observed °F (trend put back).
     """
     gap_hours = tuple(int(g) for g in gap_hours)
-    window_index, gap_offset = draw_cases(record, gap_hours, n_cases, context_hours,
-                                          margin_hours, seed)
+    window_index, gap_offset = draw_cases(record, gap_hours, n_cases, context_hours, margin_hours, seed)
     hours = np.arange(context_hours)
     idx = window_index[:, None] + hours[None, :]
     truth1 = record.adjusted[idx]
@@ -182,15 +233,32 @@ def score_imputation(model: SeasonalVAE, record: Record, gap_hours, n_cases: int
     for g, length in enumerate(gap_hours):
         for c in range(n_cases):
             first = gap_offset[g, c]
-            mask[g * n_cases + c, first:first + length] = False
+            mask[g * n_cases + c, first : first + length] = False
 
-    log.info("imputation: %d gaps (%s h) in %d held-out windows of %d h; %d members, %d steps",
-             truth.shape[0], ", ".join(map(str, gap_hours)), n_cases, context_hours, n_members,
-             n_steps)
-    members = impute(model, truth, mask, starts, n_members=n_members, n_steps=n_steps,
-                     learning_rate=learning_rate, seed=seed)
-    fills = {"vae": members.mean(axis=1), "linear": linear_fill(truth, mask),
-             "climatology": climatology_fill(truth, mask, clim)}
+    log.info(
+        "imputation: %d gaps (%s h) in %d held-out windows of %d h; %d members, %d steps",
+        truth.shape[0],
+        ", ".join(map(str, gap_hours)),
+        n_cases,
+        context_hours,
+        n_members,
+        n_steps,
+    )
+    members = impute(
+        model,
+        truth,
+        mask,
+        starts,
+        n_members=n_members,
+        n_steps=n_steps,
+        learning_rate=learning_rate,
+        seed=seed,
+    )
+    fills = {
+        "vae": members.mean(axis=1),
+        "linear": linear_fill(truth, mask),
+        "climatology": climatology_fill(truth, mask, clim),
+    }
     gap = ~mask
     n_gap = gap.sum(axis=1)
 
@@ -212,39 +280,82 @@ def score_imputation(model: SeasonalVAE, record: Record, gap_hours, n_cases: int
     times_ex = record.times[window_index[0] + hours]
 
     ds = xr.Dataset(
-        {"mae": (("gap", "case", "method"), mae, {"units": "degF",
-                 "long_name": "mean absolute error of the fill over the gap"}),
-         "mse": (("gap", "case", "method"), mse, {"units": "degF2",
-                 "long_name": "mean squared error of the fill over the gap"}),
-         "crps": (("gap", "case", "method"), crps, {"units": "degF",
-                  "long_name": "mean CRPS over the gap (absolute error for deterministic fills)"}),
-         "coverage90": (("gap", "case"), coverage, {"units": "1",
-                        "long_name": "share of gap hours inside the VAE's 5-95 % range"}),
-         "window_start": ("case", starts1),
-         "gap_start": (("gap", "case"), record.times.values[window_index[None, :] + gap_offset]),
-         "example_time": ("hour", times_ex.values),
-         "example_truth": (("gap", "hour"), truth[example_rows] + trends,
-                           {"units": "degF", "long_name": "observed temperature"}),
-         "example_observed": (("gap", "hour"), mask[example_rows].astype("int8")),
-         "example_fill": (("gap", "method", "hour"),
-                          np.stack([fills[m][example_rows] + trends for m in METHODS], axis=1),
-                          {"units": "degF", "long_name": "fill (VAE: ensemble mean)"}),
-         "example_quantile": (("quantile", "gap", "hour"), quant + trends[None],
-                              {"units": "degF", "long_name": "VAE ensemble quantiles"}),
-         "example_member": (("gap", "member", "hour"),
-                            members[example_rows, :EXAMPLE_MEMBERS] + trends[:, None, :],
-                            {"units": "degF", "long_name": "first VAE ensemble members"})},
-        coords={"gap": ("gap", np.array(gap_hours), {"units": "hours", "long_name": "gap length"}),
-                "case": np.arange(n_cases), "method": np.array(METHODS),
-                "hour": hours, "quantile": np.array(EXAMPLE_QUANTILES),
-                "member": np.arange(EXAMPLE_MEMBERS)},
-        attrs={"title": "Gap filling on held-out years: VAE ensemble vs linear interpolation "
-                        "and climatology + diurnal profile",
-               "units": "degF", "noise_sigma_degF": noise_sigma_degf(model),
-               **settings_attrs({"gap_hours": gap_hours, "n_cases": n_cases,
-                                 "context_hours": context_hours, "margin_hours": margin_hours,
-                                 "n_members": n_members, "n_steps": n_steps,
-                                 "learning_rate": learning_rate, "seed": seed})})
+        {
+            "mae": (
+                ("gap", "case", "method"),
+                mae,
+                {"units": "degF", "long_name": "mean absolute error of the fill over the gap"},
+            ),
+            "mse": (
+                ("gap", "case", "method"),
+                mse,
+                {"units": "degF2", "long_name": "mean squared error of the fill over the gap"},
+            ),
+            "crps": (
+                ("gap", "case", "method"),
+                crps,
+                {
+                    "units": "degF",
+                    "long_name": "mean CRPS over the gap (absolute error for deterministic fills)",
+                },
+            ),
+            "coverage90": (
+                ("gap", "case"),
+                coverage,
+                {"units": "1", "long_name": "share of gap hours inside the VAE's 5-95 % range"},
+            ),
+            "window_start": ("case", starts1),
+            "gap_start": (("gap", "case"), record.times.values[window_index[None, :] + gap_offset]),
+            "example_time": ("hour", times_ex.values),
+            "example_truth": (
+                ("gap", "hour"),
+                truth[example_rows] + trends,
+                {"units": "degF", "long_name": "observed temperature"},
+            ),
+            "example_observed": (("gap", "hour"), mask[example_rows].astype("int8")),
+            "example_fill": (
+                ("gap", "method", "hour"),
+                np.stack([fills[m][example_rows] + trends for m in METHODS], axis=1),
+                {"units": "degF", "long_name": "fill (VAE: ensemble mean)"},
+            ),
+            "example_quantile": (
+                ("quantile", "gap", "hour"),
+                quant + trends[None],
+                {"units": "degF", "long_name": "VAE ensemble quantiles"},
+            ),
+            "example_member": (
+                ("gap", "member", "hour"),
+                members[example_rows, :EXAMPLE_MEMBERS] + trends[:, None, :],
+                {"units": "degF", "long_name": "first VAE ensemble members"},
+            ),
+        },
+        coords={
+            "gap": ("gap", np.array(gap_hours), {"units": "hours", "long_name": "gap length"}),
+            "case": np.arange(n_cases),
+            "method": np.array(METHODS),
+            "hour": hours,
+            "quantile": np.array(EXAMPLE_QUANTILES),
+            "member": np.arange(EXAMPLE_MEMBERS),
+        },
+        attrs={
+            "title": "Gap filling on held-out years: VAE ensemble vs linear interpolation "
+            "and climatology + diurnal profile",
+            "units": "degF",
+            "noise_sigma_degF": noise_sigma_degf(model),
+            **settings_attrs(
+                {
+                    "gap_hours": gap_hours,
+                    "n_cases": n_cases,
+                    "context_hours": context_hours,
+                    "margin_hours": margin_hours,
+                    "n_members": n_members,
+                    "n_steps": n_steps,
+                    "learning_rate": learning_rate,
+                    "seed": seed,
+                }
+            ),
+        },
+    )
     return ds
 
 
@@ -257,27 +368,40 @@ def summarise(ds: xr.Dataset) -> dict:
         scores = {}
         for m in ds["method"].values:
             dm = d.sel({"method": m})
-            scores[str(m)] = {"mae": float(dm["mae"].mean()),
-                              "rmse": float(np.sqrt(dm["mse"].mean())),
-                              "crps": float(dm["crps"].mean()),
-                              "crps_se": float(dm["crps"].std(ddof=1) / np.sqrt(n)) if n > 1 else None}
-        rows.append({"gap_hours": int(gap), "n_cases": int(n), "scores": scores,
-                     "vae_coverage_90": float(d["coverage90"].mean())})
-    return {"title": ds.attrs["title"], "units": "degF",
-            "settings": {k: ds.attrs[k] for k in SETTINGS},
-            "noise_sigma_degF": float(ds.attrs["noise_sigma_degF"]),
-            "notes": "Scores over the gap hours, averaged over cases; VAE MAE/RMSE of the "
-                     "ensemble mean; baselines are deterministic (CRPS = MAE). "
-                     "climatology = training-year month x hour mean shifted by the mean anomaly "
-                     "of the 24 observed hours on each side, interpolated across the gap.",
-            "gaps": rows}
+            scores[str(m)] = {
+                "mae": float(dm["mae"].mean()),
+                "rmse": float(np.sqrt(dm["mse"].mean())),
+                "crps": float(dm["crps"].mean()),
+                "crps_se": float(dm["crps"].std(ddof=1) / np.sqrt(n)) if n > 1 else None,
+            }
+        rows.append(
+            {
+                "gap_hours": int(gap),
+                "n_cases": int(n),
+                "scores": scores,
+                "vae_coverage_90": float(d["coverage90"].mean()),
+            }
+        )
+    return {
+        "title": ds.attrs["title"],
+        "units": "degF",
+        "settings": {k: ds.attrs[k] for k in SETTINGS},
+        "noise_sigma_degF": float(ds.attrs["noise_sigma_degF"]),
+        "notes": "Scores over the gap hours, averaged over cases; VAE MAE/RMSE of the "
+        "ensemble mean; baselines are deterministic (CRPS = MAE). "
+        "climatology = training-year month x hour mean shifted by the mean anomaly "
+        "of the 24 observed hours on each side, interpolated across the gap.",
+        "gaps": rows,
+    }
 
 
 def markdown(summary: dict) -> str:
     """The score table (Markdown)."""
-    head = ("| gap | MAE VAE | MAE linear | MAE clim. | RMSE VAE | RMSE linear | RMSE clim. "
-            "| CRPS VAE | CRPS linear | CRPS clim. | VAE 90 % coverage |\n"
-            "|---|---|---|---|---|---|---|---|---|---|---|\n")
+    head = (
+        "| gap | MAE VAE | MAE linear | MAE clim. | RMSE VAE | RMSE linear | RMSE clim. "
+        "| CRPS VAE | CRPS linear | CRPS clim. | VAE 90 % coverage |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|\n"
+    )
     lines = []
     for row in summary["gaps"]:
         s = row["scores"]
@@ -289,12 +413,20 @@ def markdown(summary: dict) -> str:
         cells.append(f"{100 * row['vae_coverage_90']:.0f} %")
         lines.append("| " + " | ".join(cells) + " |")
     st = summary["settings"]
-    return (f"Gap filling on held-out years (°F; {st['n_cases']} gaps per length, VAE ensemble "
-            f"of {st['n_members']}; best in bold)\n\n" + head + "\n".join(lines) + "\n")
+    return (
+        f"Gap filling on held-out years (°F; {st['n_cases']} gaps per length, VAE ensemble "
+        f"of {st['n_members']}; best in bold)\n\n" + head + "\n".join(lines) + "\n"
+    )
 
 
-def impute_file(model_path: str | Path, windows_path: str | Path, out_nc: str | Path,
-                out_json: str | Path, out_md: str | Path | None, cfg: dict) -> dict:
+def impute_file(
+    model_path: str | Path,
+    windows_path: str | Path,
+    out_nc: str | Path,
+    out_json: str | Path,
+    out_md: str | Path | None,
+    cfg: dict,
+) -> dict:
     """Run :func:`score_imputation` on pipeline files and write netCDF, JSON and Markdown.
 
     Parameters
@@ -307,6 +439,15 @@ def impute_file(model_path: str | Path, windows_path: str | Path, out_nc: str | 
         The validated configuration: ``applications`` (the settings, :data:`SETTINGS`) and
         ``data.label``.
     """
-    return run_on_files(score_imputation, summarise, markdown, model_path, windows_path,
-                        out_nc, out_json, out_md, cfg["data"]["label"],
-                        application_settings(cfg, "imputation", SETTINGS))
+    return run_on_files(
+        score_imputation,
+        summarise,
+        markdown,
+        model_path,
+        windows_path,
+        out_nc,
+        out_json,
+        out_md,
+        cfg["data"]["label"],
+        application_settings(cfg, "imputation", SETTINGS),
+    )

@@ -50,14 +50,21 @@ def settings_attrs(settings: dict) -> dict:
     return out
 
 
-def write_results(ds: xr.Dataset, out_nc: str | Path, summary: dict, out_json: str | Path,
-                  markdown: str, out_md: str | Path | None = None) -> None:
+def write_results(
+    ds: xr.Dataset,
+    out_nc: str | Path,
+    summary: dict,
+    out_json: str | Path,
+    markdown: str,
+    out_md: str | Path | None = None,
+) -> None:
     """Write an application's results (netCDF), scores (JSON) and score table (Markdown).
 
     Every file is written atomically.
     """
-    encoding = {name: {"zlib": True, "complevel": 4} for name, var in ds.variables.items()
-                if var.dtype.kind in "fiuM"}
+    encoding = {
+        name: {"zlib": True, "complevel": 4} for name, var in ds.variables.items() if var.dtype.kind in "fiuM"
+    }
     with atomic_path(out_nc) as tmp:
         ds.to_netcdf(tmp, encoding=encoding)
     with atomic_path(out_json) as tmp:
@@ -67,9 +74,18 @@ def write_results(ds: xr.Dataset, out_nc: str | Path, summary: dict, out_json: s
             tmp.write_text(markdown, encoding="utf-8")
 
 
-def run_on_files(score, summarise, markdown, model_path: str | Path, windows_path: str | Path,
-                 out_nc: str | Path, out_json: str | Path, out_md: str | Path | None,
-                 data_label: str, settings: dict) -> dict:
+def run_on_files(
+    score,
+    summarise,
+    markdown,
+    model_path: str | Path,
+    windows_path: str | Path,
+    out_nc: str | Path,
+    out_json: str | Path,
+    out_md: str | Path | None,
+    data_label: str,
+    settings: dict,
+) -> dict:
     """Score an application on pipeline files and write its results.
 
     ``score(model, record, **settings) -> Dataset`` does the work; ``summarise(ds) -> dict``

@@ -55,8 +55,9 @@ def fourier_features(theta_values, degree: int = 3) -> np.ndarray:
     return feats
 
 
-def latent_step_times(start, n_steps: int, hours_per_step: int = HOURS_PER_LATENT_STEP,
-                      anchor: str = "centre") -> np.ndarray:
+def latent_step_times(
+    start, n_steps: int, hours_per_step: int = HOURS_PER_LATENT_STEP, anchor: str = "centre"
+) -> np.ndarray:
     """Timestamps that stand for each latent step of a series starting at ``start``.
 
     A latent step covers ``hours_per_step`` hourly values. With ``anchor='centre'`` (the
@@ -71,9 +72,9 @@ def latent_step_times(start, n_steps: int, hours_per_step: int = HOURS_PER_LATEN
     return start + (hours * 3600e9).astype("timedelta64[ns]")
 
 
-def seasonal_features(starts, n_steps: int, degree: int = 3,
-                      hours_per_step: int = HOURS_PER_LATENT_STEP,
-                      anchor: str = "centre") -> np.ndarray:
+def seasonal_features(
+    starts, n_steps: int, degree: int = 3, hours_per_step: int = HOURS_PER_LATENT_STEP, anchor: str = "centre"
+) -> np.ndarray:
     """Fourier features of θ for windows beginning at ``starts``: shape ``(N, n_steps, 2·degree)``.
 
     Computed for all windows' latent-step times at once (training redraws its windows, and

@@ -12,7 +12,6 @@ import json
 import math
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import jsonschema
 import yaml
@@ -50,7 +49,8 @@ def _is_integer(checker, instance) -> bool:
 
 _Draft7 = jsonschema.validators.extend(
     jsonschema.Draft7Validator,
-    type_checker=jsonschema.Draft7Validator.TYPE_CHECKER.redefine("integer", _is_integer))
+    type_checker=jsonschema.Draft7Validator.TYPE_CHECKER.redefine("integer", _is_integer),
+)
 _Validator = _extend_with_default(_Draft7)
 
 
@@ -64,19 +64,26 @@ def _read(source: str | Path | Mapping | None) -> tuple[dict, str]:
         try:
             return json.loads(text), "<inline JSON config>"
         except json.JSONDecodeError as err:
-            raise ConfigError("<inline JSON config>", f"not valid JSON ({err})",
-                              "pass a JSON object or the path of a YAML file") from err
+            raise ConfigError(
+                "<inline JSON config>",
+                f"not valid JSON ({err})",
+                "pass a JSON object or the path of a YAML file",
+            ) from err
     path = Path(text)
     if not path.is_file():
-        raise ConfigError(path, "configuration file not found",
-                          "pass the path of a YAML file such as config/config.yaml")
+        raise ConfigError(
+            path, "configuration file not found", "pass the path of a YAML file such as config/config.yaml"
+        )
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as err:
         raise ConfigError(path, f"not valid YAML ({err})", "fix the YAML syntax") from err
     if not isinstance(data, dict):
-        raise ConfigError(path, "the top level is not a mapping of sections",
-                          "see config/config.yaml for the expected layout")
+        raise ConfigError(
+            path,
+            "the top level is not a mapping of sections",
+            "see config/config.yaml for the expected layout",
+        )
     return data, str(path)
 
 
@@ -111,9 +118,11 @@ def load_config(source: str | Path | Mapping | None = None) -> dict:
         raise ConfigError(f"{origin}: {key}", err.message, fix)
     unknown = set(config["build"]["datasets"] or []) - set(config["datasets"])
     if unknown:
-        raise ConfigError(f"{origin}: build.datasets", f"names data sets {sorted(unknown)} that "
-                          "`datasets` does not define", "use names from `datasets`: "
-                          + ", ".join(config["datasets"]))
+        raise ConfigError(
+            f"{origin}: build.datasets",
+            f"names data sets {sorted(unknown)} that `datasets` does not define",
+            "use names from `datasets`: " + ", ".join(config["datasets"]),
+        )
     if "site" not in config or "data" not in config:  # a single record: the first data set's
         first = dataset_config(config, dataset_names(config)[0])
         config.setdefault("site", first["site"])
@@ -143,53 +152,67 @@ def _check_consistency(config: dict, origin: str, check_split: bool = True) -> N
     bad = _non_finite(config)
     if bad:
         key, value = bad
-        raise ConfigError(f"{origin}: {key}", f"{value!r} is not a finite number",
-                          f"give a finite value; see the description of '{key}' in "
-                          "src/seasonal_vae/core/schema.yaml")
-    blocks = [(f"datasets.{name}.", ds["site"], ds["data"])
-              for name, ds in config["datasets"].items()]
+        raise ConfigError(
+            f"{origin}: {key}",
+            f"{value!r} is not a finite number",
+            f"give a finite value; see the description of '{key}' in src/seasonal_vae/core/schema.yaml",
+        )
+    blocks = [(f"datasets.{name}.", ds["site"], ds["data"]) for name, ds in config["datasets"].items()]
     blocks.append(("", config["site"], config["data"]))
     for prefix, site, data in blocks:
         _check_record(prefix, site, data, config["windows"], origin, check_split)
 
 
-def _check_record(prefix: str, site: dict, data: dict, win: dict, origin: str,
-                  check_split: bool) -> None:
+def _check_record(prefix: str, site: dict, data: dict, win: dict, origin: str, check_split: bool) -> None:
     """The rules a schema cannot express, for one record's ``site`` and ``data`` blocks."""
     if data["first_year"] > data["last_year"]:
-        raise ConfigError(f"{origin}: {prefix}data.first_year", "the year range is empty "
-                          f"({data['first_year']} > {data['last_year']})",
-                          "set data.first_year <= data.last_year")
+        raise ConfigError(
+            f"{origin}: {prefix}data.first_year",
+            f"the year range is empty ({data['first_year']} > {data['last_year']})",
+            "set data.first_year <= data.last_year",
+        )
     if check_split:
         _check_split(data, win, origin, prefix)
     if data["kind"] == "station" and "station" not in data:
-        raise ConfigError(f"{origin}: {prefix}data.station", "data.kind is station, but no "
-                          "station block describes the file", "add data.station with path, "
-                          "time_column, value_column and units (see config/config.yaml)")
+        raise ConfigError(
+            f"{origin}: {prefix}data.station",
+            "data.kind is station, but no station block describes the file",
+            "add data.station with path, time_column, value_column and units (see config/config.yaml)",
+        )
     if prefix and data["kind"] == "era5" and "raw_dir" not in data:
-        raise ConfigError(f"{origin}: {prefix}data.raw_dir", "an ERA5 data set needs the folder "
-                          "of its per-year files", "set raw_dir, e.g. data/raw/<name> for the "
-                          "`download` rule")
+        raise ConfigError(
+            f"{origin}: {prefix}data.raw_dir",
+            "an ERA5 data set needs the folder of its per-year files",
+            "set raw_dir, e.g. data/raw/<name> for the `download` rule",
+        )
     north, west, south, east = site["area"]
     if north < south or east < west:
-        raise ConfigError(f"{origin}: {prefix}site.area", "expected [North, West, South, East]",
-                          "order the area as N, W, S, E with N >= S and E >= W")
+        raise ConfigError(
+            f"{origin}: {prefix}site.area",
+            "expected [North, West, South, East]",
+            "order the area as N, W, S, E with N >= S and E >= W",
+        )
 
 
 def _check_split(data: dict, win: dict, origin: str, prefix: str = "") -> None:
     """Both the training and the validation split must get at least one year."""
     if win["holdout_offset"] >= win["holdout_every"]:
-        raise ConfigError(f"{origin}: windows.holdout_offset",
-                          f"must be smaller than windows.holdout_every ({win['holdout_every']})",
-                          "choose an offset in 0 .. holdout_every-1")
-    train, val = split_years(range(data["first_year"], data["last_year"] + 1),
-                             win["holdout_every"], win["holdout_offset"])
+        raise ConfigError(
+            f"{origin}: windows.holdout_offset",
+            f"must be smaller than windows.holdout_every ({win['holdout_every']})",
+            "choose an offset in 0 .. holdout_every-1",
+        )
+    train, val = split_years(
+        range(data["first_year"], data["last_year"] + 1), win["holdout_every"], win["holdout_offset"]
+    )
     if not train or not val:
-        raise ConfigError(f"{origin}: windows.holdout_every",
-                          f"{prefix}data: years {data['first_year']}-{data['last_year']} leave "
-                          f"{len(train)} training and {len(val)} validation years",
-                          "use a longer record or change holdout_every/holdout_offset so "
-                          "that both sets have at least one year")
+        raise ConfigError(
+            f"{origin}: windows.holdout_every",
+            f"{prefix}data: years {data['first_year']}-{data['last_year']} leave "
+            f"{len(train)} training and {len(val)} validation years",
+            "use a longer record or change holdout_every/holdout_offset so "
+            "that both sets have at least one year",
+        )
 
 
 def split_years(years, holdout_every: int, holdout_offset: int) -> tuple[list[int], list[int]]:
@@ -213,8 +236,9 @@ def dataset_config(config: Mapping, name: str) -> dict:
     """The configuration of one data set: ``config`` with its ``site`` and ``data`` blocks as
     the ``site`` and ``data`` sections, which is what every pipeline step reads."""
     if name not in config["datasets"]:
-        raise ConfigError(f"datasets.{name}", "no such data set",
-                          "use one of: " + ", ".join(config["datasets"]))
+        raise ConfigError(
+            f"datasets.{name}", "no such data set", "use one of: " + ", ".join(config["datasets"])
+        )
     block = config["datasets"][name]
     return {**config, "site": block["site"], "data": block["data"]}
 

@@ -17,13 +17,20 @@ import xarray as xr
 from seasonal_vae.core.errors import InputError
 
 #: What to do about an unusable samples file.
-SAMPLES_FIX = "pass results/<dataset>/samples/<prior>.nc or baselines/<method>.nc, as the " \
-              "sampling and baseline steps write them"
+SAMPLES_FIX = (
+    "pass results/<dataset>/samples/<prior>.nc or baselines/<method>.nc, as the "
+    "sampling and baseline steps write them"
+)
 
 
-def open_checked(path: str | Path, fix: str, dims: tuple[str, ...] | None = ("time",),
-                 variable: str = "t2m", needed: Sequence[str] = (),
-                 what: str = "") -> xr.Dataset:
+def open_checked(
+    path: str | Path,
+    fix: str,
+    dims: tuple[str, ...] | None = ("time",),
+    variable: str = "t2m",
+    needed: Sequence[str] = (),
+    what: str = "",
+) -> xr.Dataset:
     """Read a netCDF file that a pipeline stage wrote into memory, with clear errors.
 
     Parameters
@@ -53,12 +60,14 @@ def open_checked(path: str | Path, fix: str, dims: tuple[str, ...] | None = ("ti
         with xr.open_dataset(path, engine="netcdf4") as ds:
             ds = ds.load()
     except Exception as err:
-        raise InputError(path, f"cannot be read as netCDF ({type(err).__name__}: {err})",
-                         fix) from err
+        raise InputError(path, f"cannot be read as netCDF ({type(err).__name__}: {err})", fix) from err
     if dims is not None and (variable not in ds.data_vars or ds[variable].dims != dims):
         where = "a 'time' axis" if dims == ("time",) else f"dims {dims}"
-        raise InputError(path, f"no variable '{variable}' on {where} (the file holds "
-                         f"{sorted(map(str, ds.data_vars))})", fix)
+        raise InputError(
+            path,
+            f"no variable '{variable}' on {where} (the file holds {sorted(map(str, ds.data_vars))})",
+            fix,
+        )
     missing = [name for name in needed if name not in ds.variables]
     if missing:
         raise InputError(path, f"not {what or 'the expected file'}: it lacks {missing}", fix)
@@ -77,6 +86,5 @@ def load_samples(path: str | Path, fix: str = SAMPLES_FIX) -> tuple[xr.DataArray
     t2m = ds["t2m"]
     units = t2m.attrs.get("units", "degF")
     if units != "degF":
-        raise InputError(path, f"'t2m' is in {units!r}, not 'degF'",
-                         "pass the °F files the pipeline wrote")
+        raise InputError(path, f"'t2m' is in {units!r}, not 'degF'", "pass the °F files the pipeline wrote")
     return t2m, dict(ds.attrs)

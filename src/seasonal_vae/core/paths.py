@@ -69,6 +69,5 @@ def path(key: str, **values) -> str:
         raise KeyError(f"unknown pipeline file {key!r}; known: {', '.join(PATHS)}")
     unknown = set(values) - wildcards(key)
     if unknown:
-        raise KeyError(f"path {key!r} has no wildcards {sorted(unknown)} (it has "
-                       f"{sorted(wildcards(key))})")
+        raise KeyError(f"path {key!r} has no wildcards {sorted(unknown)} (it has {sorted(wildcards(key))})")
     return _WILDCARD.sub(lambda m: str(values.get(m.group(1), m.group(0))), PATHS[key])

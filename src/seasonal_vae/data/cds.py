@@ -25,6 +25,8 @@ from seasonal_vae.core.atomic import atomic_path
 from seasonal_vae.core.errors import ConfigError, CredentialsError
 from seasonal_vae.data.era5 import file_kind
 
+LOG = logging.getLogger(__name__)  # the default logger of this module's functions
+
 DATASET = "reanalysis-era5-single-levels"
 DATASET_PAGE = f"https://cds.climate.copernicus.eu/datasets/{DATASET}?tab=download"
 CDS_URL = "https://cds.climate.copernicus.eu/api"
@@ -55,11 +57,17 @@ def validate_area(area: Sequence[float]) -> list[float]:
     try:
         values = [float(v) for v in area]
     except (TypeError, ValueError) as err:
-        raise ConfigError("site.area", f"{area!r} is not a list of four numbers",
-                          f"give [North, West, South, East] in degrees, e.g. {example}") from err
+        raise ConfigError(
+            "site.area",
+            f"{area!r} is not a list of four numbers",
+            f"give [North, West, South, East] in degrees, e.g. {example}",
+        ) from err
     if len(values) != 4 or not all(np.isfinite(values)):
-        raise ConfigError("site.area", f"{area!r} is not four finite numbers",
-                          f"give [North, West, South, East] in degrees, e.g. {example}")
+        raise ConfigError(
+            "site.area",
+            f"{area!r} is not four finite numbers",
+            f"give [North, West, South, East] in degrees, e.g. {example}",
+        )
     north, west, south, east = values
     problems = []
     if not (-90 <= north <= 90 and -90 <= south <= 90):
@@ -69,13 +77,13 @@ def validate_area(area: Sequence[float]) -> list[float]:
     if not (-180 <= west <= 360 and -180 <= east <= 360):
         problems.append(f"longitudes W={west}, E={east} must lie in [-180, 360]")
     if problems:
-        raise ConfigError("site.area", "; ".join(problems),
-                          f"give [North, West, South, East] in degrees, e.g. {example}")
+        raise ConfigError(
+            "site.area", "; ".join(problems), f"give [North, West, South, East] in degrees, e.g. {example}"
+        )
     return values
 
 
-def build_request(year: int, area: Sequence[float] = PHOENIX_AREA,
-                  variable: str = "2m_temperature") -> dict:
+def build_request(year: int, area: Sequence[float] = PHOENIX_AREA, variable: str = "2m_temperature") -> dict:
     """The CDS request for one calendar year of hourly data at one grid point.
 
     Parameters
@@ -100,9 +108,11 @@ def build_request(year: int, area: Sequence[float] = PHOENIX_AREA,
         If the year is before 1940 or the area is invalid (see :func:`validate_area`).
     """
     if isinstance(year, bool) or not isinstance(year, (int, np.integer)) or year < 1940:
-        raise ConfigError("data.first_year/data.last_year",
-                          f"year {year!r} is not an integer from 1940 on",
-                          "ERA5 covers 1940 to the present: choose years in that range")
+        raise ConfigError(
+            "data.first_year/data.last_year",
+            f"year {year!r} is not an integer from 1940 on",
+            "ERA5 covers 1940 to the present: choose years in that range",
+        )
     return {
         "product_type": ["reanalysis"],
         "variable": [variable],
@@ -125,7 +135,7 @@ def _credentials_help() -> str:
         f"         url: {CDS_URL}\n"
         "         key: <your-personal-access-token>\n"
         f"     or export CDSAPI_URL={CDS_URL} and CDSAPI_KEY=<your-personal-access-token>.\n"
-        "  3. Accept the ERA5 licence (\"Licence to use Copernicus Products\") at the bottom of\n"
+        '  3. Accept the ERA5 licence ("Licence to use Copernicus Products") at the bottom of\n'
         f"     the dataset's download page: {DATASET_PAGE}\n"
         "The offline default (the bundled surrogate data in data/surrogate) needs none of this."
     )
@@ -149,15 +159,18 @@ def check_credentials() -> None:
     if os.environ.get("CDSAPI_URL") and os.environ.get("CDSAPI_KEY"):
         return
     env_set = [name for name in ("CDSAPI_URL", "CDSAPI_KEY") if os.environ.get(name)]
-    found = (f"only {env_set[0]} is set" if env_set
-             else "neither CDSAPI_URL nor CDSAPI_KEY is set")
-    raise CredentialsError(f"No CDS credentials: {rc} does not exist and {found}.\n"
-                           + _credentials_help())
+    found = f"only {env_set[0]} is set" if env_set else "neither CDSAPI_URL nor CDSAPI_KEY is set"
+    raise CredentialsError(f"No CDS credentials: {rc} does not exist and {found}.\n" + _credentials_help())
 
 
-def download_years(years: Iterable[int], out_dir: str | Path,
-                   area: Sequence[float] = PHOENIX_AREA, pattern: str = "era5_t2m_{year}.nc",
-                   client=None, log: logging.Logger = logging.getLogger(__name__)) -> list[Path]:
+def download_years(
+    years: Iterable[int],
+    out_dir: str | Path,
+    area: Sequence[float] = PHOENIX_AREA,
+    pattern: str = "era5_t2m_{year}.nc",
+    client=None,
+    log: logging.Logger = LOG,
+) -> list[Path]:
     """Download one netCDF file per year from the CDS, skipping years already on disk.
 
     Each file is written atomically: it appears complete under its final name or not at all,
@@ -208,21 +221,29 @@ def download_years(years: Iterable[int], out_dir: str | Path,
             try:
                 client = cdsapi.Client()
             except Exception as err:
-                raise CredentialsError(f"The CDS client could not be set up: {err}\n"
-                                       + _credentials_help()) from err
-        log.info("ERA5 %s: requesting %s %s for area %s into %s", year, DATASET,
-                 request["variable"][0], area, target)
+                raise CredentialsError(
+                    f"The CDS client could not be set up: {err}\n" + _credentials_help()
+                ) from err
+        log.info(
+            "ERA5 %s: requesting %s %s for area %s into %s",
+            year,
+            DATASET,
+            request["variable"][0],
+            area,
+            target,
+        )
         try:
             with atomic_path(target) as tmp:
                 client.retrieve(DATASET, request, str(tmp))
                 if tmp.stat().st_size == 0 or file_kind(tmp) == "unknown":
-                    raise RuntimeError("the CDS returned an empty file or one that is neither "
-                                       "netCDF nor a zip archive")
+                    raise RuntimeError(
+                        "the CDS returned an empty file or one that is neither netCDF nor a zip archive"
+                    )
         except Exception as err:
             raise CredentialsError(
                 f"The CDS request for {year} ({DATASET}, into {target}) failed: "
                 f"{type(err).__name__}: {err}\nNothing was written for {year}. Check that:\n"
-                f"  - the ERA5 licence (\"Licence to use Copernicus Products\") is accepted on "
+                f'  - the ERA5 licence ("Licence to use Copernicus Products") is accepted on '
                 f"{DATASET_PAGE};\n"
                 f"  - the key in ~/.cdsapirc (or CDSAPI_KEY) is your current personal access "
                 f"token and the url is {CDS_URL};\n"

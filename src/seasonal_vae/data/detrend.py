@@ -47,18 +47,25 @@ def trend_offset(times, rate_per_decade: float, reference_year: int) -> np.ndarr
 
 def detrend(da: xr.DataArray, rate_per_decade: float, reference_year: int) -> xr.DataArray:
     """Observed → reference-year climate: ``da − rate·(t − t_ref)`` along ``time``."""
-    return da - xr.DataArray(trend_offset(da["time"].values, rate_per_decade, reference_year),
-                             dims="time", coords={"time": da["time"]})
+    return da - xr.DataArray(
+        trend_offset(da["time"].values, rate_per_decade, reference_year),
+        dims="time",
+        coords={"time": da["time"]},
+    )
 
 
 def retrend(da: xr.DataArray, rate_per_decade: float, reference_year: int) -> xr.DataArray:
     """Reference-year climate → the climate of each timestamp (inverse of :func:`detrend`)."""
-    return da + xr.DataArray(trend_offset(da["time"].values, rate_per_decade, reference_year),
-                             dims="time", coords={"time": da["time"]})
+    return da + xr.DataArray(
+        trend_offset(da["time"].values, rate_per_decade, reference_year),
+        dims="time",
+        coords={"time": da["time"]},
+    )
 
 
-def shift_to_year(da: xr.DataArray, rate_per_decade: float, reference_year: int,
-                  target_year: int) -> xr.DataArray:
+def shift_to_year(
+    da: xr.DataArray, rate_per_decade: float, reference_year: int, target_year: int
+) -> xr.DataArray:
     """Reference-year climate → the climate of ``target_year`` (a constant shift)."""
     return da + rate_per_decade / 10.0 * (target_year - reference_year)
 
@@ -108,14 +115,26 @@ def fit_linear_trend(years, values, level: float = 0.95) -> dict:
     ok = np.isfinite(values)
     nan = np.full(years.shape, np.nan)
     if ok.sum() < 3:
-        return {"rate_per_decade": math.nan, "stderr_per_decade": math.nan, "intercept": math.nan,
-                "n_years": int(ok.sum()), "line": nan, "low": nan, "high": nan}
+        return {
+            "rate_per_decade": math.nan,
+            "stderr_per_decade": math.nan,
+            "intercept": math.nan,
+            "n_years": int(ok.sum()),
+            "line": nan,
+            "low": nan,
+            "high": nan,
+        }
     fit = sm.OLS(values[ok], sm.add_constant(years[ok])).fit()
     band = fit.get_prediction(sm.add_constant(years, has_constant="add")).conf_int(alpha=1 - level)
-    return {"rate_per_decade": float(fit.params[1] * 10), "stderr_per_decade": float(fit.bse[1] * 10),
-            "intercept": float(fit.params[0]), "n_years": int(ok.sum()),
-            "line": fit.predict(sm.add_constant(years, has_constant="add")),
-            "low": band[:, 0], "high": band[:, 1]}
+    return {
+        "rate_per_decade": float(fit.params[1] * 10),
+        "stderr_per_decade": float(fit.bse[1] * 10),
+        "intercept": float(fit.params[0]),
+        "n_years": int(ok.sum()),
+        "line": fit.predict(sm.add_constant(years, has_constant="add")),
+        "low": band[:, 0],
+        "high": band[:, 1],
+    }
 
 
 def fit_rate(da: xr.DataArray, min_coverage: float = TREND_COVERAGE) -> dict:
@@ -136,32 +155,51 @@ def fit_rate(da: xr.DataArray, min_coverage: float = TREND_COVERAGE) -> dict:
     return {key: fit[key] for key in ("rate_per_decade", "stderr_per_decade", "n_years")}
 
 
-def detrend_file(series_path: str | Path, out_path: str | Path, out_json: str | Path,
-                 rate_per_decade: float, reference_year: int) -> xr.Dataset:
+def detrend_file(
+    series_path: str | Path,
+    out_path: str | Path,
+    out_json: str | Path,
+    rate_per_decade: float,
+    reference_year: int,
+) -> xr.Dataset:
     """Read the series, write the adjusted series (netCDF) and the trend report (JSON)."""
     source = open_checked(series_path, SERIES_FIX)  # one read: the series and its attributes
     observed = source["t2m"]
     fitted = fit_rate(observed)
-    log.info("warming rate: configured %.3f °F/decade, fitted to yearly means %.3f ± %.3f "
-             "°F/decade (%d complete years)", rate_per_decade, fitted["rate_per_decade"],
-             fitted["stderr_per_decade"], fitted["n_years"])
+    log.info(
+        "warming rate: configured %.3f °F/decade, fitted to yearly means %.3f ± %.3f "
+        "°F/decade (%d complete years)",
+        rate_per_decade,
+        fitted["rate_per_decade"],
+        fitted["stderr_per_decade"],
+        fitted["n_years"],
+    )
     adjusted = detrend(observed, rate_per_decade, reference_year)
-    adjusted.attrs = {**observed.attrs,
-                      "units": "degF",
-                      "long_name": f"2 m air temperature adjusted to the {reference_year} climate",
-                      "comment": f"observed - {rate_per_decade} degF/decade * (t - {reference_year}.5)"}
+    adjusted.attrs = {
+        **observed.attrs,
+        "units": "degF",
+        "long_name": f"2 m air temperature adjusted to the {reference_year} climate",
+        "comment": f"observed - {rate_per_decade} degF/decade * (t - {reference_year}.5)",
+    }
     ds = adjusted.to_dataset(name="t2m")
-    ds.attrs = {**source.attrs, "Conventions": "CF-1.8",
-                "title": "Detrended hourly 2 m temperature",
-                "trend_rate_per_decade": rate_per_decade, "trend_reference_year": reference_year,
-                "fitted_rate_per_decade": fitted["rate_per_decade"]}
+    ds.attrs = {
+        **source.attrs,
+        "Conventions": "CF-1.8",
+        "title": "Detrended hourly 2 m temperature",
+        "trend_rate_per_decade": rate_per_decade,
+        "trend_reference_year": reference_year,
+        "fitted_rate_per_decade": fitted["rate_per_decade"],
+    }
     with atomic_path(out_path) as tmp:
         ds.to_netcdf(tmp)
-    report = {"configured_rate_per_decade": rate_per_decade, "reference_year": reference_year,
-              "reference_time": reference_time(reference_year),
-              "fitted_rate_per_decade": fitted["rate_per_decade"],
-              "fitted_stderr_per_decade": fitted["stderr_per_decade"],
-              "fitted_n_years": fitted["n_years"]}
+    report = {
+        "configured_rate_per_decade": rate_per_decade,
+        "reference_year": reference_year,
+        "reference_time": reference_time(reference_year),
+        "fitted_rate_per_decade": fitted["rate_per_decade"],
+        "fitted_stderr_per_decade": fitted["stderr_per_decade"],
+        "fitted_n_years": fitted["n_years"],
+    }
     with atomic_path(out_json) as tmp:
         tmp.write_text(json.dumps(report, indent=2) + "\n")
     return ds

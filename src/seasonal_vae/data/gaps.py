@@ -52,9 +52,14 @@ def fill_gaps(values: np.ndarray, max_gap_hours: int) -> tuple[np.ndarray, int]:
     return filled, int(short.sum())
 
 
-def handle_gaps(hourly: pd.Series, paths: Sequence[Path], max_gap_hours: int,
-                allow_long_gaps: bool, log: logging.Logger, kind: str = "era5"
-                ) -> tuple[np.ndarray, int, int]:
+def handle_gaps(
+    hourly: pd.Series,
+    paths: Sequence[Path],
+    max_gap_hours: int,
+    allow_long_gaps: bool,
+    log: logging.Logger,
+    kind: str = "era5",
+) -> tuple[np.ndarray, int, int]:
     """Report every gap, fill the short ones, refuse or keep the long ones."""
     values = hourly.to_numpy(dtype="float64")
     times = hourly.index
@@ -62,8 +67,7 @@ def handle_gaps(hourly: pd.Series, paths: Sequence[Path], max_gap_hours: int,
     long_gaps = []
     for start, stop in gaps:
         length = stop - start
-        text = (f"{format_hour(times[start])} to {format_hour(times[stop - 1])} UTC "
-                f"({length} h)")
+        text = f"{format_hour(times[start])} to {format_hour(times[stop - 1])} UTC ({length} h)"
         if length <= max_gap_hours:
             log.info("gap %s: filled by linear interpolation", text)
         else:
@@ -71,29 +75,41 @@ def handle_gaps(hourly: pd.Series, paths: Sequence[Path], max_gap_hours: int,
             long_gaps.append(text)
     filled, n_filled = fill_gaps(values, max_gap_hours)
     n_missing = int(np.isnan(filled).sum())
-    log.info("%d gap(s), %d missing hour(s): %d filled by interpolation, %d left missing",
-             len(gaps), n_filled + n_missing, n_filled, n_missing)
+    log.info(
+        "%d gap(s), %d missing hour(s): %d filled by interpolation, %d left missing",
+        len(gaps),
+        n_filled + n_missing,
+        n_filled,
+        n_missing,
+    )
     if long_gaps and not allow_long_gaps:
         hints = _missing_year_hints(hourly, paths, kind)
-        listed = "; ".join(long_gaps[:MAX_LISTED]) + (" …" if len(long_gaps) > MAX_LISTED
-                                                      else "")
-        raise InputError(", ".join(p.name for p in paths),
-                         f"{len(long_gaps)} gap(s) longer than max_gap_hours={max_gap_hours}: "
-                         + listed + "".join(f". {h}" for h in hints),
-                         ("add the missing data (rerun the download stage), raise "
-                          if kind == "era5" else "add the missing data, raise ")
-                         + "data.max_gap_hours, or set data.allow_long_gaps: true to keep them "
-                         "as missing values (windows that contain them are then skipped)")
+        listed = "; ".join(long_gaps[:MAX_LISTED]) + (" …" if len(long_gaps) > MAX_LISTED else "")
+        raise InputError(
+            ", ".join(p.name for p in paths),
+            f"{len(long_gaps)} gap(s) longer than max_gap_hours={max_gap_hours}: "
+            + listed
+            + "".join(f". {h}" for h in hints),
+            (
+                "add the missing data (rerun the download stage), raise "
+                if kind == "era5"
+                else "add the missing data, raise "
+            )
+            + "data.max_gap_hours, or set data.allow_long_gaps: true to keep them "
+            "as missing values (windows that contain them are then skipped)",
+        )
     if long_gaps:
-        log.warning("%d hour(s) in %d long gap(s) are kept as missing values "
-                    "(data.allow_long_gaps); windows containing them will be skipped",
-                    n_missing, len(long_gaps))
+        log.warning(
+            "%d hour(s) in %d long gap(s) are kept as missing values "
+            "(data.allow_long_gaps); windows containing them will be skipped",
+            n_missing,
+            len(long_gaps),
+        )
     return filled, n_filled, n_missing
 
 
-def _missing_year_hints(valid: pd.Series, paths: Sequence[Path], kind: str = "era5"
-                        ) -> list[str]:
-    """"no data for 1990: is era5_t2m_1990.nc missing?" for each year without any value."""
+def _missing_year_hints(valid: pd.Series, paths: Sequence[Path], kind: str = "era5") -> list[str]:
+    """ "no data for 1990: is era5_t2m_1990.nc missing?" for each year without any value."""
     years_with_data = set(valid.index[valid.notna()].year)
     first, last = min(years_with_data), max(years_with_data)
     name = paths[0].name
@@ -102,7 +118,10 @@ def _missing_year_hints(valid: pd.Series, paths: Sequence[Path], kind: str = "er
     for year in range(first, last + 1):
         if year in years_with_data:
             continue
-        guess = (name[:name_year.start()] + str(year) + name[name_year.end():]
-                 if name_year else f"the file for {year}")
+        guess = (
+            name[: name_year.start()] + str(year) + name[name_year.end() :]
+            if name_year
+            else f"the file for {year}"
+        )
         hints.append(f"no data for {year}: is {guess} missing?")
     return hints

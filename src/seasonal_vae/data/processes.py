@@ -24,8 +24,7 @@ def relax(forcing: np.ndarray, step: float, timescale: float, initial: float) ->
     return lfilter([1.0 - a], [1.0, -a], forcing, zi=[a * initial])[0]
 
 
-def relax_varying(decay: np.ndarray, forcing: np.ndarray, initial: float,
-                  block: int) -> np.ndarray:
+def relax_varying(decay: np.ndarray, forcing: np.ndarray, initial: float, block: int) -> np.ndarray:
     """Solve ``y[k] = decay[k]·y[k−1] + (1 − decay[k])·forcing[k]`` with ``y[−1] = initial``.
 
     A blocked scan: within each block of ``block`` steps the recurrence is solved in closed
@@ -52,8 +51,7 @@ def unit_ou(rng: np.random.Generator, n: int, timescale_h: float) -> np.ndarray:
     return lfilter([1.0], [1.0, -phi], shocks)
 
 
-def unit_smooth_ou(rng: np.random.Generator, n: int, timescale_h: float,
-                   smoothing_h: float) -> np.ndarray:
+def unit_smooth_ou(rng: np.random.Generator, n: int, timescale_h: float, smoothing_h: float) -> np.ndarray:
     """Unit-variance Ornstein–Uhlenbeck process relaxed through a second time scale.
 
     The hourly process of :func:`unit_ou` (``φ = exp(−1 / timescale_h)``) drives

@@ -33,10 +33,12 @@ HOUR = np.timedelta64(1, "h")
 MAX_LISTED = 10
 """Gaps or conflicting times listed in an error message; the log has all of them."""
 
-HOURLY_FIX = {"era5": "request all 24 hours (time 00:00 to 23:00) of hourly ERA5 data",
-              "station": "give hourly values: average sub-hourly data to hourly means first (and "
-                         "set data.station.stamp: hour_ending_mean); 3-hourly or daily data "
-                         "cannot be used"}
+HOURLY_FIX = {
+    "era5": "request all 24 hours (time 00:00 to 23:00) of hourly ERA5 data",
+    "station": "give hourly values: average sub-hourly data to hourly means first (and "
+    "set data.station.stamp: hour_ending_mean); 3-hourly or daily data "
+    "cannot be used",
+}
 """What to do about data that are not hourly, for each kind of input (``data.kind``)."""
 
 
@@ -45,8 +47,7 @@ def format_hour(t) -> str:
     return pd.Timestamp(t).strftime("%Y-%m-%d %H:%M")
 
 
-def check_hourly(times: np.ndarray, path: Path, kind: str = "era5",
-                 on_the_hour: bool = False) -> None:
+def check_hourly(times: np.ndarray, path: Path, kind: str = "era5", on_the_hour: bool = False) -> None:
     """Refuse a file whose time step is not one hour (gaps aside).
 
     Parameters
@@ -73,24 +74,34 @@ def check_hourly(times: np.ndarray, path: Path, kind: str = "era5",
     steps = np.diff(np.unique(times))
     if steps.size:
         if not on_the_hour and np.any(steps % HOUR):
-            raise InputError(path, "timestamps are not whole hours apart (smallest step "
-                             f"{pd.Timedelta(steps.min())}): the pipeline needs hourly data", fix)
+            raise InputError(
+                path,
+                "timestamps are not whole hours apart (smallest step "
+                f"{pd.Timedelta(steps.min())}): the pipeline needs hourly data",
+                fix,
+            )
         values, counts = np.unique(steps, return_counts=True)
         typical = pd.Timedelta(values[np.argmax(counts)])
         if typical != pd.Timedelta(hours=1):
-            raise InputError(path, f"the time step is {_step_text(typical)}: the pipeline needs "
-                             "hourly data (that is the most common step between timestamps)",
-                             fix)
+            raise InputError(
+                path,
+                f"the time step is {_step_text(typical)}: the pipeline needs "
+                "hourly data (that is the most common step between timestamps)",
+                fix,
+            )
     if not on_the_hour:
         return
     off = (times - times.astype("datetime64[h]")) != np.timedelta64(0, "ns")
     if off.any():
         i = int(np.flatnonzero(off)[0])
-        raise InputError(path, f"{int(off.sum())} timestamp(s) are not on the whole hour; the "
-                         f"first is {pd.Timestamp(times[i])} (row {i + 1})",
-                         "give one value per whole hour (hh:00); if the stamps are the centres "
-                         "of hourly means (hh:30), stamp each by the end of its hour instead "
-                         "and set data.station.stamp: hour_ending_mean")
+        raise InputError(
+            path,
+            f"{int(off.sum())} timestamp(s) are not on the whole hour; the "
+            f"first is {pd.Timestamp(times[i])} (row {i + 1})",
+            "give one value per whole hour (hh:00); if the stamps are the centres "
+            "of hourly means (hh:30), stamp each by the end of its hour instead "
+            "and set data.station.stamp: hour_ending_mean",
+        )
 
 
 def _step_text(step: pd.Timedelta) -> str:
@@ -108,29 +119,40 @@ def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float
     return float(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(min(1.0, h))))
 
 
-def check_distance(path: Path, da: xr.DataArray, site: dict | None,
-                   max_distance_km: float | None, kind: str, log: logging.Logger) -> None:
+def check_distance(
+    path: Path,
+    da: xr.DataArray,
+    site: dict | None,
+    max_distance_km: float | None,
+    kind: str,
+    log: logging.Logger,
+) -> None:
     """Refuse a file whose grid point or station lies farther than allowed from the site."""
-    if not site or max_distance_km is None or site.get("latitude") is None \
-            or site.get("longitude") is None:
+    if not site or max_distance_km is None or site.get("latitude") is None or site.get("longitude") is None:
         return
     lat, lon = da.attrs.get("grid_latitude"), da.attrs.get("grid_longitude")
     what = "grid point" if kind == "era5" else "station"
     if lat is None or lon is None:
-        log.info("%s: the file gives no %s coordinates; its distance to the site is not "
-                 "checked", path.name, what)
+        log.info(
+            "%s: the file gives no %s coordinates; its distance to the site is not checked", path.name, what
+        )
         return
     distance = great_circle_km(site["latitude"], site["longitude"], lat, lon)
     if distance > max_distance_km:
-        fix = ("use the file for the configured site, or set site.latitude/site.longitude "
-               + ("(and site.area) " if kind == "era5" else "")
-               + "to the place the file describes, or raise data.max_distance_km if that "
-               "distance is intended")
-        raise InputError(path, f"its {what} at {lat:.4g}° N, {lon:.4g}° E lies {distance:.0f} km "
-                         f"from the site ({site['latitude']:.4g}° N, {site['longitude']:.4g}° E), "
-                         f"farther than data.max_distance_km={max_distance_km:g}", fix)
-    log.info("%s: %s at %.4g° N, %.4g° E, %.1f km from the site", path.name, what, lat, lon,
-             distance)
+        fix = (
+            "use the file for the configured site, or set site.latitude/site.longitude "
+            + ("(and site.area) " if kind == "era5" else "")
+            + "to the place the file describes, or raise data.max_distance_km if that "
+            "distance is intended"
+        )
+        raise InputError(
+            path,
+            f"its {what} at {lat:.4g}° N, {lon:.4g}° E lies {distance:.0f} km "
+            f"from the site ({site['latitude']:.4g}° N, {site['longitude']:.4g}° E), "
+            f"farther than data.max_distance_km={max_distance_km:g}",
+            fix,
+        )
+    log.info("%s: %s at %.4g° N, %.4g° E, %.1f km from the site", path.name, what, lat, lon, distance)
 
 
 def _year_of_name(name: str, file_pattern: str | None) -> int | None:
@@ -153,8 +175,10 @@ def check_file_year(path: Path, times: np.ndarray, file_pattern: str | None) -> 
     if share >= _YEAR_SHARE:
         return
     held = ", ".join(f"{y} ({c} h)" for y, c in zip(years, counts))
-    raise InputError(path, f"its name says {year} (data.file_pattern "
-                     f"{file_pattern!r}), but its hours are in {held} (UTC)",
-                     f"put the file of {year} under this name (a download saved under the wrong "
-                     "name, or a renamed file?): delete it and run the download stage again, or "
-                     "rename it after the year it holds")
+    raise InputError(
+        path,
+        f"its name says {year} (data.file_pattern {file_pattern!r}), but its hours are in {held} (UTC)",
+        f"put the file of {year} under this name (a download saved under the wrong "
+        "name, or a renamed file?): delete it and run the download stage again, or "
+        "rename it after the year it holds",
+    )

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -51,10 +51,18 @@ from seasonal_vae.core.errors import ConfigError, InputError
 from seasonal_vae.core.io import open_checked
 from seasonal_vae.data.era5 import open_year_file
 from seasonal_vae.data.gaps import handle_gaps
-from seasonal_vae.data.raw_checks import (HOURLY_FIX, MAX_LISTED, check_distance,
-                                          check_file_year, check_hourly, format_hour)
+from seasonal_vae.data.raw_checks import (
+    HOURLY_FIX,
+    MAX_LISTED,
+    check_distance,
+    check_file_year,
+    check_hourly,
+    format_hour,
+)
 from seasonal_vae.data.station import open_station_file
 from seasonal_vae.data.units import kelvin_to_fahrenheit
+
+LOG = logging.getLogger(__name__)  # the default logger of this module's functions
 
 
 def _time_zone_label(offset_hours: float) -> str:
@@ -63,16 +71,22 @@ def _time_zone_label(offset_hours: float) -> str:
     return f"UTC{'-' if offset_hours < 0 else '+'}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def _open(path: Path, kind: str, variable: str, data: dict | None, site: dict | None,
-          log: logging.Logger) -> xr.DataArray:
+def _open(
+    path: Path, kind: str, variable: str, data: dict | None, site: dict | None, log: logging.Logger
+) -> xr.DataArray:
     if kind == "era5":
         return open_year_file(path, variable, log=log)
     return open_station_file(path, data or {}, log=log, site=site)
 
 
-def _combine(paths: Sequence[Path], variable: str, log: logging.Logger, kind: str = "era5",
-             data: dict | None = None, site: dict | None = None
-             ) -> tuple[pd.DataFrame, list[xr.DataArray]]:
+def _combine(
+    paths: Sequence[Path],
+    variable: str,
+    log: logging.Logger,
+    kind: str = "era5",
+    data: dict | None = None,
+    site: dict | None = None,
+) -> tuple[pd.DataFrame, list[xr.DataArray]]:
     """Read every file and check it; return rows (time, kelvin, file index) and the arrays."""
     data = data or {}
     arrays, frames = [], []
@@ -84,8 +98,13 @@ def _combine(paths: Sequence[Path], variable: str, log: logging.Logger, kind: st
         if kind == "era5":
             check_file_year(path, times, data.get("file_pattern"))
         if times.size:
-            log.info("%s: %d hours, %s to %s UTC", path.name, times.size,
-                     format_hour(times.min()), format_hour(times.max()))
+            log.info(
+                "%s: %d hours, %s to %s UTC",
+                path.name,
+                times.size,
+                format_hour(times.min()),
+                format_hour(times.max()),
+            )
         else:
             log.warning("%s: no hours at all", path.name)
         arrays.append(da)
@@ -97,8 +116,7 @@ def _combine(paths: Sequence[Path], variable: str, log: logging.Logger, kind: st
     return rows, arrays
 
 
-def _drop_duplicates(rows: pd.DataFrame, paths: Sequence[Path], log: logging.Logger
-                     ) -> pd.Series:
+def _drop_duplicates(rows: pd.DataFrame, paths: Sequence[Path], log: logging.Logger) -> pd.Series:
     """One value per hour: merge duplicated hours that agree, refuse those that conflict.
 
     Values agree if they differ by at most 1e-6 K; a NaN agrees with anything (the value
@@ -117,11 +135,13 @@ def _drop_duplicates(rows: pd.DataFrame, paths: Sequence[Path], log: logging.Log
                 values = ", ".join(f"{v:.3f} K" for v in rows_t["value"])
                 listed.append(f"{format_hour(t)} UTC ({values}; in {', '.join(names)})")
             files = sorted({paths[f].name for f in rows[rows["time"].isin(conflicts)]["file"]})
-            raise InputError(", ".join(files), f"{conflicts.size} hour(s) appear more than once "
-                             "with different values: " + "; ".join(listed)
-                             + (" …" if conflicts.size > MAX_LISTED else ""),
-                             "remove the overlapping file or hours (two downloads of the same "
-                             "year, or files from different sources?)")
+            raise InputError(
+                ", ".join(files),
+                f"{conflicts.size} hour(s) appear more than once "
+                "with different values: " + "; ".join(listed) + (" …" if conflicts.size > MAX_LISTED else ""),
+                "remove the overlapping file or hours (two downloads of the same "
+                "year, or files from different sources?)",
+            )
     series = rows.groupby("time", sort=True)["value"].first()
     n_dropped = len(rows) - len(series)
     if n_dropped:
@@ -129,10 +149,19 @@ def _drop_duplicates(rows: pd.DataFrame, paths: Sequence[Path], log: logging.Log
     return series
 
 
-def build_series(paths: Sequence[str | Path], out_path: str | Path, utc_offset_hours: float,
-                 max_gap_hours: int = 6, allow_long_gaps: bool = False, variable: str = "t2m",
-                 log: logging.Logger = logging.getLogger(__name__), *, kind: str = "era5",
-                 data: dict | None = None, site: dict | None = None) -> xr.Dataset:
+def build_series(
+    paths: Sequence[str | Path],
+    out_path: str | Path,
+    utc_offset_hours: float,
+    max_gap_hours: int = 6,
+    allow_long_gaps: bool = False,
+    variable: str = "t2m",
+    log: logging.Logger = LOG,
+    *,
+    kind: str = "era5",
+    data: dict | None = None,
+    site: dict | None = None,
+) -> xr.Dataset:
     """Concatenate raw files into one hourly series in °F, local standard time.
 
     Parameters
@@ -192,20 +221,30 @@ def build_series(paths: Sequence[str | Path], out_path: str | Path, utc_offset_h
         For an offset outside [-12, 14] h or a negative ``max_gap_hours``.
     """
     if not np.isfinite(utc_offset_hours) or not -12 <= utc_offset_hours <= 14:
-        raise ConfigError("site.utc_offset_hours", f"{utc_offset_hours!r} is not an offset "
-                          "between -12 and +14 hours", "set the site's standard-time offset "
-                          "from UTC, e.g. -7 for Phoenix (MST)")
+        raise ConfigError(
+            "site.utc_offset_hours",
+            f"{utc_offset_hours!r} is not an offset between -12 and +14 hours",
+            "set the site's standard-time offset from UTC, e.g. -7 for Phoenix (MST)",
+        )
     if max_gap_hours < 0:
-        raise ConfigError("data.max_gap_hours", f"{max_gap_hours} is negative",
-                          "use 0 (fill nothing) or a positive number of hours, e.g. 6")
+        raise ConfigError(
+            "data.max_gap_hours",
+            f"{max_gap_hours} is negative",
+            "use 0 (fill nothing) or a positive number of hours, e.g. 6",
+        )
     if kind not in HOURLY_FIX:
-        raise ConfigError("data.kind", f"{kind!r} is neither 'era5' nor 'station'",
-                          "set data.kind to era5 or station")
+        raise ConfigError(
+            "data.kind", f"{kind!r} is neither 'era5' nor 'station'", "set data.kind to era5 or station"
+        )
     paths = [Path(p) for p in paths]
     if not paths:
-        raise InputError(out_path, "no raw files were given", "check data.raw_dir, "
-                         "data.file_pattern and the years, or run the download stage"
-                         if kind == "era5" else "give the station file (data.station.path)")
+        raise InputError(
+            out_path,
+            "no raw files were given",
+            "check data.raw_dir, data.file_pattern and the years, or run the download stage"
+            if kind == "era5"
+            else "give the station file (data.station.path)",
+        )
     if kind == "station":
         site = {**(site or {}), "utc_offset_hours": utc_offset_hours}
     rows, arrays = _combine(paths, variable, log, kind, data, site)
@@ -213,54 +252,84 @@ def build_series(paths: Sequence[str | Path], out_path: str | Path, utc_offset_h
     valid = series.dropna()
     names = ", ".join(p.name for p in paths)
     if valid.empty:
-        raise InputError(names, "the files hold no temperature values at all",
-                         "download the files again, or check data.variable")
+        raise InputError(
+            names,
+            "the files hold no temperature values at all",
+            "download the files again, or check data.variable",
+        )
     span_hours = (valid.index[-1] - valid.index[0]) // pd.Timedelta(hours=1) + 1
     if span_hours < 24:
-        raise InputError(names, f"the record covers only {span_hours} hour(s), less than a day",
-                         "give at least one whole day of hourly data (normally whole years)")
-    for edge, n in (("start", int(series.index.get_loc(valid.index[0]))),
-                    ("end", len(series) - 1 - int(series.index.get_loc(valid.index[-1])))):
+        raise InputError(
+            names,
+            f"the record covers only {span_hours} hour(s), less than a day",
+            "give at least one whole day of hourly data (normally whole years)",
+        )
+    for edge, n in (
+        ("start", int(series.index.get_loc(valid.index[0]))),
+        ("end", len(series) - 1 - int(series.index.get_loc(valid.index[-1]))),
+    ):
         if n:
-            log.warning("the record %ss with %d missing hour(s); trimmed (they cannot be "
-                        "interpolated)", edge, n)
+            log.warning(
+                "the record %ss with %d missing hour(s); trimmed (they cannot be interpolated)", edge, n
+            )
     hourly = series.reindex(pd.date_range(valid.index[0], valid.index[-1], freq="h"))
-    filled, n_filled, n_missing = handle_gaps(hourly, paths, max_gap_hours,
-                                              allow_long_gaps, log, kind)
+    filled, n_filled, n_missing = handle_gaps(hourly, paths, max_gap_hours, allow_long_gaps, log, kind)
 
     offset = np.timedelta64(round(utc_offset_hours * 3600), "s")
     local = (hourly.index.to_numpy() + offset).astype("datetime64[ns]")
-    attrs = _attributes(arrays, paths, utc_offset_hours, max_gap_hours, n_filled, n_missing,
-                        kind)
-    variable_attrs = {"units": "degF", "standard_name": "air_temperature",
-                      "long_name": "2 m air temperature"}
+    attrs = _attributes(arrays, paths, utc_offset_hours, max_gap_hours, n_filled, n_missing, kind)
+    variable_attrs = {"units": "degF", "standard_name": "air_temperature", "long_name": "2 m air temperature"}
     if attrs.get("time_stamp") == "hour_ending_mean":
-        variable_attrs.update({"cell_methods": "time: mean (interval: 1 hour)",
-                               "comment": "hour-ending means: the value at hh:00 is the mean "
-                               "over the hour ending at hh:00 (its centre is 30 min earlier)"})
+        variable_attrs.update(
+            {
+                "cell_methods": "time: mean (interval: 1 hour)",
+                "comment": "hour-ending means: the value at hh:00 is the mean "
+                "over the hour ending at hh:00 (its centre is 30 min earlier)",
+            }
+        )
     ds = xr.Dataset(
         {"t2m": ("time", kelvin_to_fahrenheit(filled), variable_attrs)},
-        coords={"time": ("time", local, {
-            "standard_name": "time", "long_name": "local standard time",
-            "utc_offset_hours": float(utc_offset_hours),
-            "comment": f"local standard time = UTC {utc_offset_hours:+g} h all year "
-                       "(no daylight saving)"})},
+        coords={
+            "time": (
+                "time",
+                local,
+                {
+                    "standard_name": "time",
+                    "long_name": "local standard time",
+                    "utc_offset_hours": float(utc_offset_hours),
+                    "comment": f"local standard time = UTC {utc_offset_hours:+g} h all year "
+                    "(no daylight saving)",
+                },
+            )
+        },
         attrs=attrs,
     )
-    encoding = {"time": {"units": "hours since 1970-01-01",
-                         "calendar": "proleptic_gregorian", "dtype": "float64"},
-                "t2m": {"dtype": "float64", "_FillValue": np.nan}}
+    encoding = {
+        "time": {"units": "hours since 1970-01-01", "calendar": "proleptic_gregorian", "dtype": "float64"},
+        "t2m": {"dtype": "float64", "_FillValue": np.nan},
+    }
     with atomic_path(out_path) as tmp:
         ds.to_netcdf(tmp, engine="netcdf4", format="NETCDF4", encoding=encoding)
-    log.info("wrote %s: %d hours, %s to %s local standard time (%s), %d filled, %d missing",
-             out_path, ds.sizes["time"], format_hour(local[0]), format_hour(local[-1]),
-             _time_zone_label(utc_offset_hours), n_filled, n_missing)
+    log.info(
+        "wrote %s: %d hours, %s to %s local standard time (%s), %d filled, %d missing",
+        out_path,
+        ds.sizes["time"],
+        format_hour(local[0]),
+        format_hour(local[-1]),
+        _time_zone_label(utc_offset_hours),
+        n_filled,
+        n_missing,
+    )
     return ds
 
 
-def build_series_from_config(paths: Sequence[str | Path], out_path: str | Path, site: dict,
-                             data: dict, log: logging.Logger = logging.getLogger(__name__)
-                             ) -> xr.Dataset:
+def build_series_from_config(
+    paths: Sequence[str | Path],
+    out_path: str | Path,
+    site: dict,
+    data: dict,
+    log: logging.Logger = LOG,
+) -> xr.Dataset:
     """:func:`build_series` with everything it needs from the validated config sections.
 
     Parameters
@@ -286,14 +355,29 @@ def build_series_from_config(paths: Sequence[str | Path], out_path: str | Path, 
     paths = list(paths)
     if kind == "station" and not paths and data.get("station", {}).get("path"):
         paths = [data["station"]["path"]]
-    return build_series(paths, out_path, utc_offset_hours=site["utc_offset_hours"],
-                        max_gap_hours=data["max_gap_hours"],
-                        allow_long_gaps=data["allow_long_gaps"], variable=data["variable"],
-                        log=log, kind=kind, data=data, site=site)
+    return build_series(
+        paths,
+        out_path,
+        utc_offset_hours=site["utc_offset_hours"],
+        max_gap_hours=data["max_gap_hours"],
+        allow_long_gaps=data["allow_long_gaps"],
+        variable=data["variable"],
+        log=log,
+        kind=kind,
+        data=data,
+        site=site,
+    )
 
 
-def _attributes(arrays: Sequence[xr.DataArray], paths: Sequence[Path], utc_offset_hours: float,
-                max_gap_hours: int, n_filled: int, n_missing: int, kind: str = "era5") -> dict:
+def _attributes(
+    arrays: Sequence[xr.DataArray],
+    paths: Sequence[Path],
+    utc_offset_hours: float,
+    max_gap_hours: int,
+    n_filled: int,
+    n_missing: int,
+    kind: str = "era5",
+) -> dict:
     """Global attributes of the series file (listed in :func:`build_series`)."""
     zone = _time_zone_label(utc_offset_hours)
     attrs = {
@@ -307,19 +391,20 @@ def _attributes(arrays: Sequence[xr.DataArray], paths: Sequence[Path], utc_offse
         "raw_files": ", ".join(p.name for p in paths),
         "data_kind": kind,
     }
-    keys = sorted({k for da in arrays for k in da.attrs
-                   if k.startswith(("raw_", "grid_", "time_stamp"))})
+    keys = sorted({k for da in arrays for k in da.attrs if k.startswith(("raw_", "grid_", "time_stamp"))})
     for key in keys:
         distinct = list(dict.fromkeys(str(da.attrs[key]) for da in arrays if key in da.attrs))
         if key.startswith(("raw_", "time_stamp")):
             attrs[key] = "\n".join(distinct)
         elif len(distinct) == 1:
             attrs[key] = float(distinct[0])
-    attrs["history"] = (f"{datetime.now(timezone.utc):%Y-%m-%dT%H:%M:%SZ} seasonal_vae "
-                        f"{__version__} series.build_series: {len(paths)} raw {kind} "
-                        f"file(s), K to "
-                        f"degF, UTC to {zone}, {n_filled} hour(s) filled by linear "
-                        f"interpolation (max_gap_hours={max_gap_hours})")
+    attrs["history"] = (
+        f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} seasonal_vae "
+        f"{__version__} series.build_series: {len(paths)} raw {kind} "
+        f"file(s), K to "
+        f"degF, UTC to {zone}, {n_filled} hour(s) filled by linear "
+        f"interpolation (max_gap_hours={max_gap_hours})"
+    )
     return attrs
 
 

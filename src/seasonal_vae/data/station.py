@@ -54,16 +54,17 @@ import xarray as xr
 
 from seasonal_vae.core.errors import ConfigError, InputError
 from seasonal_vae.data.raw_checks import check_hourly
-from seasonal_vae.data.station_checks import (check_diurnal_phase, check_dst, check_offsets,
-                                              name_units)
+from seasonal_vae.data.station_checks import check_diurnal_phase, check_dst, check_offsets, name_units
 from seasonal_vae.data.units import to_kelvin
+
+LOG = logging.getLogger(__name__)  # the default logger of this module's functions
 
 _OFFSET_SUFFIX = re.compile(r"\s*(Z|[+-]\d{2}:?\d{2})$")
 
 STAMP_COMMENTS = {
     "hour_ending_mean": "each value is the mean over the 60 minutes ending at its timestamp, "
-                        "kept as stamped: the centre of the averaging interval is 30 min "
-                        "earlier",
+    "kept as stamped: the centre of the averaging interval is 30 min "
+    "earlier",
     "instantaneous": "each value is the temperature at its timestamp",
 }
 
@@ -74,14 +75,18 @@ def _settings(data_cfg: dict) -> dict:
 
     station = data_cfg.get("station", data_cfg) if isinstance(data_cfg, dict) else None
     if not isinstance(station, dict):
-        raise ConfigError("data.station", f"{station!r} is not a mapping",
-                          "give data.station as a mapping; see src/seasonal_vae/core/schema.yaml")
+        raise ConfigError(
+            "data.station",
+            f"{station!r} is not a mapping",
+            "give data.station as a mapping; see src/seasonal_vae/core/schema.yaml",
+        )
     keys = load_schema()["properties"]["data"]["properties"]["station"]["properties"]
     return {**{key: spec.get("default") for key, spec in keys.items()}, **station}
 
 
-def _in_years(times_utc: np.ndarray, kelvin: np.ndarray, data_cfg: dict, st: dict,
-              path: Path, log: logging.Logger) -> tuple[np.ndarray, np.ndarray]:
+def _in_years(
+    times_utc: np.ndarray, kelvin: np.ndarray, data_cfg: dict, st: dict, path: Path, log: logging.Logger
+) -> tuple[np.ndarray, np.ndarray]:
     """The hours of the configured years ``data.first_year`` … ``data.last_year``, in local
     standard time; an hour-ending mean counts in the year of its interval's centre, so that
     the mean of 23:00–24:00 on 31 December, stamped 00:00 on 1 January, stays in its year."""
@@ -94,12 +99,19 @@ def _in_years(times_utc: np.ndarray, kelvin: np.ndarray, data_cfg: dict, st: dic
     years = centre.astype("datetime64[Y]").astype(int) + 1970
     keep = (years >= first) & (years <= last)
     if not keep.any():
-        raise InputError(path, f"no hours in the configured years {first}-{last} (the file "
-                         f"covers {years.min()}-{years.max()})",
-                         "set data.first_year and data.last_year to years the file covers")
+        raise InputError(
+            path,
+            f"no hours in the configured years {first}-{last} (the file covers {years.min()}-{years.max()})",
+            "set data.first_year and data.last_year to years the file covers",
+        )
     if not keep.all():
-        log.info("%s: %d row(s) outside %d-%d (local standard time) left out", path.name,
-                 int((~keep).sum()), first, last)
+        log.info(
+            "%s: %d row(s) outside %d-%d (local standard time) left out",
+            path.name,
+            int((~keep).sum()),
+            first,
+            last,
+        )
     return times_utc[keep], kelvin[keep]
 
 
@@ -120,16 +132,22 @@ def _is_netcdf(path: Path) -> bool:
 def _read_csv(path: Path, st: dict) -> pd.DataFrame:
     text_columns = [c for c in (st["time_column"], st["hour_column"]) if c]
     try:
-        frame = pd.read_csv(path, dtype={c: str for c in text_columns}, compression="infer",
-                            skipinitialspace=True)
+        frame = pd.read_csv(
+            path, dtype={c: str for c in text_columns}, compression="infer", skipinitialspace=True
+        )
     except pd.errors.EmptyDataError as err:
-        raise InputError(path, "the file is empty (no header, no rows)",
-                         "give a CSV file with a header line and one row per hour") from err
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError, EOFError, ValueError,
-            LookupError) as err:
-        raise InputError(path, f"cannot be read as CSV ({type(err).__name__}: {err}); the file "
-                         "may be truncated, corrupt or not text", "check the file (decompress "
-                         "it by hand to see), or fetch it again") from err
+        raise InputError(
+            path,
+            "the file is empty (no header, no rows)",
+            "give a CSV file with a header line and one row per hour",
+        ) from err
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError, EOFError, ValueError, LookupError) as err:
+        raise InputError(
+            path,
+            f"cannot be read as CSV ({type(err).__name__}: {err}); the file "
+            "may be truncated, corrupt or not text",
+            "check the file (decompress it by hand to see), or fetch it again",
+        ) from err
     frame.columns = [str(c).strip() for c in frame.columns]
     wanted = [c for c in (st["time_column"], st["hour_column"], st["value_column"]) if c]
     missing = [c for c in wanted if c not in frame.columns]
@@ -137,13 +155,14 @@ def _read_csv(path: Path, st: dict) -> pd.DataFrame:
         keys = {st["time_column"]: "time_column", st["value_column"]: "value_column"}
         if st["hour_column"]:
             keys[st["hour_column"]] = "hour_column"
-        raise InputError(path, f"no column {', '.join(repr(c) for c in missing)}; the file has "
-                         f"the columns {list(frame.columns)}",
-                         "set " + ", ".join(f"data.station.{keys[c]}" for c in missing)
-                         + " to the right column name")
+        raise InputError(
+            path,
+            f"no column {', '.join(repr(c) for c in missing)}; the file has "
+            f"the columns {list(frame.columns)}",
+            "set " + ", ".join(f"data.station.{keys[c]}" for c in missing) + " to the right column name",
+        )
     if frame.empty:
-        raise InputError(path, "the file has a header but no rows",
-                         "give a file with one row per hour")
+        raise InputError(path, "the file has a header but no rows", "give a file with one row per hour")
     return frame
 
 
@@ -158,37 +177,44 @@ def _parse_times(frame: pd.DataFrame, st: dict, path: Path) -> np.ndarray:
         bad = hours.isna() | (hours % 1 != 0) | (hours < low) | (hours > high)
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError(path, f"hour {frame[st['hour_column']].iloc[i]!r} on line "
-                             f"{_line(i)} (column {st['hour_column']!r}) is not an integer "
-                             f"from {low} to {high}", "fix the row, or set data.station.hour_24 "
-                             f"to {'false (hours 0-23)' if st['hour_24'] else 'true (hours 1-24)'}")
+            raise InputError(
+                path,
+                f"hour {frame[st['hour_column']].iloc[i]!r} on line "
+                f"{_line(i)} (column {st['hour_column']!r}) is not an integer "
+                f"from {low} to {high}",
+                "fix the row, or set data.station.hour_24 "
+                f"to {'false (hours 0-23)' if st['hour_24'] else 'true (hours 1-24)'}",
+            )
         extra = pd.to_timedelta(hours.to_numpy(dtype="float64"), unit="h")
     else:
         extra = pd.to_timedelta(np.zeros(len(raw)), unit="h")
         if st["hour_24"]:
             midnight = text.str.contains(r"(?:^|[ T])24:00(?::00)?$", regex=True)
-            text = text.where(~midnight, text.str.replace(r"24:00((?::00)?)$", r"00:00\1",
-                                                          regex=True))
+            text = text.where(~midnight, text.str.replace(r"24:00((?::00)?)$", r"00:00\1", regex=True))
             extra = extra + pd.to_timedelta(midnight.to_numpy().astype("float64"), unit="D")
     fmt = st["time_format"] or "ISO8601"
     try:
         parsed = pd.to_datetime(text, format=fmt, errors="coerce")
     except (ValueError, TypeError) as err:
-        raise ConfigError("data.station.time_format", f"{fmt!r} is not a usable format ({err})",
-                          "give a strftime format such as '%Y-%m-%d %H:%M', or null for ISO "
-                          "8601") from err
+        raise ConfigError(
+            "data.station.time_format",
+            f"{fmt!r} is not a usable format ({err})",
+            "give a strftime format such as '%Y-%m-%d %H:%M', or null for ISO 8601",
+        ) from err
     bad = parsed.isna().to_numpy()
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         shown = frame[st["time_column"]].iloc[i]
         how = f"the format {st['time_format']!r}" if st["time_format"] else "ISO 8601"
-        raise InputError(path, f"{int(bad.sum())} timestamp(s) in column {st['time_column']!r} "
-                         f"cannot be parsed as {how}; the first is {shown!r} on line {_line(i)}",
-                         "fix or remove those rows, or set data.station.time_format to the "
-                         "column's strftime format (and data.station.hour_24: true if hours "
-                         "run 1-24)")
-    times = (parsed.to_numpy().astype("datetime64[ns]")
-             + np.asarray(extra, dtype="timedelta64[ns]"))
+        raise InputError(
+            path,
+            f"{int(bad.sum())} timestamp(s) in column {st['time_column']!r} "
+            f"cannot be parsed as {how}; the first is {shown!r} on line {_line(i)}",
+            "fix or remove those rows, or set data.station.time_format to the "
+            "column's strftime format (and data.station.hour_24: true if hours "
+            "run 1-24)",
+        )
+    times = parsed.to_numpy().astype("datetime64[ns]") + np.asarray(extra, dtype="timedelta64[ns]")
     check_offsets(offsets, st, path)
     return times
 
@@ -198,17 +224,23 @@ def _numbers(values: pd.Series, st: dict, path: Path, log: logging.Logger) -> np
     bad = numbers.isna() & values.notna()
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(path, f"{int(bad.sum())} value(s) in column {st['value_column']!r} are "
-                         f"not numbers; the first is {values.iloc[i]!r} on line {_line(i)}",
-                         "leave missing values empty or use one of data.station.missing_values "
-                         f"({st['missing_values']})")
+        raise InputError(
+            path,
+            f"{int(bad.sum())} value(s) in column {st['value_column']!r} are "
+            f"not numbers; the first is {values.iloc[i]!r} on line {_line(i)}",
+            f"leave missing values empty or use one of data.station.missing_values ({st['missing_values']})",
+        )
     out = numbers.to_numpy(dtype="float64", copy=True)
     sentinel = np.zeros(out.size, dtype=bool)
     for marker in st["missing_values"] or []:
         sentinel |= np.isclose(out, float(marker), rtol=0, atol=1e-9)
     if sentinel.any():
-        log.info("%s: %d value(s) equal to a missing-value marker %s are treated as missing",
-                 path.name, int(sentinel.sum()), st["missing_values"])
+        log.info(
+            "%s: %d value(s) equal to a missing-value marker %s are treated as missing",
+            path.name,
+            int(sentinel.sum()),
+            st["missing_values"],
+        )
         out[sentinel] = np.nan
     return out
 
@@ -234,46 +266,63 @@ def _read_netcdf(path: Path, st: dict, log: logging.Logger):
         with xr.open_dataset(path) as ds:
             ds = ds.load()
     except Exception as err:
-        raise InputError(path, f"cannot be read as netCDF ({type(err).__name__}: {err}); the "
-                         "file is probably truncated or corrupt", "fetch it again") from err
+        raise InputError(
+            path,
+            f"cannot be read as netCDF ({type(err).__name__}: {err}); the "
+            "file is probably truncated or corrupt",
+            "fetch it again",
+        ) from err
     name = st["value_column"]
     if name not in ds.data_vars:
-        raise InputError(path, f"no variable {name!r}; the file holds "
-                         f"{sorted(map(str, ds.data_vars))}",
-                         "set data.station.value_column to the temperature variable's name")
+        raise InputError(
+            path,
+            f"no variable {name!r}; the file holds {sorted(map(str, ds.data_vars))}",
+            "set data.station.value_column to the temperature variable's name",
+        )
     da = ds[name]
     others = [d for d in da.dims if da.sizes[d] != 1]
     if len(others) != 1:
-        raise InputError(path, f"variable {name!r} has dimensions {dict(da.sizes)}; a station "
-                         "file needs exactly one axis longer than 1 (time)",
-                         "give one station's hourly series (extract it, e.g. with ncks -d)")
+        raise InputError(
+            path,
+            f"variable {name!r} has dimensions {dict(da.sizes)}; a station "
+            "file needs exactly one axis longer than 1 (time)",
+            "give one station's hourly series (extract it, e.g. with ncks -d)",
+        )
     da = da.squeeze([d for d in da.dims if d != others[0]])
     if st["time_column"] in ds.variables and ds[st["time_column"]].dims == da.dims:
         time = ds[st["time_column"]]
     elif others[0] in ds.coords:
         time = ds[others[0]]
     else:
-        raise InputError(path, f"no time variable {st['time_column']!r} and no coordinate on "
-                         f"{name!r}'s axis {others[0]!r}", "set data.station.time_column to "
-                         "the name of the time variable")
+        raise InputError(
+            path,
+            f"no time variable {st['time_column']!r} and no coordinate on {name!r}'s axis {others[0]!r}",
+            "set data.station.time_column to the name of the time variable",
+        )
     if not np.issubdtype(time.dtype, np.datetime64):
-        raise InputError(path, f"the time variable {time.name!r} could not be decoded as dates "
-                         f"(dtype {time.dtype}, units {time.attrs.get('units')!r})",
-                         "give it CF units such as 'hours since 1970-01-01 00:00' and a "
-                         "standard calendar")
+        raise InputError(
+            path,
+            f"the time variable {time.name!r} could not be decoded as dates "
+            f"(dtype {time.dtype}, units {time.attrs.get('units')!r})",
+            "give it CF units such as 'hours since 1970-01-01 00:00' and a standard calendar",
+        )
     times = time.values.astype("datetime64[ns]")
     if np.isnat(times).any():
         i = int(np.flatnonzero(np.isnat(times))[0])
-        raise InputError(path, f"timestamp {i} of {time.name!r} is missing (NaT)",
-                         "remove that record or give it its time")
+        raise InputError(
+            path, f"timestamp {i} of {time.name!r} is missing (NaT)", "remove that record or give it its time"
+        )
     units = da.attrs.get("units") or st["units"]
     values = np.asarray(da.values, dtype="float64")
     sentinel = np.zeros(values.size, dtype=bool)
     for marker in st["missing_values"] or []:
         sentinel |= np.isclose(values, float(marker), rtol=0, atol=1e-9)
     if sentinel.any():
-        log.info("%s: %d value(s) equal to a missing-value marker are treated as missing",
-                 path.name, int(sentinel.sum()))
+        log.info(
+            "%s: %d value(s) equal to a missing-value marker are treated as missing",
+            path.name,
+            int(sentinel.sum()),
+        )
         values = np.where(sentinel, np.nan, values)
     lat = _coordinate(ds, ("lat", "latitude", "station_lat", "station_latitude"))
     lon = _coordinate(ds, ("lon", "longitude", "station_lon", "station_longitude"))
@@ -283,9 +332,12 @@ def _read_netcdf(path: Path, st: dict, log: logging.Logger):
 # --- entry point --------------------------------------------------------------------------
 
 
-def open_station_file(path: str | Path, data_cfg: dict,
-                      log: logging.Logger = logging.getLogger(__name__),
-                      site: dict | None = None) -> xr.DataArray:
+def open_station_file(
+    path: str | Path,
+    data_cfg: dict,
+    log: logging.Logger = LOG,
+    site: dict | None = None,
+) -> xr.DataArray:
     """Read one hourly station file into a 1-D series in kelvin on naive UTC timestamps.
 
     Parameters
@@ -319,57 +371,84 @@ def open_station_file(path: str | Path, data_cfg: dict,
     path = Path(path)
     if site is None:
         from seasonal_vae.core.config import load_config
+
         site = load_config()["site"]
     st = _settings(data_cfg)
     st["_utc_offset_hours"] = float(site.get("utc_offset_hours", 0.0))
     if not path.is_file():
-        raise InputError(path, "file not found", "check data.station.path (relative to the "
-                         "repository root) or the path given to the series stage")
+        raise InputError(
+            path,
+            "file not found",
+            "check data.station.path (relative to the repository root) or the path given to the series stage",
+        )
     if path.stat().st_size == 0:
         raise InputError(path, "the file is empty", "give the station file with its rows")
     if _is_netcdf(path):
         times, values, units, lat, lon, gattrs, long_name = _read_netcdf(path, st, log)
-        declared = "the variable's units attribute" if units != st["units"] else \
-            "data.station.units"
-        attrs = {"raw_title": str(gattrs.get("title", f"station file {path.name}")),
-                 "raw_source": str(gattrs.get("source", f"variable {st['value_column']}"))}
-        attrs.update({f"raw_{k}": str(gattrs[k]) for k in ("institution", "history")
-                      if k in gattrs})
+        declared = "the variable's units attribute" if units != st["units"] else "data.station.units"
+        attrs = {
+            "raw_title": str(gattrs.get("title", f"station file {path.name}")),
+            "raw_source": str(gattrs.get("source", f"variable {st['value_column']}")),
+        }
+        attrs.update({f"raw_{k}": str(gattrs[k]) for k in ("institution", "history") if k in gattrs})
     else:
         frame = _read_csv(path, st)
         times = _parse_times(frame, st, path)
         values = _numbers(frame[st["value_column"]], st, path, log)
         units, lat, lon, long_name = st["units"], st["latitude"], st["longitude"], None
         declared = "data.station.units"
-        attrs = {"raw_title": f"station file {path.name}",
-                 "raw_source": f"column {st['value_column']!r} ({units}), time column "
-                               f"{st['time_column']!r} ({st['time_zone']}, {st['stamp']})"}
+        attrs = {
+            "raw_title": f"station file {path.name}",
+            "raw_source": f"column {st['value_column']!r} ({units}), time column "
+            f"{st['time_column']!r} ({st['time_zone']}, {st['stamp']})",
+        }
     if values.size == 0 or not np.isfinite(values).any():
-        raise InputError(path, "the file holds no temperature values", "check "
-                         "data.station.value_column and data.station.missing_values")
+        raise InputError(
+            path,
+            "the file holds no temperature values",
+            "check data.station.value_column and data.station.missing_values",
+        )
     check_hourly(times, path, "station", on_the_hour=True)
     check_dst(times, path, log)  # in the file's own clock, where the shifts happen at 2 am
     if st["time_zone"] == "local_standard":
         times = times - np.timedelta64(round(st["_utc_offset_hours"] * 3600), "s")
     named = name_units(st["value_column"])
     if named and named != units:
-        log.warning("%s: the column name %r suggests %s, but the units are %s; the values are "
-                    "read as %s", path.name, st["value_column"], named, units, units)
-    name_note = (f" (and the column name {st['value_column']!r})"
-                 if named == units and not _is_netcdf(path) else "")
-    kelvin = to_kelvin(values, units, path, log, declared=declared + name_note,
-                        fix=("set data.station.units to the unit the values are in (the column "
-                             "name may lie), or correct the values"),
-                        implausible_fix=("check data.station.value_column (is it the air "
-                                         "temperature?) and data.station.missing_values"))
+        log.warning(
+            "%s: the column name %r suggests %s, but the units are %s; the values are read as %s",
+            path.name,
+            st["value_column"],
+            named,
+            units,
+            units,
+        )
+    name_note = (
+        f" (and the column name {st['value_column']!r})" if named == units and not _is_netcdf(path) else ""
+    )
+    kelvin = to_kelvin(
+        values,
+        units,
+        path,
+        log,
+        declared=declared + name_note,
+        fix=(
+            "set data.station.units to the unit the values are in (the column "
+            "name may lie), or correct the values"
+        ),
+        implausible_fix=(
+            "check data.station.value_column (is it the air temperature?) and data.station.missing_values"
+        ),
+    )
     check_diurnal_phase(times, kelvin, st, site, path, log)
     times, kelvin = _in_years(times, kelvin, data_cfg, st, path, log)
     attrs.update({"time_stamp": st["stamp"], "time_stamp_comment": STAMP_COMMENTS[st["stamp"]]})
     if lat is not None and lon is not None:
         attrs.update({"grid_latitude": float(lat), "grid_longitude": float(lon)})
-    log.info("%s: %d rows of %s, %s time, %s", path.name, values.size, units, st["time_zone"],
-             st["stamp"])
-    return xr.DataArray(kelvin, dims="time", coords={"time": times.astype("datetime64[ns]")},
-                        name="t2m", attrs={"units": "K",
-                                           "long_name": long_name or "air temperature (station)",
-                                           **attrs})
+    log.info("%s: %d rows of %s, %s time, %s", path.name, values.size, units, st["time_zone"], st["stamp"])
+    return xr.DataArray(
+        kelvin,
+        dims="time",
+        coords={"time": times.astype("datetime64[ns]")},
+        name="t2m",
+        attrs={"units": "K", "long_name": long_name or "air temperature (station)", **attrs},
+    )

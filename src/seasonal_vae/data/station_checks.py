@@ -39,9 +39,11 @@ _MIN_PHASE_DAYS = 10
 _MIN_PHASE_AMPLITUDE_K = 0.5
 """... and a mean diurnal cycle at least this large (peak to trough), else it is skipped."""
 
-_NAME_UNITS = (("degF", re.compile(r"(deg_?f|fahrenheit|°f|(?<![a-z])f(?![a-z]))", re.I)),
-               ("degC", re.compile(r"(deg_?c|celsius|°c|(?<![a-z])c(?![a-z]))", re.I)),
-               ("K", re.compile(r"(kelvin|(?<![a-z])k(?![a-z]))", re.I)))
+_NAME_UNITS = (
+    ("degF", re.compile(r"(deg_?f|fahrenheit|°f|(?<![a-z])f(?![a-z]))", re.I)),
+    ("degC", re.compile(r"(deg_?c|celsius|°c|(?<![a-z])c(?![a-z]))", re.I)),
+    ("K", re.compile(r"(kelvin|(?<![a-z])k(?![a-z]))", re.I)),
+)
 
 
 def check_offsets(offsets: pd.Series, st: dict, path: Path) -> None:
@@ -60,15 +62,22 @@ def check_offsets(offsets: pd.Series, st: dict, path: Path) -> None:
     expected = 0 if st["time_zone"] == "utc" else round(st["_utc_offset_hours"] * 60)
     if minutes != {expected} or offsets.isna().any():
         shown = ", ".join(sorted(found))
-        zone = ("UTC" if st["time_zone"] == "utc"
-                else f"local standard time (UTC{st['_utc_offset_hours']:+g} h)")
-        dst = " (two offsets an hour apart: daylight-saving time?)" if len(minutes) == 2 and \
-            abs(np.diff(sorted(minutes))[0]) == 60 else ""
-        raise InputError(path, f"the timestamps carry the UTC offset(s) {shown}{dst}"
-                         + (" and some none" if offsets.isna().any() else "")
-                         + f", but data.station.time_zone says {st['time_zone']} ({zone})",
-                         "set data.station.time_zone (and site.utc_offset_hours) to match the "
-                         "offsets, or convert the column to one fixed offset")
+        zone = (
+            "UTC" if st["time_zone"] == "utc" else f"local standard time (UTC{st['_utc_offset_hours']:+g} h)"
+        )
+        dst = (
+            " (two offsets an hour apart: daylight-saving time?)"
+            if len(minutes) == 2 and abs(np.diff(sorted(minutes))[0]) == 60
+            else ""
+        )
+        raise InputError(
+            path,
+            f"the timestamps carry the UTC offset(s) {shown}{dst}"
+            + (" and some none" if offsets.isna().any() else "")
+            + f", but data.station.time_zone says {st['time_zone']} ({zone})",
+            "set data.station.time_zone (and site.utc_offset_hours) to match the "
+            "offsets, or convert the column to one fixed offset",
+        )
 
 
 def check_dst(times: np.ndarray, path: Path, log: logging.Logger) -> None:
@@ -101,24 +110,28 @@ def check_dst(times: np.ndarray, path: Path, log: logging.Logger) -> None:
                 found.append((year, hs[0], ds[0]))
                 break
     if found:
-        listed = "; ".join(f"{y}: no {h:%Y-%m-%d %H:%M}, {d:%Y-%m-%d %H:%M} twice"
-                           for y, h, d in found[:5]) + (" …" if len(found) > 5 else "")
-        raise InputError(path, f"the timestamps look like local clock time with daylight-saving "
-                         f"time: one missing hour in spring and one repeated hour in autumn in "
-                         f"{len(found)} year(s) ({listed})",
-                         "convert the column to UTC or to standard time all year (no daylight "
-                         "saving) and set data.station.time_zone to utc or local_standard "
-                         "accordingly; the pipeline cannot tell the two repeated hours apart")
+        listed = "; ".join(
+            f"{y}: no {h:%Y-%m-%d %H:%M}, {d:%Y-%m-%d %H:%M} twice" for y, h, d in found[:5]
+        ) + (" …" if len(found) > 5 else "")
+        raise InputError(
+            path,
+            f"the timestamps look like local clock time with daylight-saving "
+            f"time: one missing hour in spring and one repeated hour in autumn in "
+            f"{len(found)} year(s) ({listed})",
+            "convert the column to UTC or to standard time all year (no daylight "
+            "saving) and set data.station.time_zone to utc or local_standard "
+            "accordingly; the pipeline cannot tell the two repeated hours apart",
+        )
 
 
-def check_diurnal_phase(times_utc: np.ndarray, kelvin: np.ndarray, st: dict, site: dict,
-                        path: Path, log: logging.Logger) -> None:
+def check_diurnal_phase(
+    times_utc: np.ndarray, kelvin: np.ndarray, st: dict, site: dict, path: Path, log: logging.Logger
+) -> None:
     """The warmest hour of the mean diurnal cycle must fall in the local solar afternoon."""
     lon = site.get("longitude")
     ok = np.isfinite(kelvin)
     if lon is None or ok.sum() < _MIN_PHASE_DAYS * 24:
-        log.info("%s: too few values (or no site longitude) to check the diurnal phase",
-                 path.name)
+        log.info("%s: too few values (or no site longitude) to check the diurnal phase", path.name)
         return
     centre = times_utc[ok]
     if st["stamp"] == "hour_ending_mean":
@@ -130,34 +143,42 @@ def check_diurnal_phase(times_utc: np.ndarray, kelvin: np.ndarray, st: dict, sit
     anomaly = kelvin[ok] - pd.Series(kelvin[ok]).groupby(day).transform("mean").to_numpy()
     cycle = pd.Series(anomaly).groupby(bins).mean().reindex(range(24))
     if cycle.isna().any() or cycle.max() - cycle.min() < _MIN_PHASE_AMPLITUDE_K:
-        log.info("%s: the mean diurnal cycle is too weak or incomplete to check its phase",
-                 path.name)
+        log.info("%s: the mean diurnal cycle is too weak or incomplete to check its phase", path.name)
         return
     # the peak's phase from the first harmonic (robust to a flat top), shown as the hour
     angles = 2 * np.pi * (np.arange(24) + 0.5) / 24
     peak = (np.angle(np.sum(cycle.to_numpy() * np.exp(1j * angles))) / (2 * np.pi) * 24) % 24
     warmest = int(cycle.idxmax())
-    log.info("%s: the mean diurnal cycle peaks at %.1f h local solar time (warmest hour %02d h)",
-             path.name, peak, warmest)
+    log.info(
+        "%s: the mean diurnal cycle peaks at %.1f h local solar time (warmest hour %02d h)",
+        path.name,
+        peak,
+        warmest,
+    )
     if AFTERNOON[0] <= peak <= AFTERNOON[1]:
         return
     shift = ((15.0 - peak + 12) % 24) - 12  # hours to add to the stamps to put it at 15 h
     zone = st["time_zone"]
     offset = float(site.get("utc_offset_hours", 0.0))
     if zone == "utc" and offset and abs(shift + offset) <= 2.5:
-        hint = (f"the column looks like local time (UTC{offset:+g} h) announced as UTC: set "
-                "data.station.time_zone: local_standard")
+        hint = (
+            f"the column looks like local time (UTC{offset:+g} h) announced as UTC: set "
+            "data.station.time_zone: local_standard"
+        )
     elif zone == "local_standard" and offset and abs(shift - offset) <= 2.5:
         hint = "the column looks like UTC announced as local time: set data.station.time_zone: utc"
     else:
-        hint = ("check data.station.time_zone, site.utc_offset_hours and site.longitude "
-                "against the file")
-    raise InputError(path, f"the warmest hour of the mean diurnal cycle is at {peak:.1f} h "
-                     f"local solar time (first harmonic; warmest hourly mean at {warmest:02d} h; "
-                     f"longitude {float(lon):g}), not in the afternoon "
-                     f"({AFTERNOON[0]:g}-{AFTERNOON[1]:g} h): it is about {abs(shift):.0f} h "
-                     f"{'early' if shift > 0 else 'late'}, so the time column's zone looks "
-                     f"wrong (data.station.time_zone is {zone})", hint)
+        hint = "check data.station.time_zone, site.utc_offset_hours and site.longitude against the file"
+    raise InputError(
+        path,
+        f"the warmest hour of the mean diurnal cycle is at {peak:.1f} h "
+        f"local solar time (first harmonic; warmest hourly mean at {warmest:02d} h; "
+        f"longitude {float(lon):g}), not in the afternoon "
+        f"({AFTERNOON[0]:g}-{AFTERNOON[1]:g} h): it is about {abs(shift):.0f} h "
+        f"{'early' if shift > 0 else 'late'}, so the time column's zone looks "
+        f"wrong (data.station.time_zone is {zone})",
+        hint,
+    )
 
 
 def name_units(column: str) -> str | None:

@@ -218,13 +218,15 @@ def _regimes(rng: np.random.Generator, n_days: int) -> tuple[np.ndarray, np.ndar
         (0 on quiet days).
     """
     n_cycles = n_days // 2 + 1  # every spell lasts at least one day, so this always suffices
-    lengths = np.column_stack([rng.geometric(1.0 / QUIET_SPELL_DAYS, n_cycles),
-                               rng.geometric(1.0 / EVENT_SPELL_DAYS, n_cycles)]).ravel()
+    lengths = np.column_stack(
+        [rng.geometric(1.0 / QUIET_SPELL_DAYS, n_cycles), rng.geometric(1.0 / EVENT_SPELL_DAYS, n_cycles)]
+    ).ravel()
     is_ridge = rng.random(n_cycles) < RIDGE_PROBABILITY
     strength = np.where(
         is_ridge,
         rng.gamma(RIDGE_INTENSITY_SHAPE, 1.0 / RIDGE_INTENSITY_SHAPE, n_cycles),
-        rng.gamma(TROUGH_INTENSITY_SHAPE, 1.0 / TROUGH_INTENSITY_SHAPE, n_cycles))
+        rng.gamma(TROUGH_INTENSITY_SHAPE, 1.0 / TROUGH_INTENSITY_SHAPE, n_cycles),
+    )
     in_event = np.repeat(np.tile([False, True], n_cycles), lengths)[:n_days]
     cycle = np.repeat(np.repeat(np.arange(n_cycles), 2), lengths)[:n_days]
     ridge = in_event & is_ridge[cycle]
@@ -232,8 +234,9 @@ def _regimes(rng: np.random.Generator, n_days: int) -> tuple[np.ndarray, np.ndar
     return ridge, trough, np.where(in_event, strength[cycle], 0.0)
 
 
-def _weather(rng: np.random.Generator,
-             hours: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _weather(
+    rng: np.random.Generator, hours: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Advective anomaly, cloud fraction and moisture index at each hour.
 
     Parameters
@@ -257,33 +260,43 @@ def _weather(rng: np.random.Generator,
     trough_h = np.repeat(trough, 24).astype("float64")
     regime_forcing = np.repeat(strength, 24) * (
         ridge_h * RIDGE_INTENSITY_K * _seasonal_scale(day, RIDGE_PEAK_DAY, RIDGE_SEASONALITY)
-        - trough_h * TROUGH_INTENSITY_K
-        * _seasonal_scale(day, TROUGH_PEAK_DAY, TROUGH_SEASONALITY))
+        - trough_h * TROUGH_INTENSITY_K * _seasonal_scale(day, TROUGH_PEAK_DAY, TROUGH_SEASONALITY)
+    )
     # Regimes build up and decay over REGIME_ONSET_H rather than switching at midnight.
     regime_forcing = relax(regime_forcing, 1.0, REGIME_ONSET_H, 0.0)
     ridge_h = relax(ridge_h, 1.0, REGIME_ONSET_H, 0.0)
     trough_h = relax(trough_h, 1.0, REGIME_ONSET_H, 0.0)
 
-    synoptic_std = (SYNOPTIC_STD_MEAN + SYNOPTIC_STD_AMPLITUDE
-                    * np.cos(2.0 * np.pi * (day - SYNOPTIC_PEAK_DAY) / _DAYS_PER_YEAR))
+    synoptic_std = SYNOPTIC_STD_MEAN + SYNOPTIC_STD_AMPLITUDE * np.cos(
+        2.0 * np.pi * (day - SYNOPTIC_PEAK_DAY) / _DAYS_PER_YEAR
+    )
     reference = TREND_REFERENCE.astype("datetime64[s]").astype("int64") / 86400.0
-    anomaly = (synoptic_std * unit_smooth_ou(rng, n_hours, SYNOPTIC_TIMESCALE_H,
-                                              SYNOPTIC_ADJUSTMENT_H)
-               + regime_forcing
-               + INTERANNUAL_STD * unit_ou(rng, n_hours, 24.0 * INTERANNUAL_TIMESCALE_D)
-               + TREND_K_PER_YEAR * (hours - reference) / _DAYS_PER_YEAR)
+    anomaly = (
+        synoptic_std * unit_smooth_ou(rng, n_hours, SYNOPTIC_TIMESCALE_H, SYNOPTIC_ADJUSTMENT_H)
+        + regime_forcing
+        + INTERANNUAL_STD * unit_ou(rng, n_hours, 24.0 * INTERANNUAL_TIMESCALE_D)
+        + TREND_K_PER_YEAR * (hours - reference) / _DAYS_PER_YEAR
+    )
 
     monsoon = _seasonal_bump(day, MONSOON_PEAK_DAY, MONSOON_WIDTH_D)
     moisture = monsoon + WINTER_MOISTURE * _seasonal_bump(day, WINTER_PEAK_DAY, WINTER_WIDTH_D)
     solar_hour = (hours % 1.0 * 24.0 + SITE_LONGITUDE / 15.0) % 24.0
     thunderstorms = np.exp(-0.5 * ((solar_hour - THUNDERSTORM_HOUR) / THUNDERSTORM_WIDTH_H) ** 2)
-    cloud_logit = (CLOUD_LOGIT_MEAN + CLOUD_LOGIT_MOISTURE * moisture
-                   + THUNDERSTORM_LOGIT * monsoon * thunderstorms
-                   + TROUGH_CLOUD_LOGIT * trough_h + RIDGE_CLOUD_LOGIT * ridge_h
-                   + CLOUD_LOGIT_STD * unit_ou(rng, n_hours, CLOUD_TIMESCALE_H))
+    cloud_logit = (
+        CLOUD_LOGIT_MEAN
+        + CLOUD_LOGIT_MOISTURE * moisture
+        + THUNDERSTORM_LOGIT * monsoon * thunderstorms
+        + TROUGH_CLOUD_LOGIT * trough_h
+        + RIDGE_CLOUD_LOGIT * ridge_h
+        + CLOUD_LOGIT_STD * unit_ou(rng, n_hours, CLOUD_TIMESCALE_H)
+    )
     wind_std = WIND_LOG_STD * _seasonal_scale(day, SYNOPTIC_PEAK_DAY, WIND_SEASONALITY)
-    wind_log = (wind_std * unit_ou(rng, n_hours, WIND_TIMESCALE_H) - 0.5 * wind_std**2
-                + TROUGH_WIND_LOG * trough_h + RIDGE_WIND_LOG * ridge_h)
+    wind_log = (
+        wind_std * unit_ou(rng, n_hours, WIND_TIMESCALE_H)
+        - 0.5 * wind_std**2
+        + TROUGH_WIND_LOG * trough_h
+        + RIDGE_WIND_LOG * ridge_h
+    )
     return anomaly, 1.0 / (1.0 + np.exp(-cloud_logit)), moisture, np.exp(wind_log)
 
 
@@ -313,14 +326,16 @@ def _simulate(rng: np.random.Generator, start_unix_days: float, n_days: int) -> 
     # Forcing at sub-step mid-points; the hourly weather is held over each hour.
     mid = start_unix_days + (np.arange(n_hours * steps) + 0.5) * dt_h / 24.0
     cloud = np.repeat(cloud, steps)
-    sunshine = ((1.0 - SURFACE_ALBEDO) * clear_sky_irradiance(mid, SITE_LATITUDE, SITE_LONGITUDE)
-                * (1.0 - CLOUD_SW_A * cloud**CLOUD_SW_B))
+    sunshine = (
+        (1.0 - SURFACE_ALBEDO)
+        * clear_sky_irradiance(mid, SITE_LATITUDE, SITE_LONGITUDE)
+        * (1.0 - CLOUD_SW_A * cloud**CLOUD_SW_B)
+    )
     longwave = np.repeat(NET_LONGWAVE_DRY - LONGWAVE_MOISTURE * moisture, steps)
     net_radiation = sunshine - longwave * (1.0 - CLOUD_LW_REDUCTION * cloud)
 
     equilibrium = BACKGROUND_TEMPERATURE + BACKGROUND_SENSITIVITY * net_radiation
-    background = relax(equilibrium, dt_h, 24.0 * BACKGROUND_TIMESCALE_D,
-                        equilibrium[:24 * steps].mean())
+    background = relax(equilibrium, dt_h, 24.0 * BACKGROUND_TIMESCALE_D, equilibrium[: 24 * steps].mean())
     exchange = NIGHT_EXCHANGE * np.repeat(wind, steps) + CONVECTIVE_EXCHANGE * sunshine
     heat_capacity = NIGHT_HEAT_CAPACITY + CONVECTIVE_HEAT_CAPACITY * sunshine
     target = background + np.repeat(anomaly, steps) + net_radiation / exchange
@@ -328,14 +343,17 @@ def _simulate(rng: np.random.Generator, start_unix_days: float, n_days: int) -> 
     surface = relax_varying(decay, target, target[0], 24 * steps)
 
     # The state after sub-step k is at start + (k + 1)·dt, so whole hours are k = steps·h − 1.
-    hourly = np.concatenate([[target[0]], surface[steps - 1:-1:steps]])
-    return (hourly + MESOSCALE_STD * unit_ou(rng, n_hours, MESOSCALE_TIMESCALE_H)
-            + TURBULENCE_STD * unit_ou(rng, n_hours, TURBULENCE_TIMESCALE_H))
+    hourly = np.concatenate([[target[0]], surface[steps - 1 : -1 : steps]])
+    return (
+        hourly
+        + MESOSCALE_STD * unit_ou(rng, n_hours, MESOSCALE_TIMESCALE_H)
+        + TURBULENCE_STD * unit_ou(rng, n_hours, TURBULENCE_TIMESCALE_H)
+    )
 
 
-def generate_surrogate(first_year: int = DEFAULT_FIRST_YEAR,
-                       last_year: int = DEFAULT_LAST_YEAR,
-                       seed: int = DEFAULT_SEED) -> xr.DataArray:
+def generate_surrogate(
+    first_year: int = DEFAULT_FIRST_YEAR, last_year: int = DEFAULT_LAST_YEAR, seed: int = DEFAULT_SEED
+) -> xr.DataArray:
     """Generate the surrogate hourly 2 m temperature record.
 
     Parameters
@@ -360,18 +378,24 @@ def generate_surrogate(first_year: int = DEFAULT_FIRST_YEAR,
     kelvin = _simulate(rng, float(start - SPINUP_DAYS), len(times) // 24 + SPINUP_DAYS)
     label = SURROGATE_LABEL.format(seed=seed)
     return xr.DataArray(
-        kelvin[24 * SPINUP_DAYS:].astype("float32"),
+        kelvin[24 * SPINUP_DAYS :].astype("float32"),
         dims=("valid_time",),
         coords={"valid_time": times.to_numpy().astype("datetime64[ns]")},
         name="t2m",
         attrs={
-            "long_name": "2 metre temperature", "units": "K", "seed": seed,
+            "long_name": "2 metre temperature",
+            "units": "K",
+            "seed": seed,
             "title": f"{label} — see data/README.md",
-            "source": (f"{label}: a surface energy balance driven by the real sun plus "
-                       f"stochastic weather, imitating ERA5 hourly 2 m temperature at "
-                       f"{SITE_LATITUDE} N, {-SITE_LONGITUDE} W (Phoenix, Arizona)"),
-            "comment": ("SURROGATE DATA, not ERA5 — see data/README.md. It contains no ERA5 "
-                        "data. For the real record run the `download` rule with a CDS key "
-                        "(Hersbach et al. 2023, doi:10.24381/cds.adbb2d47)."),
+            "source": (
+                f"{label}: a surface energy balance driven by the real sun plus "
+                f"stochastic weather, imitating ERA5 hourly 2 m temperature at "
+                f"{SITE_LATITUDE} N, {-SITE_LONGITUDE} W (Phoenix, Arizona)"
+            ),
+            "comment": (
+                "SURROGATE DATA, not ERA5 — see data/README.md. It contains no ERA5 "
+                "data. For the real record run the `download` rule with a CDS key "
+                "(Hersbach et al. 2023, doi:10.24381/cds.adbb2d47)."
+            ),
         },
     )

@@ -19,8 +19,14 @@ import numpy as np
 import xarray as xr
 
 from seasonal_vae.core.atomic import atomic_path
-from seasonal_vae.data.surrogate import (DEFAULT_FIRST_YEAR, DEFAULT_LAST_YEAR, DEFAULT_SEED,
-                                         SITE_LATITUDE, SITE_LONGITUDE, generate_surrogate)
+from seasonal_vae.data.surrogate import (
+    DEFAULT_FIRST_YEAR,
+    DEFAULT_LAST_YEAR,
+    DEFAULT_SEED,
+    SITE_LATITUDE,
+    SITE_LONGITUDE,
+    generate_surrogate,
+)
 
 FILE_PATTERN = "era5_t2m_{year}.nc"  # per-year file names, as the download rule writes them
 CHECKSUM_FILE = "SHA256SUMS"  # byte checksums of the files, `sha256sum -c` format
@@ -31,38 +37,74 @@ def _cds_dataset(da: xr.DataArray) -> xr.Dataset:
     """One year of ``da`` as a Dataset laid out like a CDS ERA5 single-levels netCDF file."""
     n = da.sizes["valid_time"]
     t2m_attrs = {
-        "GRIB_paramId": 167, "GRIB_dataType": "an", "GRIB_numberOfPoints": 1,
-        "GRIB_typeOfLevel": "surface", "GRIB_stepUnits": 1, "GRIB_stepType": "instant",
-        "GRIB_gridType": "regular_ll", "GRIB_uvRelativeToGrid": 0, "GRIB_NV": 0,
-        "GRIB_Nx": 1, "GRIB_Ny": 1, "GRIB_cfName": "unknown", "GRIB_cfVarName": "t2m",
+        "GRIB_paramId": 167,
+        "GRIB_dataType": "an",
+        "GRIB_numberOfPoints": 1,
+        "GRIB_typeOfLevel": "surface",
+        "GRIB_stepUnits": 1,
+        "GRIB_stepType": "instant",
+        "GRIB_gridType": "regular_ll",
+        "GRIB_uvRelativeToGrid": 0,
+        "GRIB_NV": 0,
+        "GRIB_Nx": 1,
+        "GRIB_Ny": 1,
+        "GRIB_cfName": "unknown",
+        "GRIB_cfVarName": "t2m",
         "GRIB_gridDefinitionDescription": "Latitude/Longitude Grid",
-        "GRIB_iDirectionIncrementInDegrees": 0.25, "GRIB_iScansNegatively": 0,
-        "GRIB_jDirectionIncrementInDegrees": 0.25, "GRIB_jPointsAreConsecutive": 0,
+        "GRIB_iDirectionIncrementInDegrees": 0.25,
+        "GRIB_iScansNegatively": 0,
+        "GRIB_jDirectionIncrementInDegrees": 0.25,
+        "GRIB_jPointsAreConsecutive": 0,
         "GRIB_jScansPositively": 0,
         "GRIB_latitudeOfFirstGridPointInDegrees": SITE_LATITUDE,
         "GRIB_latitudeOfLastGridPointInDegrees": SITE_LATITUDE,
         "GRIB_longitudeOfFirstGridPointInDegrees": SITE_LONGITUDE,
         "GRIB_longitudeOfLastGridPointInDegrees": SITE_LONGITUDE,
-        "GRIB_missingValue": 3.4028234663852886e38, "GRIB_name": "2 metre temperature",
-        "GRIB_shortName": "2t", "GRIB_totalNumber": 0, "GRIB_units": "K",
-        "long_name": "2 metre temperature", "units": "K", "standard_name": "unknown",
+        "GRIB_missingValue": 3.4028234663852886e38,
+        "GRIB_name": "2 metre temperature",
+        "GRIB_shortName": "2t",
+        "GRIB_totalNumber": 0,
+        "GRIB_units": "K",
+        "long_name": "2 metre temperature",
+        "units": "K",
+        "standard_name": "unknown",
         "GRIB_surface": 0.0,
     }
     label = {key: da.attrs[key] for key in ("title", "source", "comment")}
     return xr.Dataset(
-        {"t2m": (("valid_time", "latitude", "longitude"),
-                 da.values.astype("float32").reshape(n, 1, 1), t2m_attrs)},
+        {
+            "t2m": (
+                ("valid_time", "latitude", "longitude"),
+                da.values.astype("float32").reshape(n, 1, 1),
+                t2m_attrs,
+            )
+        },
         coords={
-            "number": ((), np.int64(0), {"long_name": "ensemble member numerical id",
-                                         "units": "1", "standard_name": "realization"}),
-            "valid_time": ("valid_time", da["valid_time"].values,
-                           {"long_name": "time", "standard_name": "time"}),
-            "latitude": ("latitude", [SITE_LATITUDE],
-                         {"units": "degrees_north", "standard_name": "latitude",
-                          "long_name": "latitude", "stored_direction": "decreasing"}),
-            "longitude": ("longitude", [SITE_LONGITUDE],
-                          {"units": "degrees_east", "standard_name": "longitude",
-                           "long_name": "longitude"}),
+            "number": (
+                (),
+                np.int64(0),
+                {"long_name": "ensemble member numerical id", "units": "1", "standard_name": "realization"},
+            ),
+            "valid_time": (
+                "valid_time",
+                da["valid_time"].values,
+                {"long_name": "time", "standard_name": "time"},
+            ),
+            "latitude": (
+                "latitude",
+                [SITE_LATITUDE],
+                {
+                    "units": "degrees_north",
+                    "standard_name": "latitude",
+                    "long_name": "latitude",
+                    "stored_direction": "decreasing",
+                },
+            ),
+            "longitude": (
+                "longitude",
+                [SITE_LONGITUDE],
+                {"units": "degrees_east", "standard_name": "longitude", "long_name": "longitude"},
+            ),
             "expver": ("valid_time", np.full(n, "0001"), {"long_name": "model version"}),
         },
         attrs={
@@ -72,8 +114,10 @@ def _cds_dataset(da: xr.DataArray) -> xr.Dataset:
             "Conventions": "CF-1.7",
             "institution": "European Centre for Medium-Range Weather Forecasts",
             # the function's name when the bundled files were written (as SURROGATE_LABEL)
-            "history": ("seasonal_vae.surrogate.write_cds_files: surrogate values in the "
-                        "layout of CDS ERA5 netCDF files (GRIB to CDM+CF via cfgrib)"),
+            "history": (
+                "seasonal_vae.surrogate.write_cds_files: surrogate values in the "
+                "layout of CDS ERA5 netCDF files (GRIB to CDM+CF via cfgrib)"
+            ),
             **label,
         },
     )
@@ -83,14 +127,18 @@ def _cds_dataset(da: xr.DataArray) -> xr.Dataset:
 # to the same strings as the CDS's variable-length ones, which HDF5 cannot compress).
 _ENCODING = {
     "t2m": {"dtype": "float32", "zlib": True, "complevel": 4, "shuffle": True},
-    "valid_time": {"dtype": "int64", "units": "seconds since 1970-01-01",
-                   "calendar": "proleptic_gregorian", "zlib": True, "complevel": 4},
+    "valid_time": {
+        "dtype": "int64",
+        "units": "seconds since 1970-01-01",
+        "calendar": "proleptic_gregorian",
+        "zlib": True,
+        "complevel": 4,
+    },
     "expver": {"dtype": "S1", "zlib": True, "complevel": 4},
 }
 
 
-def write_cds_files(da: xr.DataArray, out_dir: str | Path,
-                    pattern: str = FILE_PATTERN) -> list[Path]:
+def write_cds_files(da: xr.DataArray, out_dir: str | Path, pattern: str = FILE_PATTERN) -> list[Path]:
     """Write ``da`` as one netCDF file per UTC year, in the layout of CDS ERA5 downloads.
 
     Each file holds ``t2m`` (float32, kelvin) on ``(valid_time, latitude, longitude)``
@@ -160,8 +208,12 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_surrogate(out_dir: str | Path, first_year: int = DEFAULT_FIRST_YEAR,
-                    last_year: int = DEFAULT_LAST_YEAR, seed: int = DEFAULT_SEED) -> list[Path]:
+def write_surrogate(
+    out_dir: str | Path,
+    first_year: int = DEFAULT_FIRST_YEAR,
+    last_year: int = DEFAULT_LAST_YEAR,
+    seed: int = DEFAULT_SEED,
+) -> list[Path]:
     """Generate the surrogate record and write it to ``out_dir`` in CDS layout.
 
     Besides the per-year files (see :func:`write_cds_files`) this writes ``SHA256SUMS``
@@ -186,8 +238,10 @@ def write_surrogate(out_dir: str | Path, first_year: int = DEFAULT_FIRST_YEAR,
     with atomic_path(out_dir / CHECKSUM_FILE) as tmp:
         tmp.write_text(sums, encoding="utf-8")
     # names value_checksum as it was named when the bundled VALUES.sha256 was written
-    values = (f"{value_checksum(paths)}  float32 t2m values of {paths[0].name} .. "
-              f"{paths[-1].name} in year order (seasonal_vae.surrogate.value_checksum)\n")
+    values = (
+        f"{value_checksum(paths)}  float32 t2m values of {paths[0].name} .. "
+        f"{paths[-1].name} in year order (seasonal_vae.surrogate.value_checksum)\n"
+    )
     with atomic_path(out_dir / VALUES_CHECKSUM_FILE) as tmp:
         tmp.write_text(values, encoding="utf-8")
     return paths

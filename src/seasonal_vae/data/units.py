@@ -21,10 +21,28 @@ KELVIN_RANGE = (180.0, 340.0)
 
 _UNITS = {
     "K": {"k", "kelvin", "kelvins", "degk", "deg_k", "degree_kelvin", "degrees_kelvin"},
-    "degC": {"degc", "c", "°c", "celsius", "deg_c", "degree_c", "degrees_c", "degree_celsius",
-             "degrees_celsius"},
-    "degF": {"degf", "f", "°f", "fahrenheit", "deg_f", "degree_f", "degrees_f",
-             "degree_fahrenheit", "degrees_fahrenheit"},
+    "degC": {
+        "degc",
+        "c",
+        "°c",
+        "celsius",
+        "deg_c",
+        "degree_c",
+        "degrees_c",
+        "degree_celsius",
+        "degrees_celsius",
+    },
+    "degF": {
+        "degf",
+        "f",
+        "°f",
+        "fahrenheit",
+        "deg_f",
+        "degree_f",
+        "degrees_f",
+        "degree_fahrenheit",
+        "degrees_fahrenheit",
+    },
 }
 _TO_KELVIN = {
     "K": lambda v: v,
@@ -43,12 +61,20 @@ def fahrenheit_to_kelvin(fahrenheit):
     return (np.asarray(fahrenheit, dtype="float64") - 32.0) / 1.8 + 273.15
 
 
-def to_kelvin(values: np.ndarray, units: str | None, path: Path,
-              log: logging.Logger, *, declared: str = "the units attribute",
-              fix: str = "correct the variable's units attribute (or the values) and rerun",
-              implausible_fix: str = ("check that the file holds 2 m temperature "
-                                      "(data.variable) and is not corrupt; download it again "
-                                      "if in doubt")) -> np.ndarray:
+def to_kelvin(
+    values: np.ndarray,
+    units: str | None,
+    path: Path,
+    log: logging.Logger,
+    *,
+    declared: str = "the units attribute",
+    fix: str = "correct the variable's units attribute (or the values) and rerun",
+    implausible_fix: str = (
+        "check that the file holds 2 m temperature "
+        "(data.variable) and is not corrupt; download it again "
+        "if in doubt"
+    ),
+) -> np.ndarray:
     """Convert to kelvin, checking the declared (or inferred) units against the values.
 
     Parameters
@@ -77,29 +103,49 @@ def to_kelvin(values: np.ndarray, units: str | None, path: Path,
     if units is None or not str(units).strip():
         if len(fits) != 1:
             which = " or ".join(fits) if fits else "no unit (K, degC, degF)"
-            raise InputError(path, f"the temperature has no units attribute and its values "
-                             f"({span}) fit {which}", "add a units attribute ('K', 'degC' or "
-                             "'degF') to the variable, e.g. with `ncatted -a units,t2m,o,c,K`")
-        log.warning("%s: the temperature has no units attribute; its values (%s) are "
-                    "plausible only as %s, so they are read as %s", path, span, fits[0], fits[0])
+            raise InputError(
+                path,
+                f"the temperature has no units attribute and its values ({span}) fit {which}",
+                "add a units attribute ('K', 'degC' or "
+                "'degF') to the variable, e.g. with `ncatted -a units,t2m,o,c,K`",
+            )
+        log.warning(
+            "%s: the temperature has no units attribute; its values (%s) are "
+            "plausible only as %s, so they are read as %s",
+            path,
+            span,
+            fits[0],
+            fits[0],
+        )
         unit = fits[0]
     else:
         key = str(units).strip().lower().replace(" ", "_")
         matches = [u for u, names in _UNITS.items() if key in names]
         if not matches:
-            raise InputError(path, f"unknown temperature units {units!r}",
-                             "set the variable's units attribute to 'K', 'degC' or 'degF'")
+            raise InputError(
+                path,
+                f"unknown temperature units {units!r}",
+                "set the variable's units attribute to 'K', 'degC' or 'degF'",
+            )
         unit = matches[0]
     if unit not in fits:
         others = [u for u in fits if u != unit]
         if others:
-            problem = (f"{declared} says {units!r}, but the values ({span}) are "
-                       f"plausible only as {' or '.join(others)}: "
-                       + ("the attribute contradicts" if declared == "the units attribute"
-                          else "the declared units contradict") + " the data")
+            problem = (
+                f"{declared} says {units!r}, but the values ({span}) are "
+                f"plausible only as {' or '.join(others)}: "
+                + (
+                    "the attribute contradicts"
+                    if declared == "the units attribute"
+                    else "the declared units contradict"
+                )
+                + " the data"
+            )
         else:
-            problem = (f"values ({span} {units}) are outside {KELVIN_RANGE[0]:g}–"
-                       f"{KELVIN_RANGE[1]:g} K, implausible for 2 m temperature in any unit")
+            problem = (
+                f"values ({span} {units}) are outside {KELVIN_RANGE[0]:g}–"
+                f"{KELVIN_RANGE[1]:g} K, implausible for 2 m temperature in any unit"
+            )
             fix = implausible_fix
         raise InputError(path, problem, fix)
     return _TO_KELVIN[unit](values)

@@ -46,8 +46,7 @@ def weather_statistics(fahrenheit: pd.Series) -> dict[str, float]:
     whole = counts.index[counts == 24]
     series = series[days.isin(whole)]
     index = series.index
-    if len(series) != 24 * len(whole) or len(whole) and (
-            (whole[-1] - whole[0]).days + 1 != len(whole)):
+    if len(series) != 24 * len(whole) or len(whole) and ((whole[-1] - whole[0]).days + 1 != len(whole)):
         raise ValueError("the record must be hourly and gap-free over whole local days")
     daily = series.groupby(index.floor("D"))
     spread = daily.max() - daily.min()
@@ -56,6 +55,9 @@ def weather_statistics(fahrenheit: pd.Series) -> dict[str, float]:
     hourly = _acf(anomaly, (6, 12, 24, 96))
     day_means = anomaly.reshape(-1, 24).mean(axis=1)
     daily_acf = _acf(day_means, (1, 2, 5))
-    return {"range_mean": float(spread.mean()), "range_std": float(spread.std(ddof=1)),
-            **{f"acf_h{lag}": value for lag, value in hourly.items()},
-            **{f"acf_d{lag}": value for lag, value in daily_acf.items()}}
+    return {
+        "range_mean": float(spread.mean()),
+        "range_std": float(spread.std(ddof=1)),
+        **{f"acf_h{lag}": value for lag, value in hourly.items()},
+        **{f"acf_d{lag}": value for lag, value in daily_acf.items()},
+    }

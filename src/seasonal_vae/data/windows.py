@@ -48,8 +48,13 @@ def segments(mask: np.ndarray) -> list[Segment]:
     return [Segment(start, stop) for start, stop in run_pairs(mask)]
 
 
-def cut(values: np.ndarray, segs: list[Segment], window_hours: int,
-        offsets: np.ndarray | None = None, first_hour_of_day: int = 0) -> np.ndarray:
+def cut(
+    values: np.ndarray,
+    segs: list[Segment],
+    window_hours: int,
+    offsets: np.ndarray | None = None,
+    first_hour_of_day: int = 0,
+) -> np.ndarray:
     """Indices of the first hour of non-overlapping windows inside each segment.
 
     Every window starts at local midnight (:data:`~seasonal_vae.core.calendar.WINDOW_START_HOUR`),
@@ -72,9 +77,15 @@ def cut(values: np.ndarray, segs: list[Segment], window_hours: int,
     return starts.astype(np.int64)
 
 
-def make_windows(adjusted_path: str | Path, out_path: str | Path, window_hours: int,
-                 holdout_every: int, holdout_offset: int, first_year: int | None = None,
-                 last_year: int | None = None) -> xr.Dataset:
+def make_windows(
+    adjusted_path: str | Path,
+    out_path: str | Path,
+    window_hours: int,
+    holdout_every: int,
+    holdout_offset: int,
+    first_year: int | None = None,
+    last_year: int | None = None,
+) -> xr.Dataset:
     """Standardise with training statistics and write the windowed data set (netCDF).
 
     The years ``first_year..last_year`` (default: every year in the file) are split into
@@ -87,36 +98,49 @@ def make_windows(adjusted_path: str | Path, out_path: str | Path, window_hours: 
     the window length and the years of each split.
     """
     if window_hours % HOURS_PER_LATENT_STEP:
-        raise InputError("windows.window_hours", f"{window_hours} is not a multiple of "
-                         f"{HOURS_PER_LATENT_STEP} hours", "use 96·k hours, e.g. 1536 (k = 16)")
+        raise InputError(
+            "windows.window_hours",
+            f"{window_hours} is not a multiple of {HOURS_PER_LATENT_STEP} hours",
+            "use 96·k hours, e.g. 1536 (k = 16)",
+        )
     da, attrs = _load_adjusted(adjusted_path)
     times = da["time"].to_index()
     first_year = times.year.min() if first_year is None else first_year
     last_year = times.year.max() if last_year is None else last_year
-    train_years, val_years = split_years(range(first_year, last_year + 1), holdout_every,
-                                         holdout_offset)
+    train_years, val_years = split_years(range(first_year, last_year + 1), holdout_every, holdout_offset)
     for name, years in (("training", train_years), ("validation", val_years)):
         if not years:
-            raise InputError("windows.holdout_every", f"years {first_year}-{last_year} leave "
-                             f"no {name} year, so 0 {name} windows (holdout_every="
-                             f"{holdout_every}, holdout_offset={holdout_offset})",
-                             "use a longer record or "
-                             "change holdout_every/holdout_offset")
+            raise InputError(
+                "windows.holdout_every",
+                f"years {first_year}-{last_year} leave "
+                f"no {name} year, so 0 {name} windows (holdout_every="
+                f"{holdout_every}, holdout_offset={holdout_offset})",
+                "use a longer record or change holdout_every/holdout_offset",
+            )
         if not np.isin(times.year, years).any():
-            raise InputError(adjusted_path, f"the record ({_format_time(times[0])} to "
-                             f"{_format_time(times[-1])}) holds no hour of the {name} years "
-                             f"{_years_text(years)}", "set data.first_year/data.last_year to "
-                             "years the raw files cover (and rebuild the series), or adjust "
-                             "windows.holdout_every/holdout_offset")
-    split = np.where(np.isin(times.year, train_years), SPLITS["train"],
-                     np.where(np.isin(times.year, val_years), SPLITS["val"], 0)).astype("int8")
+            raise InputError(
+                adjusted_path,
+                f"the record ({_format_time(times[0])} to "
+                f"{_format_time(times[-1])}) holds no hour of the {name} years "
+                f"{_years_text(years)}",
+                "set data.first_year/data.last_year to "
+                "years the raw files cover (and rebuild the series), or adjust "
+                "windows.holdout_every/holdout_offset",
+            )
+    split = np.where(
+        np.isin(times.year, train_years),
+        SPLITS["train"],
+        np.where(np.isin(times.year, val_years), SPLITS["val"], 0),
+    ).astype("int8")
     values = da.values.astype("float64")
     train_vals = values[split == SPLITS["train"]]
     mean, std = float(np.nanmean(train_vals)), float(np.nanstd(train_vals))
     if not np.isfinite(std) or std == 0:
-        raise InputError(adjusted_path, f"the training years {_years_text(train_years)} have "
-                         f"no variability (std = {std})", "check the input series for missing "
-                         "or constant data")
+        raise InputError(
+            adjusted_path,
+            f"the training years {_years_text(train_years)} have no variability (std = {std})",
+            "check the input series for missing or constant data",
+        )
     x = ((values - mean) / std).astype("float32")
 
     train_segs = segments(split == SPLITS["train"])
@@ -125,36 +149,65 @@ def make_windows(adjusted_path: str | Path, out_path: str | Path, window_hours: 
     train_start = cut(x, train_segs, window_hours, first_hour_of_day=hour0)
     val_start = cut(x, val_segs, window_hours, first_hour_of_day=hour0)
     if train_start.size == 0 or val_start.size == 0:
-        longest = {name: max((len(g) for g in segs), default=0)
-                   for name, segs in (("training", train_segs), ("validation", val_segs))}
+        longest = {
+            name: max((len(g) for g in segs), default=0)
+            for name, segs in (("training", train_segs), ("validation", val_segs))
+        }
         n_nan = int(np.isnan(x).sum())
-        raise InputError(adjusted_path, f"the record yields {train_start.size} training and "
-                         f"{val_start.size} validation windows of {window_hours} hours "
-                         f"(windows.window_hours): the longest run of training years is "
-                         f"{longest['training']} hours, of validation years "
-                         f"{longest['validation']} hours"
-                         + (f", and {n_nan} missing hour(s) (data.allow_long_gaps) rule out "
-                            "every window that touches them" if n_nan else ""),
-                         "use a longer record (more years) or a shorter windows.window_hours "
-                         "(a multiple of 96 no longer than the shortest split)"
-                         + (", or fill the gaps" if n_nan else ""))
+        raise InputError(
+            adjusted_path,
+            f"the record yields {train_start.size} training and "
+            f"{val_start.size} validation windows of {window_hours} hours "
+            f"(windows.window_hours): the longest run of training years is "
+            f"{longest['training']} hours, of validation years "
+            f"{longest['validation']} hours"
+            + (
+                f", and {n_nan} missing hour(s) (data.allow_long_gaps) rule out "
+                "every window that touches them"
+                if n_nan
+                else ""
+            ),
+            "use a longer record (more years) or a shorter windows.window_hours "
+            "(a multiple of 96 no longer than the shortest split)" + (", or fill the gaps" if n_nan else ""),
+        )
     log.info("standardisation (training years): mean %.3f °F, std %.3f °F", mean, std)
-    log.info("training years %s: %d segments, %d windows of %d h at phase 0",
-             _years_text(train_years), len(train_segs), train_start.size, window_hours)
+    log.info(
+        "training years %s: %d segments, %d windows of %d h at phase 0",
+        _years_text(train_years),
+        len(train_segs),
+        train_start.size,
+        window_hours,
+    )
     log.info("validation years %s: %d windows", _years_text(val_years), val_start.size)
 
     out = xr.Dataset(
-        {"x": ("time", x, {"long_name": "standardised adjusted 2 m temperature", "units": "1"}),
-         "split": ("time", split, {"long_name": "split of each hour", "flag_values": [0, 1, 2],
-                                   "flag_meanings": "unused training validation"}),
-         "train_start": ("train_window", train_start, {"long_name": "index of first hour"}),
-         "val_start": ("val_window", val_start, {"long_name": "index of first hour"})},
+        {
+            "x": ("time", x, {"long_name": "standardised adjusted 2 m temperature", "units": "1"}),
+            "split": (
+                "time",
+                split,
+                {
+                    "long_name": "split of each hour",
+                    "flag_values": [0, 1, 2],
+                    "flag_meanings": "unused training validation",
+                },
+            ),
+            "train_start": ("train_window", train_start, {"long_name": "index of first hour"}),
+            "val_start": ("val_window", val_start, {"long_name": "index of first hour"}),
+        },
         coords={"time": da["time"]},
-        attrs={"title": "Standardised windows for VAE training", "data_mean": mean, "data_std": std,
-               "window_hours": window_hours, "train_years": train_years, "val_years": val_years,
-               "trend_rate_per_decade": attrs.get("trend_rate_per_decade", np.nan),
-               "trend_reference_year": attrs.get("trend_reference_year", -1),
-               "raw_title": attrs.get("raw_title", "")})
+        attrs={
+            "title": "Standardised windows for VAE training",
+            "data_mean": mean,
+            "data_std": std,
+            "window_hours": window_hours,
+            "train_years": train_years,
+            "val_years": val_years,
+            "trend_rate_per_decade": attrs.get("trend_rate_per_decade", np.nan),
+            "trend_reference_year": attrs.get("trend_reference_year", -1),
+            "raw_title": attrs.get("raw_title", ""),
+        },
+    )
     with atomic_path(out_path) as tmp:
         out.to_netcdf(tmp)
     return out
@@ -174,10 +227,13 @@ def _load_adjusted(path: str | Path) -> tuple[xr.DataArray, dict]:
     return da, dict(ds.attrs)
 
 
-WINDOWS_VARIABLES = {"x": ("time",), "split": ("time",), "train_start": ("train_window",),
-                     "val_start": ("val_window",)}
-WINDOWS_ATTRS = ("data_mean", "data_std", "window_hours", "trend_rate_per_decade",
-                 "trend_reference_year")
+WINDOWS_VARIABLES = {
+    "x": ("time",),
+    "split": ("time",),
+    "train_start": ("train_window",),
+    "val_start": ("val_window",),
+}
+WINDOWS_ATTRS = ("data_mean", "data_std", "window_hours", "trend_rate_per_decade", "trend_reference_year")
 
 
 def check_windows_file(path: str | Path) -> None:
@@ -194,14 +250,16 @@ def check_windows_file(path: str | Path) -> None:
         raise InputError(path, "file not found", fix)
     try:
         with xr.open_dataset(path) as ds:
-            problems = [f"variable '{name}' on {dims}" for name, dims in WINDOWS_VARIABLES.items()
-                        if name not in ds.variables or ds[name].dims != dims]
+            problems = [
+                f"variable '{name}' on {dims}"
+                for name, dims in WINDOWS_VARIABLES.items()
+                if name not in ds.variables or ds[name].dims != dims
+            ]
             problems += [f"attribute '{name}'" for name in WINDOWS_ATTRS if name not in ds.attrs]
             n_train = ds.sizes.get("train_window", 0)
             n_val = ds.sizes.get("val_window", 0)
     except Exception as err:
-        raise InputError(path, f"cannot be read as netCDF ({type(err).__name__}: {err})",
-                         fix) from err
+        raise InputError(path, f"cannot be read as netCDF ({type(err).__name__}: {err})", fix) from err
     if problems:
         raise InputError(path, "not a windows file: it lacks " + ", ".join(problems), fix)
     if not n_train or not n_val:

@@ -35,8 +35,9 @@ from scipy import stats as sps
 log = logging.getLogger(__name__)
 
 
-def paired_windows(real: xr.DataArray, generated: xr.DataArray,
-                   window_days: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def paired_windows(
+    real: xr.DataArray, generated: xr.DataArray, window_days: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cut two sets on the same hourly time axis into the same non-overlapping windows.
 
     Windows start at local midnight on 1 January of each year in the set, every
@@ -106,8 +107,14 @@ def auroc(p_generated: np.ndarray, p_real: np.ndarray) -> float:
     return float(u / (len(p_generated) * len(p_real)))
 
 
-def fit_and_score(real_windows: np.ndarray, gen_windows: np.ndarray, months: np.ndarray,
-                  seed: int, epochs: int, test_fraction: float = 0.3) -> dict[str, float]:
+def fit_and_score(
+    real_windows: np.ndarray,
+    gen_windows: np.ndarray,
+    months: np.ndarray,
+    seed: int,
+    epochs: int,
+    test_fraction: float = 0.3,
+) -> dict[str, float]:
     """Train the classifier once (one seed) and score it on held-out dates.
 
     Returns
@@ -143,12 +150,18 @@ def fit_and_score(real_windows: np.ndarray, gen_windows: np.ndarray, months: np.
     x, m, y = inputs(test)
     p = np.asarray(model({"window": x, "month": m}, training=False)).ravel()
     accuracy = float(np.mean((p > 0.5) == (y > 0.5)))
-    return {"seed": seed, "accuracy": accuracy, "auroc": auroc(p[y > 0.5], p[y < 0.5]),
-            "n_train": int(len(train)), "n_test": int(n_test)}
+    return {
+        "seed": seed,
+        "accuracy": accuracy,
+        "auroc": auroc(p[y > 0.5], p[y < 0.5]),
+        "n_train": int(len(train)),
+        "n_test": int(n_test),
+    }
 
 
-def classifier_scores(real: xr.DataArray, generated: xr.DataArray, seeds, epochs: int,
-                      window_days: int) -> pd.DataFrame:
+def classifier_scores(
+    real: xr.DataArray, generated: xr.DataArray, seeds, epochs: int, window_days: int
+) -> pd.DataFrame:
     """Scores of the two-sample classifier for each seed (one row per seed).
 
     ``epochs`` and ``window_days`` are ``evaluation.classifier_epochs`` and
@@ -190,6 +203,11 @@ def summarise_scores(scores: pd.DataFrame) -> dict[str, dict[str, float]]:
         mean, low, high = t_interval(x)
         low, high = max(low, 0.0), min(high, 1.0)  # scores live in [0, 1]
         finite = x[np.isfinite(x)]
-        out[key] = {"value": float(np.mean(np.abs(finite - 0.5))) if finite.size else float("nan"),
-                    "raw": mean, "low": low, "high": high, "n": int(finite.size)}
+        out[key] = {
+            "value": float(np.mean(np.abs(finite - 0.5))) if finite.size else float("nan"),
+            "raw": mean,
+            "low": low,
+            "high": high,
+            "n": int(finite.size),
+        }
     return out

@@ -68,8 +68,9 @@ def _max_abs_difference(a: xr.DataArray, b: xr.DataArray) -> float | None:
     return _jsonable(np.nanmax(diff)) if np.isfinite(diff).any() else None
 
 
-def comparison_summary(real: xr.DataArray, generated: xr.DataArray,
-                       min_coverage: float = PERIOD_COVERAGE) -> dict:
+def comparison_summary(
+    real: xr.DataArray, generated: xr.DataArray, min_coverage: float = PERIOD_COVERAGE
+) -> dict:
     """Everything the result figure and table show, for one real and one generated series.
 
     The two series are compared on the hours they share; an hour missing (NaN) in either is
@@ -173,34 +174,72 @@ def comparison_markdown(summary: dict) -> str:
         return "/".join(calendar.month_abbr[m] for m in numbers)
 
     rows = [
-        (f"Lag-1 slope, {res}" + ("" if res == "hourly" else " means"),
-         _fmt(art["lag1_slopes"]["real"][res], 3), _fmt(art["lag1_slopes"]["generated"][res], 3),
-         _fmt(slopes["real"][res], 3), _fmt(slopes["generated"][res], 3))
+        (
+            f"Lag-1 slope, {res}" + ("" if res == "hourly" else " means"),
+            _fmt(art["lag1_slopes"]["real"][res], 3),
+            _fmt(art["lag1_slopes"]["generated"][res], 3),
+            _fmt(slopes["real"][res], 3),
+            _fmt(slopes["generated"][res], 3),
+        )
         for res in RESOLUTIONS
     ]
     rows += [
-        ("Coldest month mean (°F)", f"≈{amp['min']:.0f} ({months(amp['min_months'])})", "—",
-         _extreme(mp["real"], month_names, min), _extreme(mp["generated"], month_names, min)),
-        ("Warmest month mean (°F)", f"≈{amp['max']:.0f} ({months(amp['max_months'])})", "—",
-         _extreme(mp["real"], month_names, max), _extreme(mp["generated"], month_names, max)),
-        ("Diurnal minimum (°F)", f"≈{adp['min']:.1f} ({adp['min_hour']:02d}h)", "—",
-         _extreme(dp["real"], hour_names, min), _extreme(dp["generated"], hour_names, min)),
-        ("Diurnal maximum (°F)", f"≈{adp['max']:.1f} ({adp['max_hour']:02d}h)", "—",
-         _extreme(dp["real"], hour_names, max), _extreme(dp["generated"], hour_names, max)),
-        ("Overall mean (°F)", _fmt(art["real_overall"]["mean"], 1) + "¹", "—",
-         _fmt(overall["real"]["mean"], 1), _fmt(overall["generated"]["mean"], 1)),
-        ("Overall std (°F)", _fmt(art["real_overall"]["std"], 1) + "¹", "—",
-         _fmt(overall["real"]["std"], 1), _fmt(overall["generated"]["std"], 1)),
+        (
+            "Coldest month mean (°F)",
+            f"≈{amp['min']:.0f} ({months(amp['min_months'])})",
+            "—",
+            _extreme(mp["real"], month_names, min),
+            _extreme(mp["generated"], month_names, min),
+        ),
+        (
+            "Warmest month mean (°F)",
+            f"≈{amp['max']:.0f} ({months(amp['max_months'])})",
+            "—",
+            _extreme(mp["real"], month_names, max),
+            _extreme(mp["generated"], month_names, max),
+        ),
+        (
+            "Diurnal minimum (°F)",
+            f"≈{adp['min']:.1f} ({adp['min_hour']:02d}h)",
+            "—",
+            _extreme(dp["real"], hour_names, min),
+            _extreme(dp["generated"], hour_names, min),
+        ),
+        (
+            "Diurnal maximum (°F)",
+            f"≈{adp['max']:.1f} ({adp['max_hour']:02d}h)",
+            "—",
+            _extreme(dp["real"], hour_names, max),
+            _extreme(dp["generated"], hour_names, max),
+        ),
+        (
+            "Overall mean (°F)",
+            _fmt(art["real_overall"]["mean"], 1) + "¹",
+            "—",
+            _fmt(overall["real"]["mean"], 1),
+            _fmt(overall["generated"]["mean"], 1),
+        ),
+        (
+            "Overall std (°F)",
+            _fmt(art["real_overall"]["std"], 1) + "¹",
+            "—",
+            _fmt(overall["real"]["std"], 1),
+            _fmt(overall["generated"]["std"], 1),
+        ),
     ]
 
     period = summary["period"]
-    compared = (f"Compared: {period['start']} to {period['end']} local standard time, "
-                f"{period['hours']:,} hours ({period['hours_missing']:,} of them missing in either "
-                f"series and left out of both).")
+    compared = (
+        f"Compared: {period['start']} to {period['end']} local standard time, "
+        f"{period['hours']:,} hours ({period['hours_missing']:,} of them missing in either "
+        f"series and left out of both)."
+    )
     samples = summary.get("samples")
     if samples:
-        compared += (f" Generated: path {samples['path_index']} of `{samples['file']}`, "
-                     f"observation noise {samples['noise']}, seed {samples['seed']}.")
+        compared += (
+            f" Generated: path {samples['path_index']} of `{samples['file']}`, "
+            f"observation noise {samples['noise']}, seed {samples['seed']}."
+        )
     diff = summary["max_abs_difference"]
     lines = [
         "# Real vs generated hourly temperature",
@@ -246,14 +285,23 @@ def load_sample_path(samples_path: str | Path, path_index: int = 0) -> tuple[xr.
     samples_path = Path(samples_path)
     t2m, attrs = load_samples(samples_path)
     if not 0 <= path_index < t2m.sizes["path"]:
-        raise InputError(samples_path,
-                         f"has {t2m.sizes['path']} paths; path {path_index} does not exist",
-                         f"choose a path index from 0 to {t2m.sizes['path'] - 1}")
+        raise InputError(
+            samples_path,
+            f"has {t2m.sizes['path']} paths; path {path_index} does not exist",
+            f"choose a path index from 0 to {t2m.sizes['path'] - 1}",
+        )
     return t2m.isel(path=path_index, drop=True).astype("float64"), attrs
 
 
-def write_comparison(series_path: str | Path, samples_path: str | Path, out_json: str | Path,
-                     out_md: str | Path, cfg: dict, *, path_index: int = 0) -> dict:
+def write_comparison(
+    series_path: str | Path,
+    samples_path: str | Path,
+    out_json: str | Path,
+    out_md: str | Path,
+    cfg: dict,
+    *,
+    path_index: int = 0,
+) -> dict:
     """Compare the real series with one generated path; write the summary as JSON and Markdown.
 
     Parameters
@@ -287,8 +335,11 @@ def write_comparison(series_path: str | Path, samples_path: str | Path, out_json
     try:
         summary = comparison_summary(real, generated)
     except ValueError as exc:
-        raise InputError(samples_path, f"cannot be compared with {series_path}: {exc}",
-                         "generate samples that cover the real record's dates") from exc
+        raise InputError(
+            samples_path,
+            f"cannot be compared with {series_path}: {exc}",
+            "generate samples that cover the real record's dates",
+        ) from exc
     summary["samples"] = {
         "file": Path(samples_path).name,
         "path_index": int(path_index),

@@ -42,9 +42,13 @@ METRICS: tuple[MetricInfo, ...] = (
     MetricInfo("clim_mean_rmse", "climatology", "mean, month × hour (RMSE)", "°F"),
     MetricInfo("clim_std_rmse", "climatology", "std, month × hour (RMSE)", "°F"),
     MetricInfo("w1_monthly", "marginals", "hourly values, W1 per month (mean)", "°F"),
-    *(MetricInfo(f"q{quantile_key(q)}_{s}", "marginals",
-                 f"{s.upper()} {_ordinal(q)} percentile (abs. error)", "°F")
-      for s in SEASONS for q in QUANTILES),
+    *(
+        MetricInfo(
+            f"q{quantile_key(q)}_{s}", "marginals", f"{s.upper()} {_ordinal(q)} percentile (abs. error)", "°F"
+        )
+        for s in SEASONS
+        for q in QUANTILES
+    ),
     MetricInfo("acf_hourly_l2", "persistence", "ACF of hourly anomalies, lags 1–72 h (L2)", "–"),
     MetricInfo("acf_daily_l2", "persistence", "ACF of daily anomalies, lags 1–30 d (L2)", "–"),
     MetricInfo("lag1_hourly", "persistence", "lag-1 slope, hourly (abs. diff.)", "–"),
@@ -54,8 +58,7 @@ METRICS: tuple[MetricInfo, ...] = (
     MetricInfo("hot_run_w1", "hot spells", "hot-day run lengths (W1)", "days"),
     MetricInfo("hot_spell_days", "hot spells", "hot-spell days per year (abs. diff.)", "days/yr"),
     MetricInfo("days_ge_110", "hot spells", "days ≥ 110 °F per year (abs. diff.)", "days/yr"),
-    MetricInfo("interannual_log_ratio", "variability",
-               "std of monthly means across years, |log ratio|", "–"),
+    MetricInfo("interannual_log_ratio", "variability", "std of monthly means across years, |log ratio|", "–"),
 )
 
 #: The classifier's metrics, as they appear in the tables.

@@ -121,7 +121,7 @@ def climatology_grid(da: xr.DataArray, stat: str = "mean") -> np.ndarray:
 def climatology_rmse(a: xr.DataArray, b: xr.DataArray, stat: str = "mean") -> float:
     """RMSE between the month × hour grids of ``stat`` of two sets (cells defined in both)."""
     diff = climatology_grid(a, stat) - climatology_grid(b, stat)
-    return float(np.sqrt(np.nanmean(diff ** 2)))
+    return float(np.sqrt(np.nanmean(diff**2)))
 
 
 def monthly_wasserstein(a: xr.DataArray, b: xr.DataArray) -> float:
@@ -129,8 +129,7 @@ def monthly_wasserstein(a: xr.DataArray, b: xr.DataArray) -> float:
     return float(np.nanmean(_monthly_w1(a, b)))
 
 
-def seasonal_quantile_errors(a: xr.DataArray, b: xr.DataArray,
-                             quantiles=QUANTILES) -> dict[str, float]:
+def seasonal_quantile_errors(a: xr.DataArray, b: xr.DataArray, quantiles=QUANTILES) -> dict[str, float]:
     """Absolute differences of hourly quantiles in JJA and DJF, keyed like ``q01_jja``."""
     out = {}
     for season, months in SEASONS.items():
@@ -145,8 +144,9 @@ def seasonal_quantile_errors(a: xr.DataArray, b: xr.DataArray,
 # --------------------------------------------------------------------------------------------
 # Persistence
 # --------------------------------------------------------------------------------------------
-def harmonic_anomalies(da: xr.DataArray, annual: int = ANNUAL_HARMONICS,
-                       diurnal: int = DIURNAL_HARMONICS) -> xr.DataArray:
+def harmonic_anomalies(
+    da: xr.DataArray, annual: int = ANNUAL_HARMONICS, diurnal: int = DIURNAL_HARMONICS
+) -> xr.DataArray:
     """Departures from the series' own harmonic climatology (time of year × hour of day).
 
     The climatology is the least-squares fit (``numpy.linalg.lstsq``) of
@@ -165,8 +165,9 @@ def harmonic_anomalies(da: xr.DataArray, annual: int = ANNUAL_HARMONICS,
     return da.copy(data=y - X @ params)
 
 
-def anomaly_acfs(da: xr.DataArray, max_lag_hours: int = 72,
-                 max_lag_days: int = 30) -> tuple[np.ndarray, np.ndarray]:
+def anomaly_acfs(
+    da: xr.DataArray, max_lag_hours: int = 72, max_lag_days: int = 30
+) -> tuple[np.ndarray, np.ndarray]:
     """Autocorrelation of hourly anomalies (lags 1 … ``max_lag_hours``) and of their daily
     means (lags 1 … ``max_lag_days``), with absent years as gaps, never as neighbours."""
     anom = harmonic_anomalies(da)
@@ -185,13 +186,13 @@ def _acf(x: np.ndarray, nlags: int) -> np.ndarray:
     return acov / acov[0]
 
 
-def acf_distances(a: xr.DataArray, b: xr.DataArray, max_lag_hours: int = 72,
-                  max_lag_days: int = 30) -> dict[str, float]:
+def acf_distances(
+    a: xr.DataArray, b: xr.DataArray, max_lag_hours: int = 72, max_lag_days: int = 30
+) -> dict[str, float]:
     """L2 norms of the ACF differences: ``acf_hourly_l2`` and ``acf_daily_l2``."""
     ha, da_ = anomaly_acfs(a, max_lag_hours, max_lag_days)
     hb, db = anomaly_acfs(b, max_lag_hours, max_lag_days)
-    return {"acf_hourly_l2": float(np.linalg.norm(ha - hb)),
-            "acf_daily_l2": float(np.linalg.norm(da_ - db))}
+    return {"acf_hourly_l2": float(np.linalg.norm(ha - hb)), "acf_daily_l2": float(np.linalg.norm(da_ - db))}
 
 
 def lag1_slope_errors(a: xr.DataArray, b: xr.DataArray) -> dict[str, float]:
@@ -223,8 +224,14 @@ def daily_range_wasserstein(a: xr.DataArray, b: xr.DataArray) -> float:
     """Mean over calendar months of the Wasserstein-1 distance of the daily range (°F)."""
     ea, eb = daily_extremes(a), daily_extremes(b)
     ra, rb = (ea["max"] - ea["min"]), (eb["max"] - eb["min"])
-    return float(np.nanmean([_w1(ra[ra.index.month == m].to_numpy(),
-                                 rb[rb.index.month == m].to_numpy()) for m in range(1, 13)]))
+    return float(
+        np.nanmean(
+            [
+                _w1(ra[ra.index.month == m].to_numpy(), rb[rb.index.month == m].to_numpy())
+                for m in range(1, 13)
+            ]
+        )
+    )
 
 
 def hot_threshold(da: xr.DataArray, percentile: float, half_window: int) -> np.ndarray:
@@ -265,8 +272,9 @@ class HotSpellStats:
     extreme_days_per_year: np.ndarray
 
 
-def hot_spell_stats(da: xr.DataArray, threshold: np.ndarray, min_spell_days: int,
-                    extreme: float) -> HotSpellStats:
+def hot_spell_stats(
+    da: xr.DataArray, threshold: np.ndarray, min_spell_days: int, extreme: float
+) -> HotSpellStats:
     """Hot-day runs of a set of years (runs never cross into another year; a missing day
     ends a run).
 
@@ -284,7 +292,7 @@ def hot_spell_stats(da: xr.DataArray, threshold: np.ndarray, min_spell_days: int
     """
     tmax = daily_extremes(da)["max"]
     tmax = tmax[tmax.notna().groupby(tmax.index.year).transform("any")]  # years with data
-    hot = (tmax.to_numpy() > threshold[day_of_year_365(tmax.index)])
+    hot = tmax.to_numpy() > threshold[day_of_year_365(tmax.index)]
     years = tmax.index.year.to_numpy()
     runs, spell_days, extreme_days = [], [], []
     for year in np.unique(years):
@@ -293,12 +301,16 @@ def hot_spell_stats(da: xr.DataArray, threshold: np.ndarray, min_spell_days: int
         runs.append(r)
         spell_days.append(r[r >= min_spell_days].sum())
         extreme_days.append(int((tmax.to_numpy()[sel] >= extreme).sum()))
-    return HotSpellStats(np.concatenate(runs) if runs else np.zeros(0, int),
-                         np.asarray(spell_days, dtype=float), np.asarray(extreme_days, dtype=float))
+    return HotSpellStats(
+        np.concatenate(runs) if runs else np.zeros(0, int),
+        np.asarray(spell_days, dtype=float),
+        np.asarray(extreme_days, dtype=float),
+    )
 
 
-def hot_spell_distances(a: xr.DataArray, b: xr.DataArray, threshold: np.ndarray,
-                        min_spell_days: int, extreme: float) -> dict[str, float]:
+def hot_spell_distances(
+    a: xr.DataArray, b: xr.DataArray, threshold: np.ndarray, min_spell_days: int, extreme: float
+) -> dict[str, float]:
     """``hot_run_w1``, ``hot_spell_days`` and ``days_ge_110`` between two sets."""
     sa = hot_spell_stats(a, threshold, min_spell_days, extreme)
     sb = hot_spell_stats(b, threshold, min_spell_days, extreme)
@@ -306,9 +318,11 @@ def hot_spell_distances(a: xr.DataArray, b: xr.DataArray, threshold: np.ndarray,
     def mean(x):
         return x.mean() if x.size else np.nan
 
-    return {"hot_run_w1": _w1(sa.run_lengths.astype(float), sb.run_lengths.astype(float)),
-            "hot_spell_days": float(abs(mean(sa.spell_days_per_year) - mean(sb.spell_days_per_year))),
-            "days_ge_110": float(abs(mean(sa.extreme_days_per_year) - mean(sb.extreme_days_per_year)))}
+    return {
+        "hot_run_w1": _w1(sa.run_lengths.astype(float), sb.run_lengths.astype(float)),
+        "hot_spell_days": float(abs(mean(sa.spell_days_per_year) - mean(sb.spell_days_per_year))),
+        "days_ge_110": float(abs(mean(sa.extreme_days_per_year) - mean(sb.extreme_days_per_year))),
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -347,9 +361,15 @@ def mask_common(a: xr.DataArray, b: xr.DataArray) -> tuple[xr.DataArray, xr.Data
     return a.where(both), b.where(both)
 
 
-def metric_suite(a: xr.DataArray, b: xr.DataArray, threshold: np.ndarray, min_spell_days: int,
-                 extreme: float, max_lag_hours: int = 72,
-                 max_lag_days: int = 30) -> dict[str, float]:
+def metric_suite(
+    a: xr.DataArray,
+    b: xr.DataArray,
+    threshold: np.ndarray,
+    min_spell_days: int,
+    extreme: float,
+    max_lag_hours: int = 72,
+    max_lag_days: int = 30,
+) -> dict[str, float]:
     """Every metric of :data:`~seasonal_vae.evaluation.metric_info.METRICS` between two sets of years.
 
     Parameters
@@ -370,13 +390,15 @@ def metric_suite(a: xr.DataArray, b: xr.DataArray, threshold: np.ndarray, min_sp
     """
     if a.sizes["time"] == b.sizes["time"] and np.array_equal(a["time"].values, b["time"].values):
         a, b = mask_common(a, b)
-    out = {"clim_mean_rmse": climatology_rmse(a, b, "mean"),
-           "clim_std_rmse": climatology_rmse(a, b, "std"),
-           "w1_monthly": monthly_wasserstein(a, b),
-           **seasonal_quantile_errors(a, b),
-           **acf_distances(a, b, max_lag_hours, max_lag_days),
-           **lag1_slope_errors(a, b),
-           "dtr_w1_monthly": daily_range_wasserstein(a, b),
-           **hot_spell_distances(a, b, threshold, min_spell_days, extreme),
-           "interannual_log_ratio": interannual_log_ratio(a, b)}
+    out = {
+        "clim_mean_rmse": climatology_rmse(a, b, "mean"),
+        "clim_std_rmse": climatology_rmse(a, b, "std"),
+        "w1_monthly": monthly_wasserstein(a, b),
+        **seasonal_quantile_errors(a, b),
+        **acf_distances(a, b, max_lag_hours, max_lag_days),
+        **lag1_slope_errors(a, b),
+        "dtr_w1_monthly": daily_range_wasserstein(a, b),
+        **hot_spell_distances(a, b, threshold, min_spell_days, extreme),
+        "interannual_log_ratio": interannual_log_ratio(a, b),
+    }
     return {m.name: out[m.name] for m in METRICS}

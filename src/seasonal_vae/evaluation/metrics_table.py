@@ -20,9 +20,25 @@ from seasonal_vae.core.errors import InputError
 from seasonal_vae.evaluation.metric_info import ALL_METRICS
 
 #: Columns of ``metrics.csv``, in order.
-COLUMNS = ("family", "metric", "label", "unit", "generator", "value", "floor_median", "floor_p95",
-           "ratio", "within_floor", "n_floor", "spread_low", "spread_high", "spread",
-           "score", "score_low", "score_high")
+COLUMNS = (
+    "family",
+    "metric",
+    "label",
+    "unit",
+    "generator",
+    "value",
+    "floor_median",
+    "floor_p95",
+    "ratio",
+    "within_floor",
+    "n_floor",
+    "spread_low",
+    "spread_high",
+    "spread",
+    "score",
+    "score_low",
+    "score_high",
+)
 
 
 def assemble(rows: list[dict], floor: pd.DataFrame) -> pd.DataFrame:
@@ -32,9 +48,13 @@ def assemble(rows: list[dict], floor: pd.DataFrame) -> pd.DataFrame:
         stats = pd.DataFrame({"floor_median": [], "floor_p95": [], "n_floor": []})
     else:
         grouped = floor.dropna(subset=["value"]).groupby("metric")["value"]
-        stats = pd.DataFrame({"floor_median": grouped.median(),
-                              "floor_p95": grouped.quantile(0.95),
-                              "n_floor": grouped.count()})
+        stats = pd.DataFrame(
+            {
+                "floor_median": grouped.median(),
+                "floor_p95": grouped.quantile(0.95),
+                "n_floor": grouped.count(),
+            }
+        )
     table = table.join(stats, on="metric")
     info = {m.name: m for m in ALL_METRICS}
     table["family"] = table["metric"].map(lambda m: info[m].family)
@@ -44,7 +64,8 @@ def assemble(rows: list[dict], floor: pd.DataFrame) -> pd.DataFrame:
         ratio = table["value"] / table["floor_median"]
     table["ratio"] = ratio.where(table["floor_median"] > 0)
     table["within_floor"] = (table["value"] <= table["floor_p95"]).where(
-        table["floor_p95"].notna() & table["value"].notna())
+        table["floor_p95"].notna() & table["value"].notna()
+    )
     table["n_floor"] = table["n_floor"].fillna(0).astype(int)
     for column in COLUMNS:
         if column not in table:
@@ -52,8 +73,9 @@ def assemble(rows: list[dict], floor: pd.DataFrame) -> pd.DataFrame:
     table["spread"] = table["spread"].fillna("")
     order = {m.name: i for i, m in enumerate(ALL_METRICS)}
     gens = list(dict.fromkeys(table["generator"]))
-    table = table.assign(_m=table["metric"].map(order),
-                         _g=table["generator"].map(gens.index)).sort_values(["_m", "_g"])
+    table = table.assign(_m=table["metric"].map(order), _g=table["generator"].map(gens.index)).sort_values(
+        ["_m", "_g"]
+    )
     return table[list(COLUMNS)].reset_index(drop=True)
 
 
@@ -77,15 +99,17 @@ def metrics_markdown(table: pd.DataFrame, holdout_years=None, n_splits: int | No
     lines = []
     if holdout_years is not None:
         years = list(holdout_years)
-        lines.append(f"Metrics on {len(years)} held-out real years ({', '.join(map(str, years))}); "
-                     "generators on the same dates, path 0. Floor: the same metric between two "
-                     f"disjoint sets of real years{f' ({n_splits} splits)' if n_splits else ''}. "
-                     "Cells: value · ratio to the floor median; ✓ = within the floor "
-                     "(≤ its 95th percentile). 0 is ideal for every metric.\n")
+        lines.append(
+            f"Metrics on {len(years)} held-out real years ({', '.join(map(str, years))}); "
+            "generators on the same dates, path 0. Floor: the same metric between two "
+            f"disjoint sets of real years{f' ({n_splits} splits)' if n_splits else ''}. "
+            "Cells: value · ratio to the floor median; ✓ = within the floor "
+            "(≤ its 95th percentile). 0 is ideal for every metric.\n"
+        )
     lines.append("| Family | Metric | Unit | Floor median (p95) | " + " | ".join(gens) + " |")
     lines.append("|" + "---|" * (4 + len(gens)))
     last_family = None
-    for metric, rows in table.groupby("metric", sort=False):
+    for _metric, rows in table.groupby("metric", sort=False):
         first = rows.iloc[0]
         family = first["family"] if first["family"] != last_family else ""
         last_family = first["family"]
@@ -101,25 +125,33 @@ def metrics_markdown(table: pd.DataFrame, holdout_years=None, n_splits: int | No
             cells.append(f"{_num(r['value'])}{ratio}{mark}")
         floor = f"{_num(first['floor_median'])} ({_num(first['floor_p95'])})"
         label = str(first["label"]).replace("|", "\\|")
-        lines.append(f"| {family} | {label} | {first['unit']} | {floor} | "
-                     + " | ".join(cells) + " |")
+        lines.append(f"| {family} | {label} | {first['unit']} | {floor} | " + " | ".join(cells) + " |")
     clf = table[table["metric"] == "classifier_accuracy"]
     if not clf.empty:
         parts = []
         for _, r in clf.iterrows():
             auc = table[(table["metric"] == "classifier_auroc") & (table["generator"] == r["generator"])]
             a = auc.iloc[0] if len(auc) else None
-            text = f"{r['generator']} accuracy {_num(r['score'])} [{_num(r['score_low'])}, {_num(r['score_high'])}]"
+            interval = f"[{_num(r['score_low'])}, {_num(r['score_high'])}]"
+            text = f"{r['generator']} accuracy {_num(r['score'])} {interval}"
             if a is not None:
                 text += f", AUROC {_num(a['score'])} [{_num(a['score_low'])}, {_num(a['score_high'])}]"
             parts.append(text)
-        lines.append("\nClassifier scores (mean over seeds, 95 % t-interval; 0.5 = cannot tell "
-                     "real from generated): " + "; ".join(parts) + ".")
+        lines.append(
+            "\nClassifier scores (mean over seeds, 95 % t-interval; 0.5 = cannot tell "
+            "real from generated): " + "; ".join(parts) + "."
+        )
     return "\n".join(lines) + "\n"
 
 
-def write_outputs(table: pd.DataFrame, floor: pd.DataFrame, ctx, csv_path: str | Path,
-                  md_path: str | Path, floor_path: str | Path | None = None) -> None:
+def write_outputs(
+    table: pd.DataFrame,
+    floor: pd.DataFrame,
+    ctx,
+    csv_path: str | Path,
+    md_path: str | Path,
+    floor_path: str | Path | None = None,
+) -> None:
     """Write ``metrics.csv``, its Markdown table and (optionally) the floor's per-split values.
 
     ``table``, ``floor`` and ``ctx`` are what :func:`seasonal_vae.evaluation.suite.evaluate`
@@ -140,9 +172,13 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
     within = table["within_floor"].astype(str).isin(["True", "1.0"])
     by = table.assign(within=within).groupby("generator", sort=False)
     order = list(dict.fromkeys(table["generator"]))
-    return pd.DataFrame({"metrics within the floor": by["within"].sum(),
-                         "metrics": by["within"].size(),
-                         "median ratio": by["ratio"].median()}).loc[order]
+    return pd.DataFrame(
+        {
+            "metrics within the floor": by["within"].sum(),
+            "metrics": by["within"].size(),
+            "median ratio": by["ratio"].median(),
+        }
+    ).loc[order]
 
 
 def read_metrics(path: str | Path) -> pd.DataFrame:
@@ -151,8 +187,9 @@ def read_metrics(path: str | Path) -> pd.DataFrame:
     if not path.is_file():
         raise InputError(path, "file not found", "run the evaluate step first")
     table = pd.read_csv(path)
-    missing = [c for c in ("metric", "generator", "value", "floor_median", "floor_p95", "ratio")
-               if c not in table]
+    missing = [
+        c for c in ("metric", "generator", "value", "floor_median", "floor_p95", "ratio") if c not in table
+    ]
     if missing:
         raise InputError(path, f"lacks columns {missing}", "pass the metrics.csv written by evaluate")
     return table

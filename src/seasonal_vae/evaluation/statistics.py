@@ -84,8 +84,13 @@ def _period_means(da: xr.DataArray, freq: str, min_coverage: float) -> xr.DataAr
     else:
         period_days = np.full(len(labels), pd.Timedelta(freq) / pd.Timedelta(days=1))
     enough = counts.to_numpy() >= np.ceil(min_coverage * period_days * steps_per_day - 1e-9)
-    return xr.DataArray(np.where(enough, means.to_numpy(), np.nan), coords={"time": labels.values},
-                        dims="time", name=da.name, attrs=da.attrs)
+    return xr.DataArray(
+        np.where(enough, means.to_numpy(), np.nan),
+        coords={"time": labels.values},
+        dims="time",
+        name=da.name,
+        attrs=da.attrs,
+    )
 
 
 def daily_means(da: xr.DataArray, min_coverage: float = PERIOD_COVERAGE) -> xr.DataArray:

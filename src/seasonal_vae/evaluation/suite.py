@@ -15,8 +15,9 @@ is that of path 0; with several paths, the range over paths is reported beside i
 classifier uses path 0 only).
 
 *Noise floor*: the same metrics between two disjoint sets of real years of the held-out
-size (:mod:`seasonal_vae.evaluation.years`): the systematic splits into two of the ``holdout_every`` year classes used for holding
-out (each spread evenly over the record, like the held-out set) and ``n_splits`` random
+size (:mod:`seasonal_vae.evaluation.years`): the systematic splits into two of the
+``holdout_every`` year classes used for holding out (each spread evenly over the record, like
+the held-out set) and ``n_splits`` random
 splits. Set B is put on set A's dates exactly as the bootstrap baseline puts a training
 year on a target year (:func:`seasonal_vae.model.baselines.map_years`: detrended values, same
 month/day/hour, then the trend of A's dates), so that no split is judged on the warming
@@ -145,27 +146,37 @@ def build_context(real: xr.DataArray, cfg: dict, settings: EvaluationSettings) -
     train = [y for y in train if y in present]
     holdout = [y for y in holdout if y in present]
     if not holdout or not train:
-        raise InputError("series", f"has {len(train)} usable training and {len(holdout)} "
-                         f"usable held-out years (≥ {100 * YEAR_COVERAGE:.0f} % of hours present)",
-                         "use a series that covers the configured years")
-    threshold = hot_threshold(year_set(real, train), settings.hot_percentile,
-                              settings.hot_half_window)
-    return Context(train, holdout, sorted(present), float(cfg["detrend"]["rate_per_decade"]),
-                   int(cfg["detrend"]["reference_year"]), threshold, settings,
-                   stride=int(w["holdout_every"]))
+        raise InputError(
+            "series",
+            f"has {len(train)} usable training and {len(holdout)} "
+            f"usable held-out years (≥ {100 * YEAR_COVERAGE:.0f} % of hours present)",
+            "use a series that covers the configured years",
+        )
+    threshold = hot_threshold(year_set(real, train), settings.hot_percentile, settings.hot_half_window)
+    return Context(
+        train,
+        holdout,
+        sorted(present),
+        float(cfg["detrend"]["rate_per_decade"]),
+        int(cfg["detrend"]["reference_year"]),
+        threshold,
+        settings,
+        stride=int(w["holdout_every"]),
+    )
 
 
 def _check_coverage(name: str, target: xr.DataArray, generated: xr.DataArray, path) -> None:
     need = np.isfinite(target.values)
     have = np.isfinite(generated.values) & need
     if need.sum() and have.sum() < GENERATOR_COVERAGE * need.sum():
-        raise InputError(path, f"generator {name!r} covers only {have.sum() / need.sum():.0%} of "
-                         "the held-out hours", "generate paths over the whole record's dates "
-                         "(or at least the held-out years)")
+        raise InputError(
+            path,
+            f"generator {name!r} covers only {have.sum() / need.sum():.0%} of the held-out hours",
+            "generate paths over the whole record's dates (or at least the held-out years)",
+        )
 
 
-def evaluate_generator(name: str, path: str | Path, target: xr.DataArray,
-                       ctx: Context) -> list[dict]:
+def evaluate_generator(name: str, path: str | Path, target: xr.DataArray, ctx: Context) -> list[dict]:
     """Rows of the metrics table for one generator file."""
     t2m, _ = load_samples(path)
     n_paths = t2m.sizes["path"]
@@ -182,24 +193,44 @@ def evaluate_generator(name: str, path: str | Path, target: xr.DataArray,
     for info in METRICS:
         values = np.array([m[info.name] for m in per_path])
         spread = n_paths > 1 and np.isfinite(values).any()
-        rows.append({"metric": info.name, "generator": name, "value": values[0],
-                     "spread_low": np.nanmin(values) if spread else np.nan,
-                     "spread_high": np.nanmax(values) if spread else np.nan,
-                     "spread": f"min-max over {n_paths} paths" if n_paths > 1 else ""})
+        rows.append(
+            {
+                "metric": info.name,
+                "generator": name,
+                "value": values[0],
+                "spread_low": np.nanmin(values) if spread else np.nan,
+                "spread_high": np.nanmax(values) if spread else np.nan,
+                "spread": f"min-max over {n_paths} paths" if n_paths > 1 else "",
+            }
+        )
     if ctx.settings.classifier:
-        scores = classifier_scores(target, gen0, ctx.classifier_seeds(),
-                                   ctx.settings.classifier_epochs, ctx.settings.window_days)
+        scores = classifier_scores(
+            target, gen0, ctx.classifier_seeds(), ctx.settings.classifier_epochs, ctx.settings.window_days
+        )
         summary = summarise_scores(scores)
         for key, column in (("classifier_accuracy", "accuracy"), ("classifier_auroc", "auroc")):
             s = summary[key]
             _, low, high = t_interval(np.abs(scores[column].to_numpy(dtype=float) - 0.5))
-            rows.append({"metric": key, "generator": name, "value": s["value"],
-                         "spread_low": low, "spread_high": high,
-                         "spread": f"95% t-interval over {s['n']} seeds (path 0)",
-                         "score": s["raw"], "score_low": s["low"], "score_high": s["high"]})
-        log.info("%s: classifier accuracy %.3f, AUROC %.3f (mean of %d seeds)", name,
-                 summary["classifier_accuracy"]["raw"], summary["classifier_auroc"]["raw"],
-                 summary["classifier_auroc"]["n"])
+            rows.append(
+                {
+                    "metric": key,
+                    "generator": name,
+                    "value": s["value"],
+                    "spread_low": low,
+                    "spread_high": high,
+                    "spread": f"95% t-interval over {s['n']} seeds (path 0)",
+                    "score": s["raw"],
+                    "score_low": s["low"],
+                    "score_high": s["high"],
+                }
+            )
+        log.info(
+            "%s: classifier accuracy %.3f, AUROC %.3f (mean of %d seeds)",
+            name,
+            summary["classifier_accuracy"]["raw"],
+            summary["classifier_auroc"]["raw"],
+            summary["classifier_auroc"]["n"],
+        )
     return rows
 
 
@@ -209,42 +240,55 @@ def noise_floor(real: xr.DataArray, ctx: Context) -> pd.DataFrame:
     size = len(ctx.holdout_years)
     if len(ctx.floor_years) < 2 * size:
         size = len(ctx.floor_years) // 2
-        log.warning("the record has only %d usable years: the noise floor compares sets of %d "
-                    "year(s), not %d like the held-out set", len(ctx.floor_years), size,
-                    len(ctx.holdout_years))
+        log.warning(
+            "the record has only %d usable years: the noise floor compares sets of %d "
+            "year(s), not %d like the held-out set",
+            len(ctx.floor_years),
+            size,
+            len(ctx.holdout_years),
+        )
     if size < 1:
         log.warning("too few real years for a noise floor: metrics are reported without one")
         return pd.DataFrame(columns=["split", "years_a", "years_b", "metric", "value"])
-    splits = floor_splits(ctx.floor_years, size, s.n_splits, s.seed,
-                          stride=ctx.stride)
+    splits = floor_splits(ctx.floor_years, size, s.n_splits, s.seed, stride=ctx.stride)
     if len(splits) < s.n_splits:
-        log.warning("only %d distinct real-vs-real splits of %d vs %d years exist in %d years: "
-                    "the noise floor's median and 95th percentile rest on %d values",
-                    len(splits), size, size, len(ctx.floor_years), len(splits))
+        log.warning(
+            "only %d distinct real-vs-real splits of %d vs %d years exist in %d years: "
+            "the noise floor's median and 95th percentile rest on %d values",
+            len(splits),
+            size,
+            size,
+            len(ctx.floor_years),
+            len(splits),
+        )
     detrended = detrend(real.astype("float64"), ctx.rate_per_decade, ctx.reference_year)
     rng = np.random.default_rng([s.seed, 2])
     rows = []
     for k, (years_a, years_b) in enumerate(splits):
         a = year_set(real, years_a)
-        b = mapped_set(detrended, rng.permutation(years_b).tolist(), years_a,
-                       ctx.rate_per_decade, ctx.reference_year)
-        label = {"split": k, "years_a": " ".join(map(str, years_a)),
-                 "years_b": " ".join(map(str, years_b))}
+        b = mapped_set(
+            detrended, rng.permutation(years_b).tolist(), years_a, ctx.rate_per_decade, ctx.reference_year
+        )
+        label = {"split": k, "years_a": " ".join(map(str, years_a)), "years_b": " ".join(map(str, years_b))}
         for metric, value in ctx.suite(a, b).items():
             rows.append({**label, "metric": metric, "value": value})
         if s.classifier and k < s.classifier_floor_splits:
-            scores = classifier_scores(a, b, [s.seed * 100 + 50 + k], s.classifier_epochs,
-                                       s.window_days)
+            scores = classifier_scores(a, b, [s.seed * 100 + 50 + k], s.classifier_epochs, s.window_days)
             for key, value in summarise_scores(scores).items():
                 rows.append({**label, "metric": key, "value": value["value"]})
-    log.info("noise floor: %d splits of %d vs %d real years (classifier on %d of them)",
-             len(splits), size, size, min(len(splits), s.classifier_floor_splits)
-             if s.classifier else 0)
+    log.info(
+        "noise floor: %d splits of %d vs %d real years (classifier on %d of them)",
+        len(splits),
+        size,
+        size,
+        min(len(splits), s.classifier_floor_splits) if s.classifier else 0,
+    )
     return pd.DataFrame(rows)
 
 
-def evaluate(series_path: str | Path, generators: dict[str, str | Path],
-             cfg: dict) -> tuple[pd.DataFrame, pd.DataFrame, Context]:
+def evaluate(
+    series_path: str | Path, generators: dict[str, str | Path], cfg: dict
+) -> tuple[pd.DataFrame, pd.DataFrame, Context]:
     """Compute every metric for every generator and the noise floor.
 
     Parameters
@@ -269,8 +313,12 @@ def evaluate(series_path: str | Path, generators: dict[str, str | Path],
     settings = EvaluationSettings.from_config(cfg)
     real = load_series(series_path).astype("float64")
     ctx = build_context(real, cfg, settings)
-    log.info("held-out years %s; training years %d; floor from %d real years", ctx.holdout_years,
-             len(ctx.train_years), len(ctx.floor_years))
+    log.info(
+        "held-out years %s; training years %d; floor from %d real years",
+        ctx.holdout_years,
+        len(ctx.train_years),
+        len(ctx.floor_years),
+    )
     target = year_set(real, ctx.holdout_years)
     rows = []
     for name, path in generators.items():

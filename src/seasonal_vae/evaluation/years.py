@@ -33,12 +33,14 @@ def year_set(da: xr.DataArray, years) -> xr.DataArray:
     """``da`` on every hour of ``years`` (NaN where it has no value), float64."""
     times = year_times(years)
     values = da.astype("float64").to_series().reindex(times).to_numpy()
-    return xr.DataArray(values, dims="time", coords={"time": times.values}, name="t2m",
-                        attrs={"units": "degF"})
+    return xr.DataArray(
+        values, dims="time", coords={"time": times.values}, name="t2m", attrs={"units": "degF"}
+    )
 
 
-def mapped_set(detrended: xr.DataArray, source_years, target_years, rate_per_decade: float,
-               reference_year: int) -> xr.DataArray:
+def mapped_set(
+    detrended: xr.DataArray, source_years, target_years, rate_per_decade: float, reference_year: int
+) -> xr.DataArray:
     """Real years ``source_years`` put on the dates of ``target_years`` (paired in order),
     in the climate of those dates."""
     times = year_times(target_years)
@@ -51,12 +53,12 @@ def usable_years(da: xr.DataArray, years, min_coverage: float = YEAR_COVERAGE) -
     """Those of ``years`` with valid values for at least ``min_coverage`` of their hours."""
     index = da.dropna("time")["time"].to_index()
     counts = pd.Series(1, index=index).groupby(index.year).sum()
-    return [int(y) for y in years
-            if counts.get(y, 0) >= min_coverage * len(year_times([y]))]
+    return [int(y) for y in years if counts.get(y, 0) >= min_coverage * len(year_times([y]))]
 
 
-def floor_splits(years, size: int, n_random: int, seed: int,
-                 stride: int | None = None) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+def floor_splits(
+    years, size: int, n_random: int, seed: int, stride: int | None = None
+) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
     """Pairs (A, B) of disjoint sets of ``size`` real years for the noise floor.
 
     First the systematic splits: with ``stride`` (``windows.holdout_every``), the years fall

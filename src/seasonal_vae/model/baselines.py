@@ -71,8 +71,7 @@ def hour_angle(times) -> np.ndarray:
     return 2.0 * np.pi * (idx.hour.to_numpy() + idx.minute.to_numpy() / 60.0) / 24.0
 
 
-def harmonic_design(times, annual: int = ANNUAL_HARMONICS,
-                    diurnal: int = DIURNAL_HARMONICS) -> np.ndarray:
+def harmonic_design(times, annual: int = ANNUAL_HARMONICS, diurnal: int = DIURNAL_HARMONICS) -> np.ndarray:
     """Regressors of a harmonic climatology in time of year × hour of day.
 
     Columns: a constant; ``sin kθ, cos kθ`` for k = 1 … ``annual``; ``sin jφ, cos jφ`` for
@@ -129,11 +128,19 @@ def map_years(source: xr.DataArray, target_times, year_of_target: dict[int, int]
     month, day = target.month.to_numpy(), target.day.to_numpy()
     src_leap = pd.DatetimeIndex(pd.to_datetime({"year": src_year, "month": 1, "day": 1})).is_leap_year
     day = np.where((month == 2) & (day == 29) & ~np.asarray(src_leap), 28, day)
-    src_times = pd.to_datetime({"year": src_year, "month": month, "day": day,
-                                "hour": target.hour.to_numpy(), "minute": target.minute.to_numpy()})
+    src_times = pd.to_datetime(
+        {
+            "year": src_year,
+            "month": month,
+            "day": day,
+            "hour": target.hour.to_numpy(),
+            "minute": target.minute.to_numpy(),
+        }
+    )
     values = source.astype("float64").to_series().reindex(pd.DatetimeIndex(src_times)).to_numpy()
-    return xr.DataArray(values, dims="time", coords={"time": target.values}, name=source.name,
-                        attrs=dict(source.attrs))
+    return xr.DataArray(
+        values, dims="time", coords={"time": target.values}, name=source.name, attrs=dict(source.attrs)
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -168,7 +175,7 @@ def select_ar_order(x, maxlag: int) -> tuple[int, np.ndarray, float, np.ndarray]
     sigma2[0] = acov[0]  # order 0: the variance itself (Levinson–Durbin leaves it 0)
     aic = n * np.log(sigma2) + 2.0 * np.arange(maxlag + 1)
     p = int(np.argmin(aic))
-    coefs = np.asarray(result.phi)[1:p + 1, p].copy() if p > 0 else np.zeros(0)
+    coefs = np.asarray(result.phi)[1 : p + 1, p].copy() if p > 0 else np.zeros(0)
     return p, coefs, float(sigma2[p]), aic
 
 
@@ -220,9 +227,14 @@ class HarmonicAR:
         self.logvar_params[0] += np.log(np.nanvar(z))
         z = resid / self.std(times)
         self.order, self.ar_coefs, self.innovation_var, _ = select_ar_order(z, self.maxlag)
-        log.info("harmonic+AR: %d regressors for mean and log-variance, AR order %d by AIC "
-                 "(max %d), innovation std %.3f (standard units)", X.shape[1], self.order,
-                 self.maxlag, np.sqrt(self.innovation_var))
+        log.info(
+            "harmonic+AR: %d regressors for mean and log-variance, AR order %d by AIC "
+            "(max %d), innovation std %.3f (standard units)",
+            X.shape[1],
+            self.order,
+            self.maxlag,
+            np.sqrt(self.innovation_var),
+        )
         return self
 
     def simulate(self, times, n_paths: int = 1, seed: int = 0, burnin: int = 2000) -> np.ndarray:
@@ -241,8 +253,9 @@ class HarmonicAR:
         ar = np.r_[1.0, -self.ar_coefs]
         out = np.empty((n_paths, n))
         for i in range(n_paths):
-            z = arma_generate_sample(ar, [1.0], n, scale=np.sqrt(self.innovation_var),
-                                     distrvs=rng.standard_normal, burnin=burnin)
+            z = arma_generate_sample(
+                ar, [1.0], n, scale=np.sqrt(self.innovation_var), distrvs=rng.standard_normal, burnin=burnin
+            )
             out[i] = mean + std * z
         return out
 
@@ -254,14 +267,17 @@ def complete_years(da: xr.DataArray, years) -> list[int]:
     """Those of ``years`` for which ``da`` has a valid value at every local hour."""
     index = da.dropna("time")["time"].to_index()
     counts = pd.Series(1, index=index).groupby(index.year).sum()
-    full = [y for y in years
-            if counts.get(y, 0) == (366 if pd.Timestamp(year=y, month=1, day=1).is_leap_year
-                                    else 365) * 24]
+    full = [
+        y
+        for y in years
+        if counts.get(y, 0) == (366 if pd.Timestamp(year=y, month=1, day=1).is_leap_year else 365) * 24
+    ]
     return full
 
 
-def bootstrap_years(detrended: xr.DataArray, source_years, target_times, n_paths: int = 1,
-                    seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def bootstrap_years(
+    detrended: xr.DataArray, source_years, target_times, n_paths: int = 1, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Draw whole source years for each calendar year among ``target_times``.
 
     Parameters
@@ -303,12 +319,18 @@ def _trend_settings(ds: xr.Dataset, path: Path) -> tuple[float, int]:
     try:
         return float(ds.attrs["trend_rate_per_decade"]), int(ds.attrs["trend_reference_year"])
     except KeyError as err:
-        raise InputError(path, f"has no attribute {err} (the trend that was removed)",
-                         DETRENDED_FIX) from err
+        raise InputError(path, f"has no attribute {err} (the trend that was removed)", DETRENDED_FIX) from err
 
 
-def simulate_baseline(method: str, detrended_path: str | Path, train_years, n_paths: int,
-                      seed: int, maxlag: int, data_label: str = "") -> xr.Dataset:
+def simulate_baseline(
+    method: str,
+    detrended_path: str | Path,
+    train_years,
+    n_paths: int,
+    seed: int,
+    maxlag: int,
+    data_label: str = "",
+) -> xr.Dataset:
     """Fit a baseline on the training years and simulate it over the whole record's dates.
 
     Parameters
@@ -343,49 +365,72 @@ def simulate_baseline(method: str, detrended_path: str | Path, train_years, n_pa
     years_present = set(adjusted["time"].dt.year.values.tolist())
     train_years = [int(y) for y in train_years if y in years_present]
     if not train_years:
-        raise InputError(detrended_path, "holds none of the training years",
-                         "check data.first_year/last_year against the detrended record")
+        raise InputError(
+            detrended_path,
+            "holds none of the training years",
+            "check data.first_year/last_year against the detrended record",
+        )
     train_mask = adjusted["time"].dt.year.isin(train_years)
     if method == "harmonic_ar":
         model = HarmonicAR(maxlag=maxlag)
         model.fit(adjusted.where(train_mask))
         values = model.simulate(times, n_paths=n_paths, seed=seed)
-        attrs = {"method": "harmonic regression of mean and log-variance in time of year x hour "
-                           "of day (with interactions), AR(p) standardised residuals, p by AIC",
-                 "annual_harmonics": model.annual, "diurnal_harmonics": model.diurnal,
-                 "ar_maxlag": maxlag,
-                 "ar_order": model.order,
-                 "ar_coefficients": " ".join(f"{c:.6g}" for c in model.ar_coefs),
-                 "innovation_std": float(np.sqrt(model.innovation_var))}
+        attrs = {
+            "method": "harmonic regression of mean and log-variance in time of year x hour "
+            "of day (with interactions), AR(p) standardised residuals, p by AIC",
+            "annual_harmonics": model.annual,
+            "diurnal_harmonics": model.diurnal,
+            "ar_maxlag": maxlag,
+            "ar_order": model.order,
+            "ar_coefficients": " ".join(f"{c:.6g}" for c in model.ar_coefs),
+            "innovation_std": float(np.sqrt(model.innovation_var)),
+        }
     else:
         sources = complete_years(adjusted, train_years)
         if not sources:
-            raise InputError(detrended_path, "has no complete training year to resample",
-                             "use a record with at least one whole local calendar year for training")
+            raise InputError(
+                detrended_path,
+                "has no complete training year to resample",
+                "use a record with at least one whole local calendar year for training",
+            )
         values, drawn = bootstrap_years(adjusted, sources, times, n_paths=n_paths, seed=seed)
         target_years = np.unique(pd.DatetimeIndex(times).year)
-        attrs = {"method": "block bootstrap of whole training years, mapped onto each target "
-                           "year's calendar (a missing 29 Feb repeats 28 Feb) and shifted into "
-                           "the target dates' climate",
-                 "source_years": " ".join(map(str, sources)),
-                 "target_years": " ".join(map(str, target_years.tolist())),
-                 "drawn_years_path0": " ".join(map(str, drawn[0].tolist()))}
-    da = xr.DataArray(values, dims=("path", "time"),
-                      coords={"path": np.arange(n_paths), "time": times}, name="t2m")
+        attrs = {
+            "method": "block bootstrap of whole training years, mapped onto each target "
+            "year's calendar (a missing 29 Feb repeats 28 Feb) and shifted into "
+            "the target dates' climate",
+            "source_years": " ".join(map(str, sources)),
+            "target_years": " ".join(map(str, target_years.tolist())),
+            "drawn_years_path0": " ".join(map(str, drawn[0].tolist())),
+        }
+    da = xr.DataArray(
+        values, dims=("path", "time"), coords={"path": np.arange(n_paths), "time": times}, name="t2m"
+    )
     da = retrend(da, rate, ref).astype("float32").rename("t2m")
-    da.attrs = {"units": "degF", "standard_name": "air_temperature",
-                "long_name": f"2 m air temperature from the {method} baseline"}
-    return samples_dataset(da, {
-        "title": f"Synthetic hourly 2 m temperature from the {method} baseline",
-        "generator": method, "seed": seed, "n_paths": n_paths, "retrend": "dates",
-        "climate": f"trend of {rate} degF/decade re-applied at each timestamp",
-        "train_years": " ".join(map(str, train_years)), "training_data": data_label,
-        "source": str(detrended_path), **attrs,
-        "comment": "time is local standard time, as in the observed series"})
+    da.attrs = {
+        "units": "degF",
+        "standard_name": "air_temperature",
+        "long_name": f"2 m air temperature from the {method} baseline",
+    }
+    return samples_dataset(
+        da,
+        {
+            "title": f"Synthetic hourly 2 m temperature from the {method} baseline",
+            "generator": method,
+            "seed": seed,
+            "n_paths": n_paths,
+            "retrend": "dates",
+            "climate": f"trend of {rate} degF/decade re-applied at each timestamp",
+            "train_years": " ".join(map(str, train_years)),
+            "training_data": data_label,
+            "source": str(detrended_path),
+            **attrs,
+            "comment": "time is local standard time, as in the observed series",
+        },
+    )
 
 
-def write_baseline(method: str, detrended_path: str | Path, out_path: str | Path,
-                   cfg: dict) -> xr.Dataset:
+def write_baseline(method: str, detrended_path: str | Path, out_path: str | Path, cfg: dict) -> xr.Dataset:
     """:func:`simulate_baseline` with the settings of the configuration, written as netCDF.
 
     ``method`` and ``detrended_path`` as there; ``out_path`` is written atomically. ``cfg`` is
@@ -394,12 +439,18 @@ def write_baseline(method: str, detrended_path: str | Path, out_path: str | Path
     ``evaluation.seed`` and ``baseline_maxlag``; ``data.label``. Returns what was written.
     """
     d, w = cfg["data"], cfg["windows"]
-    train_years, _ = split_years(range(d["first_year"], d["last_year"] + 1), w["holdout_every"],
-                                 w["holdout_offset"])
-    out = simulate_baseline(method, detrended_path, train_years, cfg["sampling"]["n_paths"],
-                            cfg["evaluation"]["seed"], cfg["evaluation"]["baseline_maxlag"],
-                            d["label"])
+    train_years, _ = split_years(
+        range(d["first_year"], d["last_year"] + 1), w["holdout_every"], w["holdout_offset"]
+    )
+    out = simulate_baseline(
+        method,
+        detrended_path,
+        train_years,
+        cfg["sampling"]["n_paths"],
+        cfg["evaluation"]["seed"],
+        cfg["evaluation"]["baseline_maxlag"],
+        d["label"],
+    )
     write_samples_file(out, out_path)
-    log.info("wrote %d %s paths of %d hours to %s", out.sizes["path"], method,
-             out.sizes["time"], out_path)
+    log.info("wrote %d %s paths of %d hours to %s", out.sizes["path"], method, out.sizes["time"], out_path)
     return out

@@ -48,9 +48,10 @@ LOG_2PI = math.log(2.0 * math.pi)
 
 # --- model-space conversions -----------------------------------------------------------------
 
+
 def standardise(model: SeasonalVAE, adjusted_degf) -> np.ndarray:
     """Adjusted °F → the model's standard units."""
-    return ((np.asarray(adjusted_degf, dtype="float64") - model.data_mean) / model.data_std)
+    return (np.asarray(adjusted_degf, dtype="float64") - model.data_mean) / model.data_std
 
 
 def to_degf(model: SeasonalVAE, x) -> np.ndarray:
@@ -65,14 +66,18 @@ def noise_sigma_degf(model: SeasonalVAE) -> float:
 
 def window_features(model: SeasonalVAE, starts, n_steps: int) -> np.ndarray:
     """Fourier features of θ for windows beginning at ``starts`` (datetime64), as in training."""
-    return seasonal_features(np.asarray(starts, dtype="datetime64[ns]"), n_steps,
-                             model.fourier_degree, HOURS_PER_LATENT_STEP, model.theta_anchor)
+    return seasonal_features(
+        np.asarray(starts, dtype="datetime64[ns]"),
+        n_steps,
+        model.fourier_degree,
+        HOURS_PER_LATENT_STEP,
+        model.theta_anchor,
+    )
 
 
 def _n_steps(length: int) -> int:
     if length % HOURS_PER_LATENT_STEP or length == 0:
-        raise ValueError(f"window length {length} h is not a positive multiple of "
-                         f"{HOURS_PER_LATENT_STEP} h")
+        raise ValueError(f"window length {length} h is not a positive multiple of {HOURS_PER_LATENT_STEP} h")
     return length // HOURS_PER_LATENT_STEP
 
 
@@ -90,6 +95,7 @@ def interpolate_gaps(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 # --- fitting q(z) to the observed values -----------------------------------------------------
+
 
 @dataclass
 class Posterior:
@@ -117,15 +123,17 @@ def encode(model: SeasonalVAE, x: np.ndarray, batch: int = 256) -> tuple[np.ndar
     """Encoder posterior moments ``(mean, log_var)``, each ``(N, k, L)``, of complete windows."""
     means, log_vars = [], []
     for first in range(0, len(x), batch):
-        mean, log_var, _ = model.encoder(np.asarray(x[first:first + batch], dtype="float32"),
-                                         training=False)
+        mean, log_var, _ = model.encoder(
+            np.asarray(x[first : first + batch], dtype="float32"), training=False
+        )
         means.append(np.asarray(mean))
         log_vars.append(np.asarray(log_var))
     return np.concatenate(means), np.concatenate(log_vars)
 
 
-def fit_posterior(model: SeasonalVAE, x, mask, starts, n_steps: int, learning_rate: float,
-                  seed: int = 0) -> Posterior:
+def fit_posterior(
+    model: SeasonalVAE, x, mask, starts, n_steps: int, learning_rate: float, seed: int = 0
+) -> Posterior:
     """Fit q(z) per window to the observed values (see the module docstring).
 
     Parameters
@@ -150,19 +158,27 @@ def fit_posterior(model: SeasonalVAE, x, mask, starts, n_steps: int, learning_ra
     x = np.where(mask, np.asarray(x, dtype="float64"), 0.0)
     n, length = x.shape
     k = _n_steps(length)
-    prior_mean, prior_log_var = (np.asarray(a, dtype="float32")
-                                 for a in model.prior(window_features(model, starts, k)))
+    prior_mean, prior_log_var = (
+        np.asarray(a, dtype="float32") for a in model.prior(window_features(model, starts, k))
+    )
     enc_mean, enc_log_var = encode(model, interpolate_gaps(x, mask))
     seen = mask.reshape(n, k, HOURS_PER_LATENT_STEP).any(axis=-1)[..., None]
     mean0 = np.where(seen, enc_mean, prior_mean).astype("float32")
     log_var0 = np.where(seen, enc_log_var, prior_log_var).astype("float32")
     if n_steps <= 0:
         return Posterior(mean0, log_var0, prior_mean, prior_log_var, np.empty(0))
-    mean, log_var, losses = _adam(model, tf.constant(x, tf.float32), tf.constant(mask, tf.float32),
-                                  tf.constant(mean0), tf.constant(log_var0),
-                                  tf.constant(prior_mean), tf.constant(prior_log_var),
-                                  tf.constant(int(n_steps)), tf.constant(float(learning_rate)),
-                                  tf.constant(int(seed), tf.int64))
+    mean, log_var, losses = _adam(
+        model,
+        tf.constant(x, tf.float32),
+        tf.constant(mask, tf.float32),
+        tf.constant(mean0),
+        tf.constant(log_var0),
+        tf.constant(prior_mean),
+        tf.constant(prior_log_var),
+        tf.constant(int(n_steps)),
+        tf.constant(float(learning_rate)),
+        tf.constant(int(seed), tf.int64),
+    )
     return Posterior(mean.numpy(), log_var.numpy(), prior_mean, prior_log_var, losses.numpy())
 
 
@@ -172,8 +188,12 @@ def _negative_elbo(model, x, mask, mean, log_var, prior_mean, prior_log_var, eps
     x_hat = model.decoder(z, training=False)
     noise_log_var = tf.cast(model.noise_log_var, tf.float32)
     nll = 0.5 * (LOG_2PI + noise_log_var + tf.square(x - x_hat) / tf.exp(noise_log_var))
-    kl = 0.5 * (prior_log_var - log_var
-                + (tf.exp(log_var) + tf.square(mean - prior_mean)) / tf.exp(prior_log_var) - 1.0)
+    kl = 0.5 * (
+        prior_log_var
+        - log_var
+        + (tf.exp(log_var) + tf.square(mean - prior_mean)) / tf.exp(prior_log_var)
+        - 1.0
+    )
     return tf.reduce_sum(nll * mask, axis=1) + tf.reduce_sum(kl, axis=[1, 2])
 
 
@@ -189,12 +209,10 @@ def _adam(model, x, mask, mean0, log_var0, prior_mean, prior_log_var, n_steps, l
     total = tf.cast(n_steps, tf.float32)
     for step in tf.range(n_steps):
         t = tf.cast(step, tf.float32)
-        eps = tf.random.stateless_normal(tf.shape(mean0),
-                                         seed=tf.stack([seed, tf.cast(step, tf.int64)]))
+        eps = tf.random.stateless_normal(tf.shape(mean0), seed=tf.stack([seed, tf.cast(step, tf.int64)]))
         with tf.GradientTape() as tape:
             tape.watch([mean, log_var])
-            per_window = _negative_elbo(model, x, mask, mean, log_var, prior_mean,
-                                        prior_log_var, eps)
+            per_window = _negative_elbo(model, x, mask, mean, log_var, prior_mean, prior_log_var, eps)
             loss = tf.reduce_sum(per_window)
         g_mean, g_log_var = tape.gradient(loss, [mean, log_var])
         lr = lr0 * (0.1 + 0.45 * (1.0 + tf.cos(math.pi * t / total)))
@@ -205,14 +223,19 @@ def _adam(model, x, mask, mean0, log_var0, prior_mean, prior_log_var, n_steps, l
         m_log_var = beta1 * m_log_var + (1.0 - beta1) * g_log_var
         v_log_var = beta2 * v_log_var + (1.0 - beta2) * tf.square(g_log_var)
         mean = mean - lr * (m_mean / correction1) / (tf.sqrt(v_mean / correction2) + epsilon)
-        log_var = log_var - lr * (m_log_var / correction1) / (tf.sqrt(v_log_var / correction2)
-                                                              + epsilon)
+        log_var = log_var - lr * (m_log_var / correction1) / (tf.sqrt(v_log_var / correction2) + epsilon)
         losses = losses.write(step, tf.reduce_mean(per_window / observed))
     return mean, log_var, losses.stack()
 
 
-def sample_posterior(model: SeasonalVAE, posterior: Posterior, n_members: int,
-                     noise: bool = True, seed: int = 0, batch: int = 512) -> np.ndarray:
+def sample_posterior(
+    model: SeasonalVAE,
+    posterior: Posterior,
+    n_members: int,
+    noise: bool = True,
+    seed: int = 0,
+    batch: int = 512,
+) -> np.ndarray:
     """Draw ``z ~ q``, decode, optionally add the learned noise: ``(N, M, 96k)`` standard units."""
     if n_members < 1:
         raise ValueError("n_members must be positive")
@@ -221,17 +244,27 @@ def sample_posterior(model: SeasonalVAE, posterior: Posterior, n_members: int,
     eps = rng.standard_normal((n, n_members, k, dim)).astype("float32")
     z = posterior.mean[:, None] + np.exp(0.5 * posterior.log_var)[:, None] * eps
     z = z.reshape(n * n_members, k, dim)
-    out = np.concatenate([np.asarray(model.decoder(z[i:i + batch], training=False))
-                          for i in range(0, len(z), batch)])
+    out = np.concatenate(
+        [np.asarray(model.decoder(z[i : i + batch], training=False)) for i in range(0, len(z), batch)]
+    )
     out = out.reshape(n, n_members, -1).astype("float64")
     if noise:
         out += model.noise_sigma * rng.standard_normal(out.shape)
     return out
 
 
-def condition(model: SeasonalVAE, adjusted, mask, starts, *, n_members: int, n_steps: int,
-              learning_rate: float, noise: bool = True,
-              seed: int = 0) -> tuple[np.ndarray, Posterior]:
+def condition(
+    model: SeasonalVAE,
+    adjusted,
+    mask,
+    starts,
+    *,
+    n_members: int,
+    n_steps: int,
+    learning_rate: float,
+    noise: bool = True,
+    seed: int = 0,
+) -> tuple[np.ndarray, Posterior]:
     """An ensemble of plausible complete series given the observed part of each window.
 
     Parameters
@@ -260,17 +293,20 @@ def condition(model: SeasonalVAE, adjusted, mask, starts, *, n_members: int, n_s
     """
     mask = np.asarray(mask, dtype=bool)
     adjusted = np.asarray(adjusted, dtype="float64")
-    posterior = fit_posterior(model, standardise(model, adjusted), mask, starts, n_steps,
-                              learning_rate, seed)
-    draws = to_degf(model, sample_posterior(model, posterior, n_members, noise,
-                                            seed=np.random.SeedSequence([seed, 1])))
+    posterior = fit_posterior(model, standardise(model, adjusted), mask, starts, n_steps, learning_rate, seed)
+    draws = to_degf(
+        model, sample_posterior(model, posterior, n_members, noise, seed=np.random.SeedSequence([seed, 1]))
+    )
     members = np.where(mask[:, None, :], adjusted[:, None, :], draws)
     return members, posterior
 
 
 # --- encoder-only scores ---------------------------------------------------------------------
 
-def elbo_terms(model: SeasonalVAE, x, mask, starts, batch: int = 64) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+
+def elbo_terms(
+    model: SeasonalVAE, x, mask, starts, batch: int = 64
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-hour negative log-likelihood and per-step KL of windows under the encoder posterior.
 
     The encoder sees the windows with unobserved values filled by linear interpolation; the
@@ -299,14 +335,17 @@ def elbo_terms(model: SeasonalVAE, x, mask, starts, batch: int = 64) -> tuple[np
     n, length = filled.shape
     k = _n_steps(length)
     mean, log_var = encode(model, filled, batch=batch)
-    prior_mean, prior_log_var = (np.asarray(a, dtype="float64")
-                                 for a in model.prior(window_features(model, starts, k)))
-    recon = np.concatenate([np.asarray(model.decoder(mean[i:i + batch], training=False))
-                            for i in range(0, n, batch)]).astype("float64")
+    prior_mean, prior_log_var = (
+        np.asarray(a, dtype="float64") for a in model.prior(window_features(model, starts, k))
+    )
+    recon = np.concatenate(
+        [np.asarray(model.decoder(mean[i : i + batch], training=False)) for i in range(0, n, batch)]
+    ).astype("float64")
     noise_log_var = 2.0 * math.log(model.noise_sigma)
     nll = 0.5 * (LOG_2PI + noise_log_var + (filled - recon) ** 2 / math.exp(noise_log_var))
     nll[~mask] = np.nan
     mean, log_var = mean.astype("float64"), log_var.astype("float64")
-    kl = 0.5 * (prior_log_var - log_var
-                + (np.exp(log_var) + (mean - prior_mean) ** 2) / np.exp(prior_log_var) - 1.0)
+    kl = 0.5 * (
+        prior_log_var - log_var + (np.exp(log_var) + (mean - prior_mean) ** 2) / np.exp(prior_log_var) - 1.0
+    )
     return nll, kl.sum(axis=-1), recon

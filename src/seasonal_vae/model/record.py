@@ -67,15 +67,19 @@ def load_record(windows_path: str | Path) -> Record:
     with xr.open_dataset(windows_path) as f:
         ds = f.load()
     adjusted = ds["x"].values.astype("float64") * float(ds.attrs["data_std"]) + float(ds.attrs["data_mean"])
-    return Record(times=ds["time"].to_index(), adjusted=adjusted, split=ds["split"].values,
-                  trend_rate_per_decade=float(ds.attrs["trend_rate_per_decade"]),
-                  trend_reference_year=int(ds.attrs["trend_reference_year"]),
-                  attrs={k: ds.attrs[k] for k in ("data_mean", "data_std", "raw_title")
-                         if k in ds.attrs})
+    return Record(
+        times=ds["time"].to_index(),
+        adjusted=adjusted,
+        split=ds["split"].values,
+        trend_rate_per_decade=float(ds.attrs["trend_rate_per_decade"]),
+        trend_reference_year=int(ds.attrs["trend_reference_year"]),
+        attrs={k: ds.attrs[k] for k in ("data_mean", "data_std", "raw_title") if k in ds.attrs},
+    )
 
 
-def window_starts(record: Record, length_hours: int, where: np.ndarray | None = None,
-                  step_hours: int = 24) -> np.ndarray:
+def window_starts(
+    record: Record, length_hours: int, where: np.ndarray | None = None, step_hours: int = 24
+) -> np.ndarray:
     """Indices of midnight hours that start a window of ``length_hours`` inside ``where``.
 
     Every hour of the window must be in ``where`` (default: the held-out years) and finite.

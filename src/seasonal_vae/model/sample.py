@@ -39,8 +39,16 @@ from seasonal_vae.model.vae import SeasonalVAE
 log = logging.getLogger(__name__)
 
 
-def generate(model: SeasonalVAE, start, n_hours: int, n_paths: int = 1, noise: bool = False,
-             seed: int = 0, retrend: str | int = "none", batch_paths: int = 8) -> xr.DataArray:
+def generate(
+    model: SeasonalVAE,
+    start,
+    n_hours: int,
+    n_paths: int = 1,
+    noise: bool = False,
+    seed: int = 0,
+    retrend: str | int = "none",
+    batch_paths: int = 8,
+) -> xr.DataArray:
     """Draw ``n_paths`` independent hourly series of ``n_hours`` starting at ``start``.
 
     Parameters
@@ -77,8 +85,9 @@ def generate(model: SeasonalVAE, start, n_hours: int, n_paths: int = 1, noise: b
         grid_start -= pd.Timedelta(days=1)
     lead = int((start - grid_start) / pd.Timedelta(hours=1))
     n_steps = math.ceil((lead + n_hours) / HOURS_PER_LATENT_STEP)
-    features = seasonal_features([grid_start.to_datetime64()], n_steps, model.fourier_degree,
-                                 HOURS_PER_LATENT_STEP, model.theta_anchor)
+    features = seasonal_features(
+        [grid_start.to_datetime64()], n_steps, model.fourier_degree, HOURS_PER_LATENT_STEP, model.theta_anchor
+    )
     prior_mean, prior_log_var = (np.asarray(a) for a in model.prior(features))
     rng = np.random.default_rng(seed)
     sigma = model.noise_sigma
@@ -87,35 +96,42 @@ def generate(model: SeasonalVAE, start, n_hours: int, n_paths: int = 1, noise: b
         n = min(batch_paths, n_paths - first)
         eps = rng.standard_normal((n,) + prior_mean.shape[1:]).astype("float32")
         z = prior_mean + np.exp(0.5 * prior_log_var) * eps
-        x = np.asarray(model.decoder(z, training=False))[:, lead:lead + n_hours]
+        x = np.asarray(model.decoder(z, training=False))[:, lead : lead + n_hours]
         if noise:
             x = x + sigma * rng.standard_normal(x.shape).astype("float32")
-        paths[first:first + n] = x * model.data_std + model.data_mean
+        paths[first : first + n] = x * model.data_std + model.data_mean
     times = pd.date_range(start, periods=n_hours, freq="h")
-    da = xr.DataArray(paths, dims=("path", "time"),
-                      coords={"path": np.arange(n_paths), "time": times}, name="t2m")
+    da = xr.DataArray(
+        paths, dims=("path", "time"), coords={"path": np.arange(n_paths), "time": times}, name="t2m"
+    )
     if retrend == "dates":
         da = apply_trend(da, model.trend_rate_per_decade, model.trend_reference_year)
     elif retrend != "none":
         da = shift_to_year(da, model.trend_rate_per_decade, model.trend_reference_year, int(retrend))
     da = da.astype("float32").rename("t2m")
-    da.attrs = {"units": "degF", "standard_name": "air_temperature",
-                "long_name": "generated 2 m air temperature"}
+    da.attrs = {
+        "units": "degF",
+        "standard_name": "air_temperature",
+        "long_name": "generated 2 m air temperature",
+    }
     return da
 
 
 def climate_description(model: SeasonalVAE, retrend: str | int) -> str:
     """In words, which climate a generated series is in."""
     if retrend == "dates":
-        return (f"trend of {model.trend_rate_per_decade} degF/decade re-applied at each "
-                "timestamp (comparable with the observed record)")
+        return (
+            f"trend of {model.trend_rate_per_decade} degF/decade re-applied at each "
+            "timestamp (comparable with the observed record)"
+        )
     if retrend == "none":
         return f"climate of the reference year {model.trend_reference_year} (trend removed)"
     return f"climate of the year {int(retrend)}"
 
 
-def write_generated(model_path: str | Path, out_path: str | Path, start, n_hours: int,
-                    cfg: dict) -> xr.Dataset:
+def write_generated(
+    model_path: str | Path, out_path: str | Path, start, n_hours: int, cfg: dict
+) -> xr.Dataset:
     """Generate paths of ``n_hours`` from ``start`` and write CF netCDF.
 
     The file records the dates (the time axis, local standard time), the units and every
@@ -134,35 +150,50 @@ def write_generated(model_path: str | Path, out_path: str | Path, start, n_hours
     return _write(model_path, out_path, start, n_hours, cfg, time_attrs={})
 
 
-def write_samples(model_path: str | Path, series_path: str | Path, out_path: str | Path,
-                  cfg: dict) -> xr.Dataset:
+def write_samples(
+    model_path: str | Path, series_path: str | Path, out_path: str | Path, cfg: dict
+) -> xr.Dataset:
     """Generate paths over exactly the dates of the real series (``series_path``) and write
     them as :func:`write_generated` does, the time axis keeping the series' attributes."""
     real = load_series(series_path)
     times = real["time"].to_index()
-    return _write(model_path, out_path, times[0], len(times), cfg,
-                  time_attrs=dict(real["time"].attrs))
+    return _write(model_path, out_path, times[0], len(times), cfg, time_attrs=dict(real["time"].attrs))
 
 
-def _write(model_path: str | Path, out_path: str | Path, start, n_hours: int, cfg: dict,
-           time_attrs: dict) -> xr.Dataset:
+def _write(
+    model_path: str | Path, out_path: str | Path, start, n_hours: int, cfg: dict, time_attrs: dict
+) -> xr.Dataset:
     """Generate with ``cfg["sampling"]`` and write, ``time_attrs`` on the time axis."""
     s = cfg["sampling"]
     n_paths, noise, seed, retrend = s["n_paths"], s["noise"], s["seed"], s["retrend"]
     data_label = cfg["data"]["label"]
     model = load_model(model_path)
     da = generate(model, start, n_hours, n_paths=n_paths, noise=noise, seed=seed, retrend=retrend)
-    log.info("generated %d paths of %d hours from %s (noise %s, %s)", n_paths, n_hours,
-             da["time"].values[0], "on" if noise else "off", climate_description(model, retrend))
-    ds = samples_dataset(da, {
-        "title": "Synthetic hourly 2 m temperature from the seasonal-prior VAE",
-        "model": str(model_path), "noise": "on" if noise else "off",
-        "noise_sigma_degF": noise_sigma_degf(model), "seed": seed,
-        "retrend": str(retrend), "climate": climate_description(model, retrend),
-        "start": str(da["time"].values[0]), "n_hours": n_hours,
-        "training_data": data_label,
-        "utc_offset_hours": time_attrs.get("utc_offset_hours", ""),
-        "comment": "time is local standard time, as in the series the model was trained on"},
-        time_attrs)
+    log.info(
+        "generated %d paths of %d hours from %s (noise %s, %s)",
+        n_paths,
+        n_hours,
+        da["time"].values[0],
+        "on" if noise else "off",
+        climate_description(model, retrend),
+    )
+    ds = samples_dataset(
+        da,
+        {
+            "title": "Synthetic hourly 2 m temperature from the seasonal-prior VAE",
+            "model": str(model_path),
+            "noise": "on" if noise else "off",
+            "noise_sigma_degF": noise_sigma_degf(model),
+            "seed": seed,
+            "retrend": str(retrend),
+            "climate": climate_description(model, retrend),
+            "start": str(da["time"].values[0]),
+            "n_hours": n_hours,
+            "training_data": data_label,
+            "utc_offset_hours": time_attrs.get("utc_offset_hours", ""),
+            "comment": "time is local standard time, as in the series the model was trained on",
+        },
+        time_attrs,
+    )
     write_samples_file(ds, out_path)
     return ds

@@ -25,8 +25,7 @@ def samples_dataset(t2m: xr.DataArray, attrs: dict, time_attrs: dict | None = No
     which settings); ``time_attrs`` are added to the time axis's own.
     """
     ds = t2m.to_dataset()
-    ds["time"].attrs = {"standard_name": "time", "long_name": "local standard time",
-                        **(time_attrs or {})}
+    ds["time"].attrs = {"standard_name": "time", "long_name": "local standard time", **(time_attrs or {})}
     ds["path"].attrs = {"long_name": "index of an independent generated path"}
     ds.attrs = {"Conventions": "CF-1.8", **attrs}
     return ds

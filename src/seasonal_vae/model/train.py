@@ -50,8 +50,16 @@ log = logging.getLogger(__name__)
 class WindowDataset(keras.utils.PyDataset):
     """Batches of ``((x, features),)`` for ``fit``; a new window phase every epoch if asked."""
 
-    def __init__(self, ds: xr.Dataset, split: str, batch_size: int, fourier_degree: int,
-                 theta_anchor: str, random_offsets: bool = False, seed: int = 0):
+    def __init__(
+        self,
+        ds: xr.Dataset,
+        split: str,
+        batch_size: int,
+        fourier_degree: int,
+        theta_anchor: str,
+        random_offsets: bool = False,
+        seed: int = 0,
+    ):
         super().__init__()
         self.sampler = WindowSampler(ds, split, random_offsets=random_offsets, seed=seed)
         self.batch_size = batch_size
@@ -66,8 +74,9 @@ class WindowDataset(keras.utils.PyDataset):
         if self.shuffle:
             starts = self.rng.permutation(starts)
         self.x, start_times = self.sampler.arrays(starts)
-        self.features = seasonal_features(start_times, self.n_steps, self.degree,
-                                          HOURS_PER_LATENT_STEP, self.anchor)
+        self.features = seasonal_features(
+            start_times, self.n_steps, self.degree, HOURS_PER_LATENT_STEP, self.anchor
+        )
 
     def __len__(self) -> int:
         return math.ceil(len(self.x) / self.batch_size)
@@ -98,8 +107,10 @@ def _prepare_work_dir(work: Path, windows_path: Path, cfg: dict) -> None:
     with open(windows_path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
-    settings = {"windows_sha256": digest.hexdigest(),
-                "config": json.loads(section_json(cfg, "model", "windows", "training"))}
+    settings = {
+        "windows_sha256": digest.hexdigest(),
+        "config": json.loads(section_json(cfg, "model", "windows", "training")),
+    }
     stamp = work / "settings.json"
     if work.exists():
         reason = None
@@ -112,8 +123,9 @@ def _prepare_work_dir(work: Path, windows_path: Path, cfg: dict) -> None:
         elif not _checkpoint_readable(work):
             reason = "its checkpoint is damaged (the run was killed while writing it)"
         if reason:
-            log.warning("discarding the interrupted run in %s: %s; training restarts from "
-                        "epoch 1", work, reason)
+            log.warning(
+                "discarding the interrupted run in %s: %s; training restarts from epoch 1", work, reason
+            )
             shutil.rmtree(work)
     work.mkdir(parents=True, exist_ok=True)
     with atomic_path(stamp) as tmp:
@@ -204,14 +216,15 @@ class ClosedFormUpdates(keras.callbacks.Callback):
     """At the start of every epoch, set σ² and the seasonal prior to their closed-form
     optimum given the current encoder and decoder on the epoch's training windows."""
 
-    def __init__(self, data: "WindowDataset", noise: bool = True, prior: bool = True,
-                 batch: int = 64):
+    def __init__(self, data: WindowDataset, noise: bool = True, prior: bool = True, batch: int = 64):
         super().__init__()
         self.data, self.noise, self.prior, self.batch = data, noise, prior, batch
 
     def update(self, model) -> None:
-        outs = [model.encoder(self.data.x[i:i + self.batch], training=False)
-                for i in range(0, len(self.data.x), self.batch)]
+        outs = [
+            model.encoder(self.data.x[i : i + self.batch], training=False)
+            for i in range(0, len(self.data.x), self.batch)
+        ]
         z_mean = np.concatenate([np.asarray(o[0]) for o in outs])
         z_log_var = np.concatenate([np.asarray(o[1]) for o in outs])
         if self.noise:
@@ -220,8 +233,9 @@ class ClosedFormUpdates(keras.callbacks.Callback):
         if self.prior and model.prior_kind != "standard":
             dense = model.prior.get_layer("fourier_coefficients")
             bias = np.asarray(dense.bias) if dense.use_bias else None
-            kernel, bias = optimal_prior_weights(self.data.features, z_mean, z_log_var,
-                                                 np.asarray(dense.kernel), bias)
+            kernel, bias = optimal_prior_weights(
+                self.data.features, z_mean, z_log_var, np.asarray(dense.kernel), bias
+            )
             dense.kernel.assign(kernel)
             if bias is not None:
                 dense.bias.assign(bias)
@@ -236,8 +250,13 @@ def set_seed(seed: int) -> None:
     tf.config.experimental.enable_op_determinism()
 
 
-def train(windows_path: str | Path, model_path: str | Path, history_path: str | Path,
-          config: dict, work_dir: str | Path | None = None) -> SeasonalVAE:
+def train(
+    windows_path: str | Path,
+    model_path: str | Path,
+    history_path: str | Path,
+    config: dict,
+    work_dir: str | Path | None = None,
+) -> SeasonalVAE:
     """Train a :class:`SeasonalVAE` and save it (best validation loss) as ``.keras``.
 
     Parameters
@@ -261,21 +280,36 @@ def train(windows_path: str | Path, model_path: str | Path, history_path: str | 
 
     with xr.open_dataset(windows_path) as f:
         ds = f.load()
-    common = dict(batch_size=tcfg["batch_size"], fourier_degree=mcfg["fourier_degree"],
-                  theta_anchor=mcfg["theta_anchor"], seed=tcfg["seed"])
+    common = dict(
+        batch_size=tcfg["batch_size"],
+        fourier_degree=mcfg["fourier_degree"],
+        theta_anchor=mcfg["theta_anchor"],
+        seed=tcfg["seed"],
+    )
     train_data = WindowDataset(ds, "train", random_offsets=wcfg["random_offsets"], **common)
     val_data = WindowDataset(ds, "val", **common)
-    log.info("training on %d windows per epoch (%d batches), validating on %d windows",
-             len(train_data.x), len(train_data), len(val_data.x))
+    log.info(
+        "training on %d windows per epoch (%d batches), validating on %d windows",
+        len(train_data.x),
+        len(train_data),
+        len(val_data.x),
+    )
 
-    model = SeasonalVAE(filters=mcfg["filters"], latent_dim=mcfg["latent_dim"],
-                        fourier_degree=mcfg["fourier_degree"], prior=mcfg["prior"],
-                        theta_anchor=mcfg["theta_anchor"], data_mean=ds.attrs["data_mean"],
-                        data_std=ds.attrs["data_std"],
-                        trend_rate_per_decade=ds.attrs["trend_rate_per_decade"],
-                        trend_reference_year=ds.attrs["trend_reference_year"], seed=tcfg["seed"])
-    closed_form = ClosedFormUpdates(train_data, noise=tcfg["noise_closed_form"],
-                                    prior=tcfg["prior_closed_form"])
+    model = SeasonalVAE(
+        filters=mcfg["filters"],
+        latent_dim=mcfg["latent_dim"],
+        fourier_degree=mcfg["fourier_degree"],
+        prior=mcfg["prior"],
+        theta_anchor=mcfg["theta_anchor"],
+        data_mean=ds.attrs["data_mean"],
+        data_std=ds.attrs["data_std"],
+        trend_rate_per_decade=ds.attrs["trend_rate_per_decade"],
+        trend_reference_year=ds.attrs["trend_reference_year"],
+        seed=tcfg["seed"],
+    )
+    closed_form = ClosedFormUpdates(
+        train_data, noise=tcfg["noise_closed_form"], prior=tcfg["prior_closed_form"]
+    )
     if closed_form.noise:  # set by the closed form, not by gradient steps
         model.noise_log_var.trainable = False
     if closed_form.prior:
@@ -293,21 +327,30 @@ def train(windows_path: str | Path, model_path: str | Path, history_path: str | 
     callbacks = [
         closed_form,
         keras.callbacks.BackupAndRestore(str(backup_dir)),
-        keras.callbacks.ModelCheckpoint(str(best), monitor="val_loss", save_best_only=True,
-                                        initial_value_threshold=best_so_far,
-                                        save_weights_only=True),
+        keras.callbacks.ModelCheckpoint(
+            str(best),
+            monitor="val_loss",
+            save_best_only=True,
+            initial_value_threshold=best_so_far,
+            save_weights_only=True,
+        ),
         keras.callbacks.CSVLogger(str(partial_history), append=resuming),
         keras.callbacks.EarlyStopping(monitor="val_loss", patience=tcfg["patience"]),
     ]
-    model.fit(train_data, validation_data=val_data, epochs=tcfg["epochs"], callbacks=callbacks,
-              verbose=2)
+    model.fit(train_data, validation_data=val_data, epochs=tcfg["epochs"], callbacks=callbacks, verbose=2)
     model.load_weights(str(best))
     if closed_form.noise or closed_form.prior:  # the optimum for the best encoder and decoder
         closed_form.update(model)
     val = model.evaluate(val_data, verbose=0, return_dict=True)
-    log.info("best model: validation loss %.4f (reconstruction %.4f, KL %.4f), noise σ %.4f "
-             "standard units = %.3f °F", val["loss"], val["reconstruction"], val["kl"],
-             model.noise_sigma, model.noise_sigma * model.data_std)
+    log.info(
+        "best model: validation loss %.4f (reconstruction %.4f, KL %.4f), noise σ %.4f "
+        "standard units = %.3f °F",
+        val["loss"],
+        val["reconstruction"],
+        val["kl"],
+        model.noise_sigma,
+        model.noise_sigma * model.data_std,
+    )
 
     final = SeasonalVAE.from_config(model.get_config())  # no optimizer state in the file
     final.set_weights(model.get_weights())
@@ -339,9 +382,13 @@ def load_model(path: str | Path) -> SeasonalVAE:
     try:
         model = keras.models.load_model(path)
     except Exception as err:  # Keras raises many types for a damaged archive
-        raise InputError(path, f"cannot be loaded as a Keras model ({err})",
-                         "delete it and retrain (snakemake train)") from err
+        raise InputError(
+            path, f"cannot be loaded as a Keras model ({err})", "delete it and retrain (snakemake train)"
+        ) from err
     if not isinstance(model, SeasonalVAE):
-        raise InputError(path, f"holds a {type(model).__name__}, not a SeasonalVAE",
-                         "point to a model written by `seasonal_vae train`")
+        raise InputError(
+            path,
+            f"holds a {type(model).__name__}, not a SeasonalVAE",
+            "point to a model written by `seasonal_vae train`",
+        )
     return model

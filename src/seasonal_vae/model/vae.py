@@ -42,14 +42,16 @@ def gaussian_nll(x, mean, log_var):
     """−log N(x | mean, exp(log_var)), summed over the last axis."""
     x = ops.convert_to_tensor(x)
     mean, log_var = ops.cast(mean, x.dtype), ops.cast(log_var, x.dtype)
-    return ops.sum(0.5 * (math.log(2.0 * math.pi) + log_var + ops.square(x - mean) / ops.exp(log_var)),
-                   axis=-1)
+    return ops.sum(
+        0.5 * (math.log(2.0 * math.pi) + log_var + ops.square(x - mean) / ops.exp(log_var)), axis=-1
+    )
 
 
 def kl_diagonal_gaussians(mean_q, log_var_q, mean_p, log_var_p):
     """KL(N(mean_q, e^{log_var_q}) ‖ N(mean_p, e^{log_var_p})), summed over all axes but the first."""
-    kl = 0.5 * (log_var_p - log_var_q
-                + (ops.exp(log_var_q) + ops.square(mean_q - mean_p)) / ops.exp(log_var_p) - 1.0)
+    kl = 0.5 * (
+        log_var_p - log_var_q + (ops.exp(log_var_q) + ops.square(mean_q - mean_p)) / ops.exp(log_var_p) - 1.0
+    )
     return ops.sum(ops.reshape(kl, (ops.shape(kl)[0], -1)), axis=-1)
 
 
@@ -80,7 +82,7 @@ class SplitMoments(layers.Layer):
         self.latent_dim = latent_dim
 
     def call(self, x):
-        return x[..., : self.latent_dim], x[..., self.latent_dim:]
+        return x[..., : self.latent_dim], x[..., self.latent_dim :]
 
     def get_config(self):
         return {**super().get_config(), "latent_dim": self.latent_dim}
@@ -137,8 +139,7 @@ def build_prior(latent_dim: int = 10, fourier_degree: int = 3, kind: str = "seas
     """
     inputs = keras.Input(shape=(None, 2 * fourier_degree), name="seasonal_features")
     if kind in ("seasonal", "centred"):
-        x = layers.Dense(2 * latent_dim, use_bias=kind == "centred",
-                         name="fourier_coefficients")(inputs)
+        x = layers.Dense(2 * latent_dim, use_bias=kind == "centred", name="fourier_coefficients")(inputs)
         outputs = SplitMoments(latent_dim, name="prior_moments")(x)
     elif kind == "standard":
         outputs = StandardNormalMoments(latent_dim, name="prior_moments")(inputs)
@@ -161,9 +162,20 @@ class SeasonalVAE(keras.Model):
     the model input with no target (``model.fit((x, features))``).
     """
 
-    def __init__(self, filters=40, latent_dim=10, fourier_degree=3, prior="seasonal",
-                 theta_anchor="centre", data_mean=0.0, data_std=1.0, trend_rate_per_decade=0.0,
-                 trend_reference_year=2024, seed=None, **kwargs):
+    def __init__(
+        self,
+        filters=40,
+        latent_dim=10,
+        fourier_degree=3,
+        prior="seasonal",
+        theta_anchor="centre",
+        data_mean=0.0,
+        data_std=1.0,
+        trend_rate_per_decade=0.0,
+        trend_reference_year=2024,
+        seed=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.filters, self.latent_dim, self.fourier_degree = filters, latent_dim, fourier_degree
         self.prior_kind, self.theta_anchor, self.seed = prior, theta_anchor, seed
@@ -174,8 +186,9 @@ class SeasonalVAE(keras.Model):
         self.decoder = build_decoder(filters, latent_dim)
         self.prior = build_prior(latent_dim, fourier_degree, prior)
         self.noise_log_var = self.add_weight(name="noise_log_var", shape=(), initializer="zeros")
-        self.trackers = {name: keras.metrics.Mean(name=name)
-                         for name in ("loss", "reconstruction", "kl", "noise_sigma")}
+        self.trackers = {
+            name: keras.metrics.Mean(name=name) for name in ("loss", "reconstruction", "kl", "noise_sigma")
+        }
         self.built = True  # every weight exists now; the time axis is free, so no input shape
 
     @property
@@ -199,8 +212,12 @@ class SeasonalVAE(keras.Model):
         return ops.mean(nll) / length, ops.mean(kl) / length
 
     def _update(self, reconstruction, kl):
-        values = {"loss": reconstruction + kl, "reconstruction": reconstruction, "kl": kl,
-                  "noise_sigma": ops.exp(0.5 * self.noise_log_var)}
+        values = {
+            "loss": reconstruction + kl,
+            "reconstruction": reconstruction,
+            "kl": kl,
+            "noise_sigma": ops.exp(0.5 * self.noise_log_var),
+        }
         for name, value in values.items():
             self.trackers[name].update_state(value)
         return {name: t.result() for name, t in self.trackers.items()}
@@ -220,11 +237,19 @@ class SeasonalVAE(keras.Model):
         return self._update(*self.loss_terms(x, features, training=False))
 
     def get_config(self):
-        return {**super().get_config(), "filters": self.filters, "latent_dim": self.latent_dim,
-                "fourier_degree": self.fourier_degree, "prior": self.prior_kind,
-                "theta_anchor": self.theta_anchor, "data_mean": self.data_mean,
-                "data_std": self.data_std, "trend_rate_per_decade": self.trend_rate_per_decade,
-                "trend_reference_year": self.trend_reference_year, "seed": self.seed}
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            "latent_dim": self.latent_dim,
+            "fourier_degree": self.fourier_degree,
+            "prior": self.prior_kind,
+            "theta_anchor": self.theta_anchor,
+            "data_mean": self.data_mean,
+            "data_std": self.data_std,
+            "trend_rate_per_decade": self.trend_rate_per_decade,
+            "trend_reference_year": self.trend_reference_year,
+            "seed": self.seed,
+        }
 
     @property
     def noise_sigma(self) -> float:

@@ -88,8 +88,9 @@ def climatological_anomalies(da: xr.DataArray, window: int = SMOOTHING_DAYS) -> 
     return da - climatology[cell]
 
 
-def daily_climatological_anomalies(da: xr.DataArray, window: int = SMOOTHING_DAYS,
-                                   min_coverage: float = 0.9) -> xr.DataArray:
+def daily_climatological_anomalies(
+    da: xr.DataArray, window: int = SMOOTHING_DAYS, min_coverage: float = 0.9
+) -> xr.DataArray:
     """Daily means' deviations from their smooth calendar-day climatology, trend removed.
 
     The daily counterpart of :func:`climatological_anomalies`, and like it not the metric
@@ -102,7 +103,8 @@ def daily_climatological_anomalies(da: xr.DataArray, window: int = SMOOTHING_DAY
     window
         Width in days of the circular running window over the calendar.
     min_coverage
-        Fraction of a day's hours needed for its mean (see :func:`seasonal_vae.evaluation.statistics.daily_means`).
+        Fraction of a day's hours needed for its mean (see
+        :func:`seasonal_vae.evaluation.statistics.daily_means`).
 
     Returns
     -------
@@ -180,33 +182,47 @@ def acf_by_year(anomalies: xr.DataArray, nlags: int, min_coverage: float = YEAR_
             rows.append(autocorrelation(values, nlags, demean=False))
             years.append(int(year))
     data = np.array(rows) if rows else np.empty((0, nlags))
-    return xr.DataArray(data, dims=("year", "lag"),
-                        coords={"year": np.array(years, dtype="int64"), "lag": np.arange(1, nlags + 1)})
+    return xr.DataArray(
+        data,
+        dims=("year", "lag"),
+        coords={"year": np.array(years, dtype="int64"), "lag": np.arange(1, nlags + 1)},
+    )
 
 
-def _acf_block(prefix: str, lag_dim: str, real: xr.DataArray, paths: list[xr.DataArray],
-               nlags: int, band) -> dict:
+def _acf_block(
+    prefix: str, lag_dim: str, real: xr.DataArray, paths: list[xr.DataArray], nlags: int, band
+) -> dict:
     """Whole-record ACF of real and each path, real per year and its band, as dataset entries."""
     by_year = acf_by_year(real, nlags).rename(lag=lag_dim, year=f"{prefix}_year")
     values = by_year.values
     enough = values.shape[0] > 0
     with np.errstate(all="ignore"):
         low, high = (np.nanquantile(values, q, axis=0) if enough else np.full(nlags, np.nan) for q in band)
-        lo_all, hi_all = (f(values, axis=0) if enough else np.full(nlags, np.nan)
-                          for f in (np.nanmin, np.nanmax))
+        lo_all, hi_all = (
+            f(values, axis=0) if enough else np.full(nlags, np.nan) for f in (np.nanmin, np.nanmax)
+        )
     return {
         f"real_{prefix}_acf": (lag_dim, autocorrelation(real.values, nlags)),
-        f"path_{prefix}_acf": (("path", lag_dim),
-                               np.stack([autocorrelation(p.values, nlags) for p in paths])),
+        f"path_{prefix}_acf": (
+            ("path", lag_dim),
+            np.stack([autocorrelation(p.values, nlags) for p in paths]),
+        ),
         f"real_{prefix}_acf_by_year": by_year,
-        f"real_{prefix}_band_low": (lag_dim, low), f"real_{prefix}_band_high": (lag_dim, high),
-        f"real_{prefix}_min": (lag_dim, lo_all), f"real_{prefix}_max": (lag_dim, hi_all),
+        f"real_{prefix}_band_low": (lag_dim, low),
+        f"real_{prefix}_band_high": (lag_dim, high),
+        f"real_{prefix}_min": (lag_dim, lo_all),
+        f"real_{prefix}_max": (lag_dim, hi_all),
     }
 
 
-def acf_data(real: xr.DataArray, generated: xr.DataArray, hourly_lags: int = HOURLY_LAGS,
-             daily_lags: int = DAILY_LAGS, band: Sequence[float] = BAND,
-             window: int = SMOOTHING_DAYS) -> xr.Dataset:
+def acf_data(
+    real: xr.DataArray,
+    generated: xr.DataArray,
+    hourly_lags: int = HOURLY_LAGS,
+    daily_lags: int = DAILY_LAGS,
+    band: Sequence[float] = BAND,
+    window: int = SMOOTHING_DAYS,
+) -> xr.Dataset:
     """ACF of hourly and daily-mean anomalies, real (whole record and per year) vs each path.
 
     Parameters
@@ -234,26 +250,50 @@ def acf_data(real: xr.DataArray, generated: xr.DataArray, hourly_lags: int = HOU
         ``article_generated_lag1``.
     """
     path_series = [generated.isel(path=i, drop=True) for i in range(generated.sizes["path"])]
-    hourly = _acf_block("hourly", "hour_lag", climatological_anomalies(real, window),
-                        [climatological_anomalies(p, window) for p in path_series], hourly_lags, band)
-    daily = _acf_block("daily", "day_lag", daily_climatological_anomalies(real, window),
-                       [daily_climatological_anomalies(p, window) for p in path_series], daily_lags, band)
+    hourly = _acf_block(
+        "hourly",
+        "hour_lag",
+        climatological_anomalies(real, window),
+        [climatological_anomalies(p, window) for p in path_series],
+        hourly_lags,
+        band,
+    )
+    daily = _acf_block(
+        "daily",
+        "day_lag",
+        daily_climatological_anomalies(real, window),
+        [daily_climatological_anomalies(p, window) for p in path_series],
+        daily_lags,
+        band,
+    )
     slopes_real = stats.lag1_slopes(real)
     slopes_paths = [stats.lag1_slopes(p) for p in path_series]
     article = stats.ARTICLE["lag1_slopes"]
     res = "resolution"
     ds = xr.Dataset(
-        {**hourly, **daily,
-         "real_lag1": (res, [slopes_real[k] for k in _RESOLUTIONS]),
-         "path_lag1": (("path", res), [[s[k] for k in _RESOLUTIONS] for s in slopes_paths]),
-         "article_real_lag1": (res, [article["real"][k] for k in _RESOLUTIONS]),
-         "article_generated_lag1": (res, [article["generated"][k] for k in _RESOLUTIONS])},
-        coords={"hour_lag": np.arange(1, hourly_lags + 1), "day_lag": np.arange(1, daily_lags + 1),
-                "path": generated["path"].values, res: np.array(_RESOLUTIONS)},
-        attrs={"anomalies": f"deviations from the calendar-day × hour-of-day climatology smoothed "
-                            f"with a {window}-day circular running mean, after removing a linear "
-                            "trend; per-year ACFs about that climatology (not each year's mean)",
-               "window_days": int(window), "band_low": float(band[0]), "band_high": float(band[1])})
+        {
+            **hourly,
+            **daily,
+            "real_lag1": (res, [slopes_real[k] for k in _RESOLUTIONS]),
+            "path_lag1": (("path", res), [[s[k] for k in _RESOLUTIONS] for s in slopes_paths]),
+            "article_real_lag1": (res, [article["real"][k] for k in _RESOLUTIONS]),
+            "article_generated_lag1": (res, [article["generated"][k] for k in _RESOLUTIONS]),
+        },
+        coords={
+            "hour_lag": np.arange(1, hourly_lags + 1),
+            "day_lag": np.arange(1, daily_lags + 1),
+            "path": generated["path"].values,
+            res: np.array(_RESOLUTIONS),
+        },
+        attrs={
+            "anomalies": f"deviations from the calendar-day × hour-of-day climatology smoothed "
+            f"with a {window}-day circular running mean, after removing a linear "
+            "trend; per-year ACFs about that climatology (not each year's mean)",
+            "window_days": int(window),
+            "band_low": float(band[0]),
+            "band_high": float(band[1]),
+        },
+    )
     ds["hour_lag"].attrs["units"] = "hours"
     ds["day_lag"].attrs["units"] = "days"
     return ds

@@ -20,5 +20,10 @@ NEEDED = ("neg_elbo_season", "auc", "faulty", "clean")
 
 def compute(paths: Mapping[str, Path], cfg: dict) -> xr.Dataset:
     """The ``anomaly`` results file (``paths["anomaly"]``), checked, in memory."""
-    return open_checked(paths["anomaly"], "compute it first (python -m seasonal_vae anomaly ...)",
-                        dims=None, needed=NEEDED, what="a results file of `anomaly`")
+    return open_checked(
+        paths["anomaly"],
+        "compute it first (python -m seasonal_vae anomaly ...)",
+        dims=None,
+        needed=NEEDED,
+        what="a results file of `anomaly`",
+    )

@@ -20,8 +20,9 @@ SMOOTHING_DAYS = 31
 BAND = (0.05, 0.95)
 
 
-def grouped_moments(values: np.ndarray, key: np.ndarray, n_groups: int,
-                    centre: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def grouped_moments(
+    values: np.ndarray, key: np.ndarray, n_groups: int, centre: float = 0.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Count, sum and sum of squares of the valid values in each group.
 
     Parameters
@@ -59,8 +60,7 @@ def moments_to_mean_std(counts, sums, squares, centre: float = 0.0) -> tuple[np.
         mean = sums / counts
         var = squares / counts - mean * mean
     valid = counts > 0
-    return (np.where(valid, mean + centre, np.nan),
-            np.where(valid, np.sqrt(np.clip(var, 0.0, None)), np.nan))
+    return (np.where(valid, mean + centre, np.nan), np.where(valid, np.sqrt(np.clip(var, 0.0, None)), np.nan))
 
 
 def circular_smooth(a: np.ndarray, window: int, axis: int = -1) -> np.ndarray:

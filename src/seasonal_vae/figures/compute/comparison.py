@@ -37,12 +37,14 @@ def read_summary(path: Path) -> dict:
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise InputError(path, f"cannot be read as JSON ({exc})",
-                         "rerun the comparison step (seasonal_vae.evaluation.comparison.write_comparison)") from exc
+        raise InputError(
+            path,
+            f"cannot be read as JSON ({exc})",
+            "rerun the comparison step (seasonal_vae.evaluation.comparison.write_comparison)",
+        ) from exc
 
 
-def comparison_data(summary: dict, real: xr.DataArray, generated: xr.DataArray,
-                    weeks: int = 3) -> xr.Dataset:
+def comparison_data(summary: dict, real: xr.DataArray, generated: xr.DataArray, weeks: int = 3) -> xr.Dataset:
     """The numbers of the five panels.
 
     Parameters
@@ -67,29 +69,44 @@ def comparison_data(summary: dict, real: xr.DataArray, generated: xr.DataArray,
     """
     if weeks < 1:
         raise ValueError(f"weeks must be at least 1, not {weeks}")
-    monthly, diurnal, slopes = (summary[k] for k in ("monthly_profile", "diurnal_profile",
-                                                       "lag1_slopes"))
+    monthly, diurnal, slopes = (summary[k] for k in ("monthly_profile", "diurnal_profile", "lag1_slopes"))
     end = pd.Timestamp(real["time"].values[-1])
     start = end - pd.Timedelta(hours=weeks * 7 * 24 - 1)
     last_day = end.floor("D")
     first_day = last_day - pd.Timedelta(days=364)
-    data, coords = {}, {"month": np.asarray(monthly["month"]), "hour": np.asarray(diurnal["hour"]),
-                        "resolution": np.array(RESOLUTIONS)}
+    data, coords = (
+        {},
+        {
+            "month": np.asarray(monthly["month"]),
+            "hour": np.asarray(diurnal["hour"]),
+            "resolution": np.array(RESOLUTIONS),
+        },
+    )
     for kind, da in (("real", real), ("generated", generated)):
         data[f"{kind}_monthly_profile"] = ("month", _values(monthly[kind]), {"units": "degF"})
         data[f"{kind}_diurnal_profile"] = ("hour", _values(diurnal[kind]), {"units": "degF"})
         data[f"{kind}_lag1"] = ("resolution", _values([slopes[kind][r] for r in RESOLUTIONS]))
         data[f"article_{kind}_lag1"] = (
-            "resolution", np.array([ARTICLE["lag1_slopes"][kind][r] for r in RESOLUTIONS]))
+            "resolution",
+            np.array([ARTICLE["lag1_slopes"][kind][r] for r in RESOLUTIONS]),
+        )
         hourly = da.sel(time=slice(start, end))
         daily = daily_means(da.sel(time=slice(first_day, None))).sel(time=slice(first_day, last_day))
         coords[f"{kind}_hour"] = hourly["time"].values
         coords[f"{kind}_day"] = daily["time"].values
         data[f"{kind}_hourly"] = (f"{kind}_hour", hourly.values, {"units": "degF"})
         data[f"{kind}_daily"] = (f"{kind}_day", daily.values, {"units": "degF"})
-    return xr.Dataset(data, coords=coords, attrs={
-        "weeks": int(weeks), "hourly_start": start.isoformat(), "hourly_end": end.isoformat(),
-        "daily_first": first_day.isoformat(), "daily_last": last_day.isoformat()})
+    return xr.Dataset(
+        data,
+        coords=coords,
+        attrs={
+            "weeks": int(weeks),
+            "hourly_start": start.isoformat(),
+            "hourly_end": end.isoformat(),
+            "daily_first": first_day.isoformat(),
+            "daily_last": last_day.isoformat(),
+        },
+    )
 
 
 def compute(paths: Mapping[str, Path], cfg: dict, path_index: int = 0) -> xr.Dataset:
@@ -105,21 +122,32 @@ def compute(paths: Mapping[str, Path], cfg: dict, path_index: int = 0) -> xr.Dat
     summary = read_summary(summary_path)
     summarised = summary.get("samples", {}).get("path_index", path_index)
     if summarised != path_index:
-        raise InputError(summary_path, f"summarises generated path {summarised}, not {path_index}",
-                         "plot the path the summary was computed from, or recompute the summary")
+        raise InputError(
+            summary_path,
+            f"summarises generated path {summarised}, not {path_index}",
+            "plot the path the summary was computed from, or recompute the summary",
+        )
     real = load_series(paths["series"])
     generated, attrs = load_sample_path(paths["samples"], path_index)
     period = summary["period"]
     real = real.sel(time=slice(period["start"], period["end"]))
     valid_times = real["time"].values[real.notnull().values]
     if valid_times.size == 0:
-        raise InputError(paths["series"], "has no valid value in the compared period "
-                         f"{period['start']} to {period['end']}",
-                         "recompute the summary from the current series and samples")
+        raise InputError(
+            paths["series"],
+            f"has no valid value in the compared period {period['start']} to {period['end']}",
+            "recompute the summary from the current series and samples",
+        )
     real = real.sel(time=slice(None, valid_times[-1]))
     ds = comparison_data(summary, real, generated, cfg["figures"]["comparison_weeks"])
-    ds.attrs.update({"path_index": int(path_index), "samples_file": Path(paths["samples"]).name,
-                     "noise": str(attrs.get("noise", "unknown")),
-                     "seed": str(attrs.get("seed", "unknown")),
-                     "period_start": str(period["start"]), "period_end": str(period["end"])})
+    ds.attrs.update(
+        {
+            "path_index": int(path_index),
+            "samples_file": Path(paths["samples"]).name,
+            "noise": str(attrs.get("noise", "unknown")),
+            "seed": str(attrs.get("seed", "unknown")),
+            "period_start": str(period["start"]),
+            "period_end": str(period["end"]),
+        }
+    )
     return ds

@@ -1,10 +1,10 @@
 """Numbers of figure ``conv_matrix``: the first encoder layer and the decoder's last layer as matrices.
 
-On one real day (the first hours of the validation window that starts nearest to 1 July):
-the trained first convolution as a banded, strided matrix (:func:`~seasonal_vae.figures.compute.layers.conv_matrix`)
-and the decoder's last (transposed) convolution as the transpose of such a matrix, each
-checked against the Keras layer itself. Drawn by :mod:`seasonal_vae.figures.draw.conv_matrix`.
-"""
+On one real day (the first hours of the validation window that starts nearest to 1 July): the
+trained first convolution as a banded, strided matrix
+(:func:`~seasonal_vae.figures.compute.layers.conv_matrix`) and the decoder's last (transposed)
+convolution as the transpose of such a matrix, each checked against the Keras layer itself.
+Drawn by :mod:`seasonal_vae.figures.draw.conv_matrix`."""
 
 from __future__ import annotations
 
@@ -39,9 +39,13 @@ def _mid_year_val_start(ds: xr.Dataset) -> int:
     return int(starts[int(np.argmin(distance))])
 
 
-def compute(paths: Mapping[str, Path], cfg: dict, n_hours: int = CONV_HOURS,
-            filter_index: int | None = None,
-            channel_index: int | None = None) -> xr.Dataset:
+def compute(
+    paths: Mapping[str, Path],
+    cfg: dict,
+    n_hours: int = CONV_HOURS,
+    filter_index: int | None = None,
+    channel_index: int | None = None,
+) -> xr.Dataset:
     """The first encoder layer and the last decoder layer as matrices, on one real day.
 
     The input is the first ``n_hours`` of the validation window that starts nearest to
@@ -65,7 +69,7 @@ def compute(paths: Mapping[str, Path], cfg: dict, n_hours: int = CONV_HOURS,
 
     start = _mid_year_val_start(ds)
     hours = max(96, math.ceil(n_hours / 96) * 96)
-    block = ds["x"].values[start:start + hours].astype("float32")
+    block = ds["x"].values[start : start + hours].astype("float32")
     x = block[:n_hours].astype("float64")
 
     kernel, bias = (np.asarray(w) for w in conv.get_weights())  # (k, 1, F), (F,)
@@ -92,8 +96,10 @@ def compute(paths: Mapping[str, Path], cfg: dict, n_hours: int = CONV_HOURS,
     u_all = act[:n_dec_in].astype("float64")
     dkernel, dbias = (np.asarray(w) for w in deconv.get_weights())  # (k, 1, C), (1,)
     if channel_index is None:
-        norms = [np.linalg.norm(transposed_conv_matrix(dkernel[:, 0, c], n_dec_in, s_dec)
-                                @ u_all[:, c]) for c in range(u_all.shape[1])]
+        norms = [
+            np.linalg.norm(transposed_conv_matrix(dkernel[:, 0, c], n_dec_in, s_dec) @ u_all[:, c])
+            for c in range(u_all.shape[1])
+        ]
         channel_index = int(np.argmax(norms))
     w_dec = dkernel[:, 0, channel_index].astype("float64")
     b_dec = float(dbias[0])
@@ -109,35 +115,62 @@ def compute(paths: Mapping[str, Path], cfg: dict, n_hours: int = CONV_HOURS,
     dpad = same_padding(n_dec_in * s_dec, k_dec, s_dec)
     t0 = pd.Timestamp(ds["time"].values[start])
     return xr.Dataset(
-        {"x": ("hour", x, {"long_name": "input: standardised temperature", "units": "1"}),
-         "x_degF": ("hour", x * model.data_std + model.data_mean,
-                    {"long_name": "input (detrended)", "units": "degF"}),
-         "kernel": ("tap", w_conv, {"long_name": f"kernel of filter {filter_index}"}),
-         "matrix": (("out_step", "hour"), mat, {"long_name": "convolution as a matrix"}),
-         "y_matrix": ("out_step", y_matrix, {"long_name": "matrix @ x + bias"}),
-         "y_layer": ("out_step", y_layer, {"long_name": "Keras Conv1D output before ReLU"}),
-         "y_relu": ("out_step", y_relu.astype("float64"),
-                    {"long_name": "Keras Conv1D output after ReLU"}),
-         "t_kernel": ("t_tap", w_dec, {"long_name": f"kernel of input channel {channel_index}"}),
-         "u": ("in_step", u, {"long_name": "input of the decoder's last layer (one channel)"}),
-         "t_matrix": (("out_hour", "in_step"), tmat,
-                      {"long_name": "transposed convolution as a matrix"}),
-         "contributions": (("out_hour", "in_step"), contributions,
-                           {"long_name": "u_i times column i of the matrix"}),
-         "t_y_matrix": ("out_hour", t_matrix, {"long_name": "matrix @ u + bias"}),
-         "t_y_layer": ("out_hour", t_layer.astype("float64"),
-                       {"long_name": "Keras Conv1DTranspose output (this channel only)"})},
-        coords={"hour": np.arange(n_hours), "out_step": np.arange(mat.shape[0]),
-                "tap": np.arange(k_conv), "t_tap": np.arange(k_dec),
-                "in_step": np.arange(n_dec_in), "out_hour": np.arange(n_dec_in * s_dec)},
-        attrs={**label_attrs(cfg), **model_attrs(model, paths["model"]),
-               "conv_layer": conv.name, "conv_kernel_size": k_conv, "conv_stride": s_conv,
-               "conv_pad_left": pad[0], "conv_pad_right": pad[1], "conv_bias": b_conv,
-               "filter_index": filter_index, "conv_filters": int(kernel.shape[-1]),
-               "deconv_layer": deconv.name, "deconv_kernel_size": k_dec,
-               "deconv_stride": s_dec, "deconv_pad_left": dpad[0], "deconv_pad_right": dpad[1],
-               "deconv_bias": b_dec, "channel_index": channel_index,
-               "deconv_channels": int(dkernel.shape[-1]),
-               "start": f"{t0:%Y-%m-%d %H:%M}",
-               "max_abs_error_conv": float(np.abs(y_matrix - y_layer).max()),
-               "max_abs_error_transposed": float(np.abs(t_matrix - t_layer).max())})
+        {
+            "x": ("hour", x, {"long_name": "input: standardised temperature", "units": "1"}),
+            "x_degF": (
+                "hour",
+                x * model.data_std + model.data_mean,
+                {"long_name": "input (detrended)", "units": "degF"},
+            ),
+            "kernel": ("tap", w_conv, {"long_name": f"kernel of filter {filter_index}"}),
+            "matrix": (("out_step", "hour"), mat, {"long_name": "convolution as a matrix"}),
+            "y_matrix": ("out_step", y_matrix, {"long_name": "matrix @ x + bias"}),
+            "y_layer": ("out_step", y_layer, {"long_name": "Keras Conv1D output before ReLU"}),
+            "y_relu": ("out_step", y_relu.astype("float64"), {"long_name": "Keras Conv1D output after ReLU"}),
+            "t_kernel": ("t_tap", w_dec, {"long_name": f"kernel of input channel {channel_index}"}),
+            "u": ("in_step", u, {"long_name": "input of the decoder's last layer (one channel)"}),
+            "t_matrix": (("out_hour", "in_step"), tmat, {"long_name": "transposed convolution as a matrix"}),
+            "contributions": (
+                ("out_hour", "in_step"),
+                contributions,
+                {"long_name": "u_i times column i of the matrix"},
+            ),
+            "t_y_matrix": ("out_hour", t_matrix, {"long_name": "matrix @ u + bias"}),
+            "t_y_layer": (
+                "out_hour",
+                t_layer.astype("float64"),
+                {"long_name": "Keras Conv1DTranspose output (this channel only)"},
+            ),
+        },
+        coords={
+            "hour": np.arange(n_hours),
+            "out_step": np.arange(mat.shape[0]),
+            "tap": np.arange(k_conv),
+            "t_tap": np.arange(k_dec),
+            "in_step": np.arange(n_dec_in),
+            "out_hour": np.arange(n_dec_in * s_dec),
+        },
+        attrs={
+            **label_attrs(cfg),
+            **model_attrs(model, paths["model"]),
+            "conv_layer": conv.name,
+            "conv_kernel_size": k_conv,
+            "conv_stride": s_conv,
+            "conv_pad_left": pad[0],
+            "conv_pad_right": pad[1],
+            "conv_bias": b_conv,
+            "filter_index": filter_index,
+            "conv_filters": int(kernel.shape[-1]),
+            "deconv_layer": deconv.name,
+            "deconv_kernel_size": k_dec,
+            "deconv_stride": s_dec,
+            "deconv_pad_left": dpad[0],
+            "deconv_pad_right": dpad[1],
+            "deconv_bias": b_dec,
+            "channel_index": channel_index,
+            "deconv_channels": int(dkernel.shape[-1]),
+            "start": f"{t0:%Y-%m-%d %H:%M}",
+            "max_abs_error_conv": float(np.abs(y_matrix - y_layer).max()),
+            "max_abs_error_transposed": float(np.abs(t_matrix - t_layer).max()),
+        },
+    )

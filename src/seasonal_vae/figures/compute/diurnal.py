@@ -54,15 +54,21 @@ def diurnal_data(real: xr.DataArray, generated: xr.DataArray) -> xr.Dataset:
     p_mean = cells(g, cell, 288, False)[0].reshape(-1, 12, 24)
     mh, h = ("month", "hour"), "hour"
     return xr.Dataset(
-        {"real_mean": (mh, r_mean), "real_std": (mh, r_std),
-         "generated_mean": (mh, g_mean), "generated_std": (mh, g_std),
-         "path_mean": (("path",) + mh, p_mean),
-         "difference_mean": (mh, g_mean - r_mean), "difference_std": (mh, g_std - r_std),
-         "real_hour_mean": (h, cells(r, hour, 24, False)[0][0]),
-         "generated_hour_mean": (h, cells(g, hour, 24, True)[0][0]),
-         "path_hour_mean": (("path", h), cells(g, hour, 24, False)[0])},
+        {
+            "real_mean": (mh, r_mean),
+            "real_std": (mh, r_std),
+            "generated_mean": (mh, g_mean),
+            "generated_std": (mh, g_std),
+            "path_mean": (("path",) + mh, p_mean),
+            "difference_mean": (mh, g_mean - r_mean),
+            "difference_std": (mh, g_std - r_std),
+            "real_hour_mean": (h, cells(r, hour, 24, False)[0][0]),
+            "generated_hour_mean": (h, cells(g, hour, 24, True)[0][0]),
+            "path_hour_mean": (("path", h), cells(g, hour, 24, False)[0]),
+        },
         coords={"month": np.arange(1, 13), "hour": np.arange(24), "path": generated["path"].values},
-        attrs={"units": "degF", "time": "local standard time"})
+        attrs={"units": "degF", "time": "local standard time"},
+    )
 
 
 def compute(paths: Mapping[str, Path], cfg: dict) -> xr.Dataset:

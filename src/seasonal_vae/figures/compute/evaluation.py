@@ -34,8 +34,7 @@ def read_floor(path: str | Path) -> pd.DataFrame:
         raise InputError(path, f"cannot be read as CSV ({err})", fix) from err
     missing = [c for c in ("metric", "value") if c not in floor]
     if missing:
-        raise InputError(path, f"lacks columns {missing}", "pass the metrics_floor.csv written "
-                         "by evaluate")
+        raise InputError(path, f"lacks columns {missing}", "pass the metrics_floor.csv written by evaluate")
     return floor
 
 

@@ -20,5 +20,10 @@ NEEDED = ("crps", "abs_error", "example_vae_quantile")
 
 def compute(paths: Mapping[str, Path], cfg: dict) -> xr.Dataset:
     """The ``forecast`` results file (``paths["forecast"]``), checked, in memory."""
-    return open_checked(paths["forecast"], "compute it first (python -m seasonal_vae forecast ...)",
-                        dims=None, needed=NEEDED, what="a results file of `forecast`")
+    return open_checked(
+        paths["forecast"],
+        "compute it first (python -m seasonal_vae forecast ...)",
+        dims=None,
+        needed=NEEDED,
+        what="a results file of `forecast`",
+    )

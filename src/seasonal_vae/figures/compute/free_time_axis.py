@@ -35,14 +35,18 @@ def _free_axis_start(ds: xr.Dataset, hours: int) -> int:
     candidates = np.flatnonzero((times.hour == 0) & (np.arange(len(times)) <= last))
     valid = ~np.isnan(x)
     for i in candidates[::-1]:
-        if valid[i:i + hours].all():
+        if valid[i : i + hours].all():
             return int(i)
-    raise InputError("windows", f"holds no {hours} consecutive valid hours starting at "
-                     "midnight", "use a longer record for the free-time-axis figure")
+    raise InputError(
+        "windows",
+        f"holds no {hours} consecutive valid hours starting at midnight",
+        "use a longer record for the free-time-axis figure",
+    )
 
 
-def compute(paths: Mapping[str, Path], cfg: dict,
-            days: Sequence[int] = FREE_AXIS_DAYS, seed: int = 11) -> xr.Dataset:
+def compute(
+    paths: Mapping[str, Path], cfg: dict, days: Sequence[int] = FREE_AXIS_DAYS, seed: int = 11
+) -> xr.Dataset:
     """One model on 4, 40 and 400 days: encoded shapes, reconstructions, generated series.
 
     The real stretches all begin at the same local midnight (the latest one from which the
@@ -64,14 +68,13 @@ def compute(paths: Mapping[str, Path], cfg: dict,
     for d in days:
         n = 24 * d
         tag = f"{d}d"
-        x = ds["x"].values[first:first + n].astype("float32")
+        x = ds["x"].values[first : first + n].astype("float32")
         z = encode_means(model, x[None])
         recon = np.asarray(model.decoder(z, training=False))[0]
-        gen = generate(model, pd.Timestamp(times[first]), n, n_paths=1, seed=seed + d,
-                       retrend="none")
+        gen = generate(model, pd.Timestamp(times[first]), n, n_paths=1, seed=seed + d, retrend="none")
         to_f = lambda v: v.astype("float64") * model.data_std + model.data_mean  # noqa: E731
         hour, step = f"hour_{tag}", f"step_{tag}"
-        coords[f"time_{tag}"] = (hour, times[first:first + n])
+        coords[f"time_{tag}"] = (hour, times[first : first + n])
         coords[step] = np.arange(z.shape[1])
         data[f"real_{tag}"] = (hour, to_f(x), {"units": "degF"})
         data[f"reconstruction_{tag}"] = (hour, to_f(recon), {"units": "degF"})
@@ -83,7 +86,15 @@ def compute(paths: Mapping[str, Path], cfg: dict,
         attrs[f"rmse_degF_{tag}"] = float(np.sqrt(np.mean((recon - x) ** 2)) * model.data_std)
     coords["feature"] = np.arange(model.latent_dim)
     t0 = pd.Timestamp(times[first])
-    return xr.Dataset(data, coords=coords, attrs={
-        **label_attrs(cfg), **model_attrs(model, paths["model"]), **attrs,
-        "days": ",".join(str(d) for d in days), "start": f"{t0:%Y-%m-%d %H:%M}",
-        "seed": seed})
+    return xr.Dataset(
+        data,
+        coords=coords,
+        attrs={
+            **label_attrs(cfg),
+            **model_attrs(model, paths["model"]),
+            **attrs,
+            "days": ",".join(str(d) for d in days),
+            "start": f"{t0:%Y-%m-%d %H:%M}",
+            "seed": seed,
+        },
+    )

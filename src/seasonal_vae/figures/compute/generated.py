@@ -36,8 +36,10 @@ def align(real: xr.DataArray, generated: xr.DataArray) -> tuple[xr.DataArray, xr
         If the two share no valid hour.
     """
     if real.dims != ("time",) or generated.dims != ("path", "time"):
-        raise ValueError(f"expected real on ('time',) and generated on ('path', 'time'), got "
-                         f"{real.dims} and {generated.dims}")
+        raise ValueError(
+            f"expected real on ('time',) and generated on ('path', 'time'), got "
+            f"{real.dims} and {generated.dims}"
+        )
     real, generated = xr.align(real.astype("float64"), generated.astype("float64"), join="inner")
     if int(real.notnull().sum()) == 0:
         raise ValueError("the real and generated series share no valid hour")
@@ -54,16 +56,23 @@ def load_pair(paths: Mapping[str, Path]) -> tuple[xr.DataArray, xr.DataArray, di
     try:
         real, generated = align(real, generated.astype("float64"))
     except ValueError as exc:
-        raise InputError(paths["samples"], f"cannot be compared with {paths['series']}: {exc}",
-                         "generate samples over the real record's dates (the sample step)") from exc
+        raise InputError(
+            paths["samples"],
+            f"cannot be compared with {paths['series']}: {exc}",
+            "generate samples over the real record's dates (the sample step)",
+        ) from exc
     return real, generated, attrs
 
 
 def provenance(attrs: dict, samples_path: Path, n_paths: int) -> dict:
     """Attributes saying which generated data a figure shows (netCDF-safe strings)."""
-    return {"samples_file": Path(samples_path).name, "n_paths": int(n_paths),
-            "noise": str(attrs.get("noise", "unknown")), "seed": str(attrs.get("seed", "unknown")),
-            "retrend": str(attrs.get("retrend", "unknown"))}
+    return {
+        "samples_file": Path(samples_path).name,
+        "n_paths": int(n_paths),
+        "noise": str(attrs.get("noise", "unknown")),
+        "seed": str(attrs.get("seed", "unknown")),
+        "retrend": str(attrs.get("retrend", "unknown")),
+    }
 
 
 def as_2d(generated: xr.DataArray) -> np.ndarray:

@@ -19,9 +19,18 @@ def compute(paths: Mapping[str, Path], cfg: dict) -> xr.Dataset:
     model = load_trained(paths["model"])
     strides = encoder_stack(model)[2]
     return xr.Dataset(
-        {"noise_sigma_degF": ((), model.noise_sigma * model.data_std,
-                              {"long_name": "learned observation noise std", "units": "degF"})},
-        attrs={**label_attrs(cfg), **model_attrs(model, paths["model"]),
-               "hours_per_step": math.prod(strides),
-               "noise_variance_degF2": (model.noise_sigma * model.data_std) ** 2,
-               "theta_anchor": model.theta_anchor})
+        {
+            "noise_sigma_degF": (
+                (),
+                model.noise_sigma * model.data_std,
+                {"long_name": "learned observation noise std", "units": "degF"},
+            )
+        },
+        attrs={
+            **label_attrs(cfg),
+            **model_attrs(model, paths["model"]),
+            "hours_per_step": math.prod(strides),
+            "noise_variance_degF2": (model.noise_sigma * model.data_std) ** 2,
+            "theta_anchor": model.theta_anchor,
+        },
+    )

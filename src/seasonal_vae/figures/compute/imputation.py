@@ -20,5 +20,10 @@ NEEDED = ("mae", "crps", "example_quantile")
 
 def compute(paths: Mapping[str, Path], cfg: dict) -> xr.Dataset:
     """The ``imputation`` results file (``paths["imputation"]``), checked, in memory."""
-    return open_checked(paths["imputation"], "compute it first (python -m seasonal_vae impute ...)",
-                        dims=None, needed=NEEDED, what="a results file of `impute`")
+    return open_checked(
+        paths["imputation"],
+        "compute it first (python -m seasonal_vae impute ...)",
+        dims=None,
+        needed=NEEDED,
+        what="a results file of `impute`",
+    )

@@ -82,10 +82,17 @@ def receptive_fields(kernels: Sequence[int], strides: Sequence[int], n_in: int) 
     for k, s in zip(kernels, strides):
         prev = rows[-1]
         left, _ = same_padding(prev["n_units"], k, s)
-        rows.append(dict(kernel=k, stride=s, pad_left=left,
-                         n_units=math.ceil(prev["n_units"] / s),
-                         jump=prev["jump"] * s, rf=prev["rf"] + (k - 1) * prev["jump"],
-                         offset=prev["offset"] - left * prev["jump"]))
+        rows.append(
+            dict(
+                kernel=k,
+                stride=s,
+                pad_left=left,
+                n_units=math.ceil(prev["n_units"] / s),
+                jump=prev["jump"] * s,
+                rf=prev["rf"] + (k - 1) * prev["jump"],
+                offset=prev["offset"] - left * prev["jump"],
+            )
+        )
     return pd.DataFrame(rows)
 
 
@@ -110,9 +117,16 @@ def tree_mask(table: pd.DataFrame, unit: int) -> np.ndarray:
     mask[-1, current] = 1
     for layer in range(n_layers - 1, 0, -1):
         row = table.iloc[layer]
-        below = [unit_inputs(u, int(row["kernel"]), int(row["stride"]), int(row["pad_left"]),
-                             int(table["n_units"].iloc[layer - 1])) for u in current]
+        below = [
+            unit_inputs(
+                u,
+                int(row["kernel"]),
+                int(row["stride"]),
+                int(row["pad_left"]),
+                int(table["n_units"].iloc[layer - 1]),
+            )
+            for u in current
+        ]
         current = np.unique(np.concatenate(below))
         mask[layer - 1, current] = 1
     return mask
-

@@ -29,8 +29,7 @@ PRIOR_THETA_POINTS = 361
 PRIOR_BINS = 24
 
 
-def window_thetas(starts: np.ndarray, n_steps: int, anchor: str,
-                  hours_per_step: int = 96) -> np.ndarray:
+def window_thetas(starts: np.ndarray, n_steps: int, anchor: str, hours_per_step: int = 96) -> np.ndarray:
     """θ of each latent step of windows starting at ``starts``: ``(N, n_steps)``."""
     from seasonal_vae.core.calendar import latent_step_times, theta
 
@@ -40,8 +39,9 @@ def window_thetas(starts: np.ndarray, n_steps: int, anchor: str,
     return theta(times.ravel()).reshape(times.shape)
 
 
-def compute(paths: Mapping[str, Path], cfg: dict, n_theta: int = PRIOR_THETA_POINTS,
-            n_bins: int = PRIOR_BINS) -> xr.Dataset:
+def compute(
+    paths: Mapping[str, Path], cfg: dict, n_theta: int = PRIOR_THETA_POINTS, n_bins: int = PRIOR_BINS
+) -> xr.Dataset:
     """The prior's m(θ) and s(θ) on a θ grid, and the posterior means of every window.
 
     ``s`` is the log-variance; the prior's standard deviation is ``exp(s/2)``. Every training
@@ -71,20 +71,43 @@ def compute(paths: Mapping[str, Path], cfg: dict, n_theta: int = PRIOR_THETA_POI
         if (which == b).any():
             binned[b] = points_z[which == b].mean(axis=0)
     return xr.Dataset(
-        {"m": (("theta", "feature"), m, {"long_name": "prior mean m(θ)"}),
-         "s": (("theta", "feature"), s, {"long_name": "prior log-variance s(θ)"}),
-         "prior_std": (("theta", "feature"), np.exp(s / 2),
-                       {"long_name": "prior standard deviation exp(s(θ)/2)"}),
-         "z_mean": (("point", "feature"), points_z,
-                    {"long_name": "encoder posterior mean of one latent step"}),
-         "point_theta": ("point", points_theta),
-         "point_split": ("point", np.repeat(split, n_steps),
-                         {"flag_values": [1, 2], "flag_meanings": "training validation"}),
-         "binned_mean": (("theta_bin", "feature"), binned,
-                         {"long_name": "mean of the posterior means per θ bin"})},
-        coords={"theta": theta_grid, "feature": np.arange(model.latent_dim),
-                "theta_bin": 0.5 * (edges[:-1] + edges[1:])},
-        attrs={**label_attrs(cfg), **model_attrs(model, paths["model"]),
-               "theta_anchor": model.theta_anchor, "n_windows": int(starts.size),
-               "n_train_windows": int((split == 1).sum()),
-               "n_val_windows": int((split == 2).sum()), "steps_per_window": n_steps})
+        {
+            "m": (("theta", "feature"), m, {"long_name": "prior mean m(θ)"}),
+            "s": (("theta", "feature"), s, {"long_name": "prior log-variance s(θ)"}),
+            "prior_std": (
+                ("theta", "feature"),
+                np.exp(s / 2),
+                {"long_name": "prior standard deviation exp(s(θ)/2)"},
+            ),
+            "z_mean": (
+                ("point", "feature"),
+                points_z,
+                {"long_name": "encoder posterior mean of one latent step"},
+            ),
+            "point_theta": ("point", points_theta),
+            "point_split": (
+                "point",
+                np.repeat(split, n_steps),
+                {"flag_values": [1, 2], "flag_meanings": "training validation"},
+            ),
+            "binned_mean": (
+                ("theta_bin", "feature"),
+                binned,
+                {"long_name": "mean of the posterior means per θ bin"},
+            ),
+        },
+        coords={
+            "theta": theta_grid,
+            "feature": np.arange(model.latent_dim),
+            "theta_bin": 0.5 * (edges[:-1] + edges[1:]),
+        },
+        attrs={
+            **label_attrs(cfg),
+            **model_attrs(model, paths["model"]),
+            "theta_anchor": model.theta_anchor,
+            "n_windows": int(starts.size),
+            "n_train_windows": int((split == 1).sum()),
+            "n_val_windows": int((split == 2).sum()),
+            "steps_per_window": n_steps,
+        },
+    )

@@ -30,21 +30,28 @@ def conv_layers(submodel, transposed: bool = False) -> list:
 
     kind = layers.Conv1DTranspose if transposed else layers.Conv1D
     # Conv1DTranspose is not a Conv1D subclass in Keras 3, but guard against it anyway.
-    return [lay for lay in submodel.layers if isinstance(lay, kind)
-            and (transposed or not isinstance(lay, layers.Conv1DTranspose))]
+    return [
+        lay
+        for lay in submodel.layers
+        if isinstance(lay, kind) and (transposed or not isinstance(lay, layers.Conv1DTranspose))
+    ]
 
 
 def encoder_stack(model) -> tuple[list[str], list[int], list[int]]:
     """Names, kernel sizes and strides of the encoder's convolutions, in order."""
     convs = conv_layers(model.encoder)
-    return ([c.name for c in convs], [int(c.kernel_size[0]) for c in convs],
-            [int(c.strides[0]) for c in convs])
+    return (
+        [c.name for c in convs],
+        [int(c.kernel_size[0]) for c in convs],
+        [int(c.strides[0]) for c in convs],
+    )
 
 
 def linear_clone(layer, input_shape: tuple):
     """A copy of a Keras layer with the same weights and no activation (the pre-activation)."""
-    clone = type(layer).from_config({**layer.get_config(), "activation": None,
-                                     "name": layer.name + "_linear"})
+    clone = type(layer).from_config(
+        {**layer.get_config(), "activation": None, "name": layer.name + "_linear"}
+    )
     clone.build(input_shape)
     clone.set_weights(layer.get_weights())
     return clone
@@ -53,8 +60,7 @@ def linear_clone(layer, input_shape: tuple):
 def encode_means(model, x: np.ndarray, batch: int = 64) -> np.ndarray:
     """Posterior means ``z_mean`` ``(N, k, L)`` of standardised series ``x`` ``(N, 96k)``."""
     x = np.asarray(x, dtype="float32")
-    out = [np.asarray(model.encoder(x[i:i + batch], training=False)[0])
-           for i in range(0, len(x), batch)]
+    out = [np.asarray(model.encoder(x[i : i + batch], training=False)[0]) for i in range(0, len(x), batch)]
     return np.concatenate(out) if out else np.empty((0, 0, model.latent_dim), "float32")
 
 
@@ -120,8 +126,14 @@ def label_attrs(cfg: dict) -> dict:
 
 def model_attrs(model, path: Path) -> dict:
     """Which model the numbers come from, and its sizes and scales (netCDF attributes)."""
-    return {"model": str(path), "prior_kind": model.prior_kind, "filters": model.filters,
-            "latent_dim": model.latent_dim, "fourier_degree": model.fourier_degree,
-            "data_mean_degF": model.data_mean, "data_std_degF": model.data_std,
-            "noise_sigma": model.noise_sigma,
-            "noise_sigma_degF": model.noise_sigma * model.data_std}
+    return {
+        "model": str(path),
+        "prior_kind": model.prior_kind,
+        "filters": model.filters,
+        "latent_dim": model.latent_dim,
+        "fourier_degree": model.fourier_degree,
+        "data_mean_degF": model.data_mean,
+        "data_std_degF": model.data_std,
+        "noise_sigma": model.noise_sigma,
+        "noise_sigma_degF": model.noise_sigma * model.data_std,
+    }

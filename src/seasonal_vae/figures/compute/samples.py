@@ -34,8 +34,13 @@ def latest_complete_year(da: xr.DataArray) -> int:
     return full[-1]
 
 
-def samples_data(real: xr.DataArray, generated: xr.DataArray, year: int | None = None,
-                 weeks: int = 3, window_starts: Sequence[str] | None = None) -> xr.Dataset:
+def samples_data(
+    real: xr.DataArray,
+    generated: xr.DataArray,
+    year: int | None = None,
+    weeks: int = 3,
+    window_starts: Sequence[str] | None = None,
+) -> xr.Dataset:
     """One year of hourly values and daily means, real vs each generated path.
 
     Parameters
@@ -72,15 +77,20 @@ def samples_data(real: xr.DataArray, generated: xr.DataArray, year: int | None =
     if (starts.year != year).any():
         raise ValueError(f"every window must start in {year}, not {list(window_starts)}")
     daily_real = daily_means(r)
-    daily_gen = xr.concat([daily_means(g.isel(path=i, drop=True)) for i in range(g.sizes["path"])],
-                          dim="path")
+    daily_gen = xr.concat(
+        [daily_means(g.isel(path=i, drop=True)) for i in range(g.sizes["path"])], dim="path"
+    )
     return xr.Dataset(
-        {"real_hourly": ("time", r.values), "generated_hourly": (("path", "time"), as_2d(g)),
-         "real_daily": ("day", daily_real.values),
-         "generated_daily": (("path", "day"), daily_gen.values),
-         "window_start": ("window", starts.values)},
+        {
+            "real_hourly": ("time", r.values),
+            "generated_hourly": (("path", "time"), as_2d(g)),
+            "real_daily": ("day", daily_real.values),
+            "generated_daily": (("path", "day"), daily_gen.values),
+            "window_start": ("window", starts.values),
+        },
         coords={"time": r["time"].values, "day": daily_real["time"].values, "path": g["path"].values},
-        attrs={"units": "degF", "year": int(year), "weeks": int(weeks)})
+        attrs={"units": "degF", "year": int(year), "weeks": int(weeks)},
+    )
 
 
 def compute(paths: Mapping[str, Path], cfg: dict) -> xr.Dataset:

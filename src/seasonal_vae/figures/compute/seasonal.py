@@ -37,8 +37,9 @@ def _monthly_spread(values: np.ndarray, month: np.ndarray, band=BAND) -> tuple[n
     return low, high
 
 
-def seasonal_data(real: xr.DataArray, generated: xr.DataArray, window: int = SMOOTHING_DAYS,
-                  band: Sequence[float] = BAND) -> xr.Dataset:
+def seasonal_data(
+    real: xr.DataArray, generated: xr.DataArray, window: int = SMOOTHING_DAYS, band: Sequence[float] = BAND
+) -> xr.Dataset:
     """Monthly and smoothed day-of-year mean and spread of the real series and the generated paths.
 
     Parameters
@@ -46,7 +47,8 @@ def seasonal_data(real: xr.DataArray, generated: xr.DataArray, window: int = SMO
     real
         Hourly series along ``time``.
     generated
-        ``(path, time)``, on the same hours as ``real`` (see :func:`~seasonal_vae.figures.compute.generated.align`).
+        ``(path, time)``, on the same hours as ``real`` (see
+        :func:`~seasonal_vae.figures.compute.generated.align`).
     window
         Width in days of the circular running window over the calendar.
     band
@@ -79,26 +81,45 @@ def seasonal_data(real: xr.DataArray, generated: xr.DataArray, window: int = SMO
         m_mean, m_std = moments_to_mean_std(*m_moments, centre)
         d_mean, d_std = moments_to_mean_std(*(circular_smooth(a, window) for a in d_moments), centre)
         if name == "path":
-            out.update({"path_monthly_mean": (("path", "month"), m_mean),
-                        "path_monthly_std": (("path", "month"), m_std),
-                        "path_daily_mean": (("path", "day"), d_mean),
-                        "path_daily_std": (("path", "day"), d_std)})
+            out.update(
+                {
+                    "path_monthly_mean": (("path", "month"), m_mean),
+                    "path_monthly_std": (("path", "month"), m_std),
+                    "path_daily_mean": (("path", "day"), d_mean),
+                    "path_daily_std": (("path", "day"), d_std),
+                }
+            )
             continue
         low, high = _monthly_spread(values, month, band)
-        out.update({f"{name}_monthly_mean": ("month", m_mean[0]), f"{name}_monthly_std": ("month", m_std[0]),
-                    f"{name}_monthly_low": ("month", low), f"{name}_monthly_high": ("month", high),
-                    f"{name}_daily_mean": ("day", d_mean[0]), f"{name}_daily_std": ("day", d_std[0])})
+        out.update(
+            {
+                f"{name}_monthly_mean": ("month", m_mean[0]),
+                f"{name}_monthly_std": ("month", m_std[0]),
+                f"{name}_monthly_low": ("month", low),
+                f"{name}_monthly_high": ("month", high),
+                f"{name}_daily_mean": ("day", d_mean[0]),
+                f"{name}_daily_std": ("day", d_std[0]),
+            }
+        )
     # The noise floor: the same statistics for the real even years minus the real odd years.
     even = pd.DatetimeIndex(times).year.to_numpy() % 2 == 0
     halves = np.stack([np.where(even, r[0], np.nan), np.where(~even, r[0], np.nan)])
-    h_mean, h_std = moments_to_mean_std(*(circular_smooth(a, window) for a in
-                                          grouped_moments(halves, doy, DAYS, centre)), centre)
-    out.update({"floor_daily_mean": ("day", h_mean[0] - h_mean[1]),
-                "floor_daily_std": ("day", h_std[0] - h_std[1])})
-    return xr.Dataset(out, coords={"month": np.arange(1, 13), "day": np.arange(1, DAYS + 1),
-                                   "path": generated["path"].values},
-                      attrs={"units": "degF", "window_days": int(window),
-                             "band_low": float(band[0]), "band_high": float(band[1])})
+    h_mean, h_std = moments_to_mean_std(
+        *(circular_smooth(a, window) for a in grouped_moments(halves, doy, DAYS, centre)), centre
+    )
+    out.update(
+        {"floor_daily_mean": ("day", h_mean[0] - h_mean[1]), "floor_daily_std": ("day", h_std[0] - h_std[1])}
+    )
+    return xr.Dataset(
+        out,
+        coords={"month": np.arange(1, 13), "day": np.arange(1, DAYS + 1), "path": generated["path"].values},
+        attrs={
+            "units": "degF",
+            "window_days": int(window),
+            "band_low": float(band[0]),
+            "band_high": float(band[1]),
+        },
+    )
 
 
 def compute(paths: Mapping[str, Path], cfg: dict) -> xr.Dataset:

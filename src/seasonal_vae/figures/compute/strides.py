@@ -30,8 +30,9 @@ from seasonal_vae.figures.compute.probe import (
 STRIDES_STEPS = 4
 
 
-def compute(paths: Mapping[str, Path], cfg: dict, n_steps: int = STRIDES_STEPS,
-            highlight: int = 1) -> xr.Dataset:
+def compute(
+    paths: Mapping[str, Path], cfg: dict, n_steps: int = STRIDES_STEPS, highlight: int = 1
+) -> xr.Dataset:
     """Receptive fields of the encoder's layers and a perturbation map of the real encoder.
 
     The layer table comes from the model's own kernel sizes and strides
@@ -47,25 +48,40 @@ def compute(paths: Mapping[str, Path], cfg: dict, n_steps: int = STRIDES_STEPS,
     n_in = hours_per_step * n_steps
     table = receptive_fields(kernels, strides, n_in)
     start = int(ds["val_start"].values[0])
-    x = ds["x"].values[start:start + n_in]
+    x = ds["x"].values[start : start + n_in]
     change = perturbation_map(model, x)
     bounds = np.array([receptive_hours(table, len(table) - 1, i, n_in) for i in range(n_steps)])
     mask = tree_mask(table, highlight)
     t0 = pd.Timestamp(ds["time"].values[start])
     data = {col: ("layer", table[col].to_numpy().astype("int64")) for col in table.columns}
-    data.update({
-        "tree": (("layer", "unit"), mask, {"long_name": f"feeds latent step {highlight}"}),
-        "sensitivity": (("hour", "step"), change,
-                        {"long_name": "max |change of posterior mean| for a ±1 change of one "
-                                      "hour", "units": "1"}),
-        "rf_first": ("step", bounds[:, 0], {"long_name": "first input hour (recursion)"}),
-        "rf_last": ("step", bounds[:, 1], {"long_name": "last input hour (recursion)"}),
-        "x": ("hour", x.astype("float64"), {"long_name": "standardised input", "units": "1"}),
-    })
+    data.update(
+        {
+            "tree": (("layer", "unit"), mask, {"long_name": f"feeds latent step {highlight}"}),
+            "sensitivity": (
+                ("hour", "step"),
+                change,
+                {"long_name": "max |change of posterior mean| for a ±1 change of one hour", "units": "1"},
+            ),
+            "rf_first": ("step", bounds[:, 0], {"long_name": "first input hour (recursion)"}),
+            "rf_last": ("step", bounds[:, 1], {"long_name": "last input hour (recursion)"}),
+            "x": ("hour", x.astype("float64"), {"long_name": "standardised input", "units": "1"}),
+        }
+    )
     return xr.Dataset(
-        data, coords={"layer": np.arange(len(table)), "unit": np.arange(n_in),
-                      "hour": np.arange(n_in), "step": np.arange(n_steps)},
-        attrs={**label_attrs(cfg), **model_attrs(model, paths["model"]),
-               "layer_names": ",".join(["input", *names]), "hours_per_step": hours_per_step,
-               "highlight": highlight, "start": f"{t0:%Y-%m-%d %H:%M}",
-               "latent_rf_hours": int(table["rf"].iloc[-1])})
+        data,
+        coords={
+            "layer": np.arange(len(table)),
+            "unit": np.arange(n_in),
+            "hour": np.arange(n_in),
+            "step": np.arange(n_steps),
+        },
+        attrs={
+            **label_attrs(cfg),
+            **model_attrs(model, paths["model"]),
+            "layer_names": ",".join(["input", *names]),
+            "hours_per_step": hours_per_step,
+            "highlight": highlight,
+            "start": f"{t0:%Y-%m-%d %H:%M}",
+            "latent_rf_hours": int(table["rf"].iloc[-1]),
+        },
+    )

@@ -16,8 +16,17 @@ import xarray as xr
 from seasonal_vae.core.errors import InputError
 from seasonal_vae.figures.compute.probe import label_attrs, load_trained, model_attrs
 
-HISTORY_COLUMNS = ("epoch", "kl", "loss", "noise_sigma", "reconstruction", "val_kl", "val_loss",
-                   "val_noise_sigma", "val_reconstruction")
+HISTORY_COLUMNS = (
+    "epoch",
+    "kl",
+    "loss",
+    "noise_sigma",
+    "reconstruction",
+    "val_kl",
+    "val_loss",
+    "val_noise_sigma",
+    "val_reconstruction",
+)
 
 
 def read_history(path: Path) -> pd.DataFrame:
@@ -43,13 +52,26 @@ def compute(paths: Mapping[str, Path], cfg: dict) -> xr.Dataset:
     std = model.data_std
     epoch = frame["epoch"].to_numpy().astype("int64") + 1  # Keras logs epochs from 0
     best = int(np.nanargmin(frame["val_loss"].to_numpy()))
-    data = {col: ("epoch", frame[col].to_numpy().astype("float64"))
-            for col in HISTORY_COLUMNS[1:]}
-    data["noise_sigma_degF"] = ("epoch", frame["noise_sigma"].to_numpy() * std,
-                                {"units": "degF", "long_name": "learned noise σ (epoch mean)"})
-    data["val_noise_sigma_degF"] = ("epoch", frame["val_noise_sigma"].to_numpy() * std,
-                                    {"units": "degF", "long_name": "learned noise σ (epoch end)"})
-    return xr.Dataset(data, coords={"epoch": epoch}, attrs={
-        **label_attrs(cfg), **model_attrs(model, paths["model"]),
-        "best_epoch": int(epoch[best]), "best_val_loss": float(frame["val_loss"].iloc[best]),
-        "n_epochs": int(epoch[-1]), "history": str(paths["history"])})
+    data = {col: ("epoch", frame[col].to_numpy().astype("float64")) for col in HISTORY_COLUMNS[1:]}
+    data["noise_sigma_degF"] = (
+        "epoch",
+        frame["noise_sigma"].to_numpy() * std,
+        {"units": "degF", "long_name": "learned noise σ (epoch mean)"},
+    )
+    data["val_noise_sigma_degF"] = (
+        "epoch",
+        frame["val_noise_sigma"].to_numpy() * std,
+        {"units": "degF", "long_name": "learned noise σ (epoch end)"},
+    )
+    return xr.Dataset(
+        data,
+        coords={"epoch": epoch},
+        attrs={
+            **label_attrs(cfg),
+            **model_attrs(model, paths["model"]),
+            "best_epoch": int(epoch[best]),
+            "best_val_loss": float(frame["val_loss"].iloc[best]),
+            "n_epochs": int(epoch[-1]),
+            "history": str(paths["history"]),
+        },
+    )

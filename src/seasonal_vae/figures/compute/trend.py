@@ -24,8 +24,13 @@ from seasonal_vae.data.detrend import TREND_COVERAGE, fit_linear_trend, yearly_m
 from seasonal_vae.data.series import load_series
 
 
-def trend_data(observed: xr.DataArray, adjusted: xr.DataArray, configured_rate_per_decade: float,
-               reference_year: int, report: Mapping | None = None) -> xr.Dataset:
+def trend_data(
+    observed: xr.DataArray,
+    adjusted: xr.DataArray,
+    configured_rate_per_decade: float,
+    reference_year: int,
+    report: Mapping | None = None,
+) -> xr.Dataset:
     """Yearly means of the observed and adjusted series, their fitted lines and the configured rate.
 
     Parameters
@@ -61,10 +66,14 @@ def trend_data(observed: xr.DataArray, adjusted: xr.DataArray, configured_rate_p
     fit_adj = fit_linear_trend(years, adj.values)
     if report is not None:
         reported = float(report["fitted_rate_per_decade"])
-        if not (math.isclose(reported, fit_obs["rate_per_decade"], rel_tol=1e-6, abs_tol=1e-9)
-                or (math.isnan(reported) and math.isnan(fit_obs["rate_per_decade"]))):
-            raise ValueError(f"the report's fitted rate {reported:.6f} °F/decade differs from "
-                             f"{fit_obs['rate_per_decade']:.6f} refitted to the series")
+        if not (
+            math.isclose(reported, fit_obs["rate_per_decade"], rel_tol=1e-6, abs_tol=1e-9)
+            or (math.isnan(reported) and math.isnan(fit_obs["rate_per_decade"]))
+        ):
+            raise ValueError(
+                f"the report's fitted rate {reported:.6f} °F/decade differs from "
+                f"{fit_obs['rate_per_decade']:.6f} refitted to the series"
+            )
     ok = np.isfinite(obs.values)
     centre_year = years[ok].mean() if ok.any() else math.nan
     centre_value = np.nanmean(obs.values) if ok.any() else math.nan
@@ -81,11 +90,18 @@ def trend_data(observed: xr.DataArray, adjusted: xr.DataArray, configured_rate_p
         "coverage": TREND_COVERAGE,
     }
     return xr.Dataset(
-        {"observed": ("year", obs.values), "adjusted": ("year", adj.values),
-         "observed_fit": ("year", fit_obs["line"]), "observed_fit_low": ("year", fit_obs["low"]),
-         "observed_fit_high": ("year", fit_obs["high"]), "adjusted_fit": ("year", fit_adj["line"]),
-         "configured_line": ("year", configured)},
-        coords={"year": obs["year"].values.astype("int64")}, attrs=attrs)
+        {
+            "observed": ("year", obs.values),
+            "adjusted": ("year", adj.values),
+            "observed_fit": ("year", fit_obs["line"]),
+            "observed_fit_low": ("year", fit_obs["low"]),
+            "observed_fit_high": ("year", fit_obs["high"]),
+            "adjusted_fit": ("year", fit_adj["line"]),
+            "configured_line": ("year", configured),
+        },
+        coords={"year": obs["year"].values.astype("int64")},
+        attrs=attrs,
+    )
 
 
 def read_trend_report(path: str | Path) -> dict:
@@ -95,8 +111,12 @@ def read_trend_report(path: str | Path) -> dict:
         report = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise InputError(path, f"cannot be read as JSON ({exc})", fix) from exc
-    needed = ("configured_rate_per_decade", "reference_year", "fitted_rate_per_decade",
-              "fitted_stderr_per_decade")
+    needed = (
+        "configured_rate_per_decade",
+        "reference_year",
+        "fitted_rate_per_decade",
+        "fitted_stderr_per_decade",
+    )
     missing = [key for key in needed if not isinstance(report, dict) or key not in report]
     if missing:
         raise InputError(path, f"lacks the keys {missing}", fix)
@@ -108,13 +128,20 @@ def compute(paths: Mapping[str, Path], cfg: dict) -> xr.Dataset:
     report = read_trend_report(paths["trend"])
     rate, ref_year = cfg["detrend"]["rate_per_decade"], cfg["detrend"]["reference_year"]
     if not math.isclose(report["configured_rate_per_decade"], rate) or report["reference_year"] != ref_year:
-        raise InputError(paths["trend"], f"was made with {report['configured_rate_per_decade']} °F/decade "
-                         f"and reference year {report['reference_year']}, the configuration says "
-                         f"{rate} and {ref_year}", "rerun the detrend step with this configuration")
+        raise InputError(
+            paths["trend"],
+            f"was made with {report['configured_rate_per_decade']} °F/decade "
+            f"and reference year {report['reference_year']}, the configuration says "
+            f"{rate} and {ref_year}",
+            "rerun the detrend step with this configuration",
+        )
     observed = load_series(paths["series"])
     adjusted = open_checked(paths["detrended"], "rerun the detrend step")["t2m"]
     try:
         return trend_data(observed, adjusted, rate, ref_year, report)
     except ValueError as exc:
-        raise InputError(paths["trend"], f"does not belong to {paths['series']}: {exc}",
-                         "rerun the detrend step on this series") from exc
+        raise InputError(
+            paths["trend"],
+            f"does not belong to {paths['series']}: {exc}",
+            "rerun the detrend step on this series",
+        ) from exc

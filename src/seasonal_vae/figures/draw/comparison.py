@@ -45,12 +45,10 @@ def plot_seasonal_profile(ax: Axes, ds: xr.Dataset) -> None:
     """
     months = ds["month"].values
     for kind in ("real", "generated"):
-        ax.plot(months, ds[f"{kind}_monthly_profile"].values, marker="o", markersize=4,
-                color=_COLORS[kind])
+        ax.plot(months, ds[f"{kind}_monthly_profile"].values, marker="o", markersize=4, color=_COLORS[kind])
     ax.set_xticks(months, [calendar.month_abbr[m] for m in months])
     ax.set_xlim(0.5, 12.5)
-    ax.set(title="Seasonal profile: monthly mean", xlabel="Calendar month",
-           ylabel="Temperature (°F)")
+    ax.set(title="Seasonal profile: monthly mean", xlabel="Calendar month", ylabel="Temperature (°F)")
 
 
 def plot_diurnal_profile(ax: Axes, ds: xr.Dataset) -> None:
@@ -65,12 +63,14 @@ def plot_diurnal_profile(ax: Axes, ds: xr.Dataset) -> None:
     """
     hours = ds["hour"].values
     for kind in ("real", "generated"):
-        ax.plot(hours, ds[f"{kind}_diurnal_profile"].values, marker="o", markersize=3,
-                color=_COLORS[kind])
+        ax.plot(hours, ds[f"{kind}_diurnal_profile"].values, marker="o", markersize=3, color=_COLORS[kind])
     ax.set_xticks(np.arange(0, 24, 3))
     ax.set_xlim(-0.5, 23.5)
-    ax.set(title="Diurnal profile: mean by hour", xlabel="Hour of day (local standard time)",
-           ylabel="Temperature (°F)")
+    ax.set(
+        title="Diurnal profile: mean by hour",
+        xlabel="Hour of day (local standard time)",
+        ylabel="Temperature (°F)",
+    )
 
 
 def plot_lag1_slopes(ax: Axes, ds: xr.Dataset) -> None:
@@ -89,14 +89,36 @@ def plot_lag1_slopes(ax: Axes, ds: xr.Dataset) -> None:
     for offset, kind in ((-width / 2, "real"), (width / 2, "generated")):
         values = ds[f"{kind}_lag1"].values
         bars = ax.bar(x + offset, np.nan_to_num(values), width, color=_COLORS[kind])
-        ax.bar_label(bars, labels=["n/a" if np.isnan(v) else f"{v:.3f}" for v in values],
-                     label_type="center", color="white", fontsize=9, fontweight="bold")
+        ax.bar_label(
+            bars,
+            labels=["n/a" if np.isnan(v) else f"{v:.3f}" for v in values],
+            label_type="center",
+            color="white",
+            fontsize=9,
+            fontweight="bold",
+        )
         article = ds[f"article_{kind}_lag1"].values
-        ax.hlines(article, x + offset - 0.45 * width, x + offset + 0.45 * width,
-                  colors=REFERENCE_COLOR, linewidths=2.5, alpha=_REFERENCE_ALPHA, zorder=3)
+        ax.hlines(
+            article,
+            x + offset - 0.45 * width,
+            x + offset + 0.45 * width,
+            colors=REFERENCE_COLOR,
+            linewidths=2.5,
+            alpha=_REFERENCE_ALPHA,
+            zorder=3,
+        )
         for xi, top, ref in zip(x + offset, np.fmax(np.nan_to_num(values), article), article):
-            ax.text(xi, top + 0.015, f"{ref:.3f}", ha="center", va="bottom", fontsize=8,
-                    color=REFERENCE_COLOR, alpha=0.8, style="italic")
+            ax.text(
+                xi,
+                top + 0.015,
+                f"{ref:.3f}",
+                ha="center",
+                va="bottom",
+                fontsize=8,
+                color=REFERENCE_COLOR,
+                alpha=0.8,
+                style="italic",
+            )
     ax.set_xticks(x, ["hourly", "daily means", "monthly means"])
     ax.set_ylim(0, 1.12)
     ax.set_yticks(np.linspace(0, 1, 6))
@@ -104,8 +126,9 @@ def plot_lag1_slopes(ax: Axes, ds: xr.Dataset) -> None:
     ax.grid(axis="x", visible=False)
 
 
-def _plot_window(ax: Axes, ds: xr.Dataset, resolution: str, linewidth: float,
-                 date_format: str | None = None) -> None:
+def _plot_window(
+    ax: Axes, ds: xr.Dataset, resolution: str, linewidth: float, date_format: str | None = None
+) -> None:
     """Draw the real and the generated ``resolution`` ("hourly" or "daily") series; ticks as
     ``date_format``, or matplotlib's concise dates if None."""
     for kind in ("real", "generated"):
@@ -113,8 +136,11 @@ def _plot_window(ax: Axes, ds: xr.Dataset, resolution: str, linewidth: float,
         ax.plot(da[da.dims[0]].values, da.values, color=_COLORS[kind], linewidth=linewidth)
     locator = mdates.AutoDateLocator(minticks=4, maxticks=8)
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False)
-                                 if date_format is None else mdates.DateFormatter(date_format))
+    ax.xaxis.set_major_formatter(
+        mdates.ConciseDateFormatter(locator, show_offset=False)
+        if date_format is None
+        else mdates.DateFormatter(date_format)
+    )
     ax.set_ylabel("Temperature (°F)")
 
 
@@ -150,8 +176,12 @@ def comparison_figure(ds: xr.Dataset, footer: str) -> Figure:
     apply_style()
     fig = plt.figure(figsize=(14, 8), layout="constrained")
     try:
-        axes = fig.subplot_mosaic([["season", "season", "diurnal", "diurnal", "slopes", "slopes"],
-                                   ["hourly", "hourly", "hourly", "daily", "daily", "daily"]])
+        axes = fig.subplot_mosaic(
+            [
+                ["season", "season", "diurnal", "diurnal", "slopes", "slopes"],
+                ["hourly", "hourly", "hourly", "daily", "daily", "daily"],
+            ]
+        )
         plot_seasonal_profile(axes["season"], ds)
         plot_diurnal_profile(axes["diurnal"], ds)
         plot_lag1_slopes(axes["slopes"], ds)
@@ -162,13 +192,25 @@ def comparison_figure(ds: xr.Dataset, footer: str) -> Figure:
         raise
 
     handles = [Patch(color=_COLORS[k], label=_LABELS[k]) for k in ("real", "generated")]
-    handles.append(Line2D([], [], color=REFERENCE_COLOR, alpha=_REFERENCE_ALPHA, linewidth=2.5,
-                          label="article's value (Kyle 2024)"))
+    handles.append(
+        Line2D(
+            [],
+            [],
+            color=REFERENCE_COLOR,
+            alpha=_REFERENCE_ALPHA,
+            linewidth=2.5,
+            label="article's value (Kyle 2024)",
+        )
+    )
     # The legend's title serves as the figure title: constrained layout makes room for an
     # outside legend but would draw a separate suptitle on top of it.
-    fig.legend(handles=handles, loc="outside upper center", ncols=3,
-               title="Real vs generated hourly temperature",
-               title_fontproperties={"size": 13, "weight": "bold"})
+    fig.legend(
+        handles=handles,
+        loc="outside upper center",
+        ncols=3,
+        title="Real vs generated hourly temperature",
+        title_fontproperties={"size": 13, "weight": "bold"},
+    )
     data_note(footer, fig)
     return fig
 
@@ -176,9 +218,11 @@ def comparison_figure(ds: xr.Dataset, footer: str) -> Figure:
 def comparison_footer(ds: xr.Dataset, label: str) -> str:
     """The footer: the data label, which generated path of which file, and the period."""
     a = ds.attrs
-    return (f"{label}\nGenerated: path {a['path_index']} of {a['samples_file']}, "
-            f"observation noise {a['noise']}, seed {a['seed']}"
-            f"; profiles and slopes over {a['period_start'][:10]} to {a['period_end'][:10]}.")
+    return (
+        f"{label}\nGenerated: path {a['path_index']} of {a['samples_file']}, "
+        f"observation noise {a['noise']}, seed {a['seed']}"
+        f"; profiles and slopes over {a['period_start'][:10]} to {a['period_end'][:10]}."
+    )
 
 
 def draw(ds: xr.Dataset, cfg: dict) -> Figure:

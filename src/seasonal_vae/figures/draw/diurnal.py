@@ -41,11 +41,23 @@ def plot_overall(ax: Axes, ds: xr.Dataset) -> None:
     """Mean temperature per hour of day over the whole year, real vs generated (and each path)."""
     hours = ds["hour"].values
     for i, path in enumerate(ds["path"].values):
-        ax.plot(hours, ds["path_hour_mean"].sel(path=path), color=GENERATED_COLOR, linewidth=0.8,
-                alpha=0.4, label="each generated path" if i == 0 else None)
+        ax.plot(
+            hours,
+            ds["path_hour_mean"].sel(path=path),
+            color=GENERATED_COLOR,
+            linewidth=0.8,
+            alpha=0.4,
+            label="each generated path" if i == 0 else None,
+        )
     ax.plot(hours, ds["real_hour_mean"], "o-", color=REAL_COLOR, markersize=3.5, label="real")
-    ax.plot(hours, ds["generated_hour_mean"], "o-", color=GENERATED_COLOR, markersize=3.5,
-            label="generated (all paths)")
+    ax.plot(
+        hours,
+        ds["generated_hour_mean"],
+        "o-",
+        color=GENERATED_COLOR,
+        markersize=3.5,
+        label="generated (all paths)",
+    )
     ax.set_xticks(_HOUR_TICKS)
     ax.set_xlim(-0.5, 23.5)
     ax.set(xlabel=_time_label(ds), ylabel="Temperature (°F)", title="Mean diurnal profile, all months")
@@ -63,8 +75,15 @@ def plot_difference_map(ax: Axes, ds: xr.Dataset, statistic: str, limit: float |
     if limit is None:
         limit = float(np.nanmax(np.abs(diff))) if np.isfinite(diff).any() else 1.0
     limit = max(limit, 0.1)
-    image = ax.imshow(diff, cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -limit, limit), aspect="auto",
-                      origin="upper", extent=(-0.5, 23.5, 12.5, 0.5), interpolation="nearest")
+    image = ax.imshow(
+        diff,
+        cmap="RdBu_r",
+        norm=TwoSlopeNorm(0.0, -limit, limit),
+        aspect="auto",
+        origin="upper",
+        extent=(-0.5, 23.5, 12.5, 0.5),
+        interpolation="nearest",
+    )
     ax.set_yticks(np.arange(1, 13), [calendar.month_abbr[m] for m in range(1, 13)])
     ax.set_xticks(_HOUR_TICKS)
     ax.grid(False)
@@ -109,9 +128,15 @@ def diurnal_figure(ds: xr.Dataset, footer: str) -> Figure:
             ax.set_ylabel("Temperature (°F)")
         bottom.supxlabel(_time_label(ds), fontsize=10)
         bottom.suptitle("Mean diurnal profile of each month", fontsize=11, fontweight="bold")
-        bottom.legend(handles=[Line2D([], [], color=REAL_COLOR, label="real"),
-                               Line2D([], [], color=GENERATED_COLOR, label="generated (all paths)")],
-                      loc="outside upper right", ncols=2, fontsize=9)
+        bottom.legend(
+            handles=[
+                Line2D([], [], color=REAL_COLOR, label="real"),
+                Line2D([], [], color=GENERATED_COLOR, label="generated (all paths)"),
+            ],
+            loc="outside upper right",
+            ncols=2,
+            fontsize=9,
+        )
     except Exception:
         plt.close(fig)
         raise

@@ -93,8 +93,11 @@ def draw_ratio_dots(ax: Axes, table: pd.DataFrame, floor: pd.DataFrame | None = 
     finite = ratios[np.isfinite(ratios) & (ratios > 0)]
     p95 = (first["floor_p95"] / first["floor_median"]).replace([np.inf, -np.inf], np.nan)
     lo = min(0.2, float(finite.min()) / 1.5) if len(finite) else 0.2
-    hi = max(5.0, float(finite.max()) * 1.5 if len(finite) else 5.0, float(p95.max()) * 1.2
-             if p95.notna().any() else 5.0)
+    hi = max(
+        5.0,
+        float(finite.max()) * 1.5 if len(finite) else 5.0,
+        float(p95.max()) * 1.2 if p95.notna().any() else 5.0,
+    )
 
     for metric in metrics:
         y = ys[metric]
@@ -117,14 +120,24 @@ def draw_ratio_dots(ax: Axes, table: pd.DataFrame, floor: pd.DataFrame | None = 
         y = np.array([ys[m] for m in rows["metric"]]) + offset
         ok = np.isfinite(r)
         clipped = np.clip(r[ok], lo, hi)
-        ax.scatter(clipped, y[ok], s=34, marker=marker, color=colour, edgecolor="white",
-                   linewidth=0.5, zorder=3)
+        ax.scatter(
+            clipped, y[ok], s=34, marker=marker, color=colour, edgecolor="white", linewidth=0.5, zorder=3
+        )
 
     labels = first["label"].to_dict()
     ax.set_yticks([ys[m] for m in metrics], [labels[m] for m in metrics])
     for family, y in headings:
-        ax.text(-0.01, y, family.upper(), transform=ax.get_yaxis_transform(), ha="right",
-                va="center", fontsize=9, fontweight="bold", color=REFERENCE_COLOR)
+        ax.text(
+            -0.01,
+            y,
+            family.upper(),
+            transform=ax.get_yaxis_transform(),
+            ha="right",
+            va="center",
+            fontsize=9,
+            fontweight="bold",
+            color=REFERENCE_COLOR,
+        )
         if y > 0:
             ax.axhline(y - 0.7, color="#BBBBBB", lw=0.6, zorder=0)
     ax.set_xscale("log")
@@ -134,28 +147,45 @@ def draw_ratio_dots(ax: Axes, table: pd.DataFrame, floor: pd.DataFrame | None = 
     ax.grid(axis="y", visible=False)
     ax.set_xlabel("metric ÷ median of the real-vs-real noise floor (log scale; smaller is better)")
 
-    handles = [Line2D([], [], ls="", marker=styles[g][1], color=styles[g][0], markersize=7,
-                      label=styles[g][2]) for g in gens]
+    handles = [
+        Line2D([], [], ls="", marker=styles[g][1], color=styles[g][0], markersize=7, label=styles[g][2])
+        for g in gens
+    ]
     handles.append(Patch(color=FLOOR_BAND, label="within the floor (≤ its 95th percentile)"))
     if floor is not None and not floor.empty:
-        handles.append(Line2D([], [], ls="", marker="o", color=REFERENCE_COLOR, alpha=0.5,
-                              markersize=3, label="real vs real, one split each"))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="o",
+                color=REFERENCE_COLOR,
+                alpha=0.5,
+                markersize=3,
+                label="real vs real, one split each",
+            )
+        )
     handles.append(Line2D([], [], ls="--", color=REFERENCE_COLOR, label="floor median"))
     # centred on the figure, not on the axes (which the long metric labels push to the right)
     centre = blended_transform_factory(ax.figure.transFigure, ax.transAxes)
-    ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0),
-              bbox_transform=centre, ncol=3, fontsize=9, frameon=False)
+    ax.legend(
+        handles=handles,
+        loc="lower center",
+        bbox_to_anchor=(0.5, 1.0),
+        bbox_transform=centre,
+        ncol=3,
+        fontsize=9,
+        frameon=False,
+    )
 
 
-def evaluation_figure(table: pd.DataFrame, floor: pd.DataFrame | None = None,
-                      data_label: str = "") -> Figure:
+def evaluation_figure(table: pd.DataFrame, floor: pd.DataFrame | None = None, data_label: str = "") -> Figure:
     """The whole figure (title, dot plot, data note)."""
     apply_style()
     n_rows = table["metric"].nunique() + table["family"].nunique()
     fig, ax = plt.subplots(figsize=(10, 1.6 + 0.3 * n_rows))
     draw_ratio_dots(ax, table, floor)
-    ax.set_title("Generated vs held-out real years: each metric ÷ the real-vs-real floor",
-                 pad=52)
+    ax.set_title("Generated vs held-out real years: each metric ÷ the real-vs-real floor", pad=52)
     if data_label:
         data_note(f"Data: {data_label}", fig)
     return fig
@@ -164,8 +194,7 @@ def evaluation_figure(table: pd.DataFrame, floor: pd.DataFrame | None = None,
 def tables(ds: xr.Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The metrics table and the floor's per-split values back as data frames, from the
     numbers :func:`seasonal_vae.figures.compute.evaluation.evaluation_data` keeps."""
-    table = pd.DataFrame({name: ds[name].values for name in ds.data_vars
-                          if ds[name].dims == ("row",)})
+    table = pd.DataFrame({name: ds[name].values for name in ds.data_vars if ds[name].dims == ("row",)})
     floor = pd.DataFrame({"metric": ds["floor_metric"].values, "value": ds["floor_value"].values})
     return table, floor
 

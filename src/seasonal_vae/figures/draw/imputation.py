@@ -38,30 +38,42 @@ def plot_fill_example(ax: Axes, ds: xr.Dataset, gap: int, pad_hours: int = 72) -
     sl = slice(lo, hi)
     t = pd.DatetimeIndex(ds["example_time"].values[sl])
     gap_t = pd.DatetimeIndex(ds["example_time"].values[hole])
-    ax.axvspan(gap_t[0] - pd.Timedelta(minutes=30), gap_t[-1] + pd.Timedelta(minutes=30),
-               color=REFERENCE_COLOR, alpha=0.08, lw=0)
+    ax.axvspan(
+        gap_t[0] - pd.Timedelta(minutes=30),
+        gap_t[-1] + pd.Timedelta(minutes=30),
+        color=REFERENCE_COLOR,
+        alpha=0.08,
+        lw=0,
+    )
     q = d["example_quantile"]
     inside = np.zeros(observed.size, dtype=bool)
-    inside[max(0, hole[0] - 1):hole[-1] + 2] = True  # join the fan to the observed neighbours
+    inside[max(0, hole[0] - 1) : hole[-1] + 2] = True  # join the fan to the observed neighbours
     qs = {float(v): np.where(inside, q.sel(quantile=v).values, np.nan)[sl] for v in q["quantile"].values}
-    ax.fill_between(t, qs[0.05], qs[0.95], color=GENERATED_COLOR, alpha=0.18, lw=0,
-                    label="VAE 5–95 %")
-    ax.fill_between(t, qs[0.25], qs[0.75], color=GENERATED_COLOR, alpha=0.35, lw=0,
-                    label="VAE 25–75 %")
+    ax.fill_between(t, qs[0.05], qs[0.95], color=GENERATED_COLOR, alpha=0.18, lw=0, label="VAE 5–95 %")
+    ax.fill_between(t, qs[0.25], qs[0.75], color=GENERATED_COLOR, alpha=0.35, lw=0, label="VAE 25–75 %")
     for i in range(min(2, d.sizes["member"])):
         member = np.where(inside, d["example_member"].isel(member=i).values, np.nan)[sl]
-        ax.plot(t, member, color=GENERATED_COLOR, lw=0.7, alpha=0.9,
-                label="two VAE members" if i == 0 else None)
+        ax.plot(
+            t, member, color=GENERATED_COLOR, lw=0.7, alpha=0.9, label="two VAE members" if i == 0 else None
+        )
     truth = d["example_truth"].values[sl]
-    ax.plot(t, truth, color=REAL_COLOR, lw=1.4, zorder=4,
-            label="observed (hidden in the gap)")
+    ax.plot(t, truth, color=REAL_COLOR, lw=1.4, zorder=4, label="observed (hidden in the gap)")
     for method in ("linear", "climatology"):
         fill = np.where(~observed, d["example_fill"].sel({"method": method}).values, np.nan)[sl]
-        ax.plot(t, fill, color=METHOD_STYLE[method]["color"], lw=1.3, ls="--", zorder=5,
-                label=METHOD_STYLE[method]["label"])
+        ax.plot(
+            t,
+            fill,
+            color=METHOD_STYLE[method]["color"],
+            lw=1.3,
+            ls="--",
+            zorder=5,
+            label=METHOD_STYLE[method]["label"],
+        )
     date_axis(ax)
-    ax.set(ylabel="Temperature (°F)",
-           title=f"A {_gap_label(int(gap))} gap ({gap_t[0]:%d %b %Y %H:%M}): fills vs truth")
+    ax.set(
+        ylabel="Temperature (°F)",
+        title=f"A {_gap_label(int(gap))} gap ({gap_t[0]:%d %b %Y %H:%M}): fills vs truth",
+    )
 
 
 def plot_gap_scores(ax: Axes, ds: xr.Dataset, score: str) -> None:
@@ -72,15 +84,22 @@ def plot_gap_scores(ax: Axes, ds: xr.Dataset, score: str) -> None:
     x = np.arange(len(gaps))
     for j, m in enumerate(methods):
         sel = ds.sel({"method": m})
-        values = (np.sqrt(sel["mse"].mean("case")) if score == "rmse"
-                  else sel[score].mean("case")).values
-        bars = ax.bar(x + (j - (len(methods) - 1) / 2) * width, values, width,
-                      color=METHOD_STYLE[m]["color"], label=METHOD_STYLE[m]["label"])
+        values = (np.sqrt(sel["mse"].mean("case")) if score == "rmse" else sel[score].mean("case")).values
+        bars = ax.bar(
+            x + (j - (len(methods) - 1) / 2) * width,
+            values,
+            width,
+            color=METHOD_STYLE[m]["color"],
+            label=METHOD_STYLE[m]["label"],
+        )
         ax.bar_label(bars, fmt="%.1f", fontsize=8, padding=1)
     ax.set_xticks(x, [_gap_label(int(g)) for g in gaps])
     names = {"mae": "MAE", "rmse": "RMSE", "crps": "CRPS"}
-    ax.set(xlabel="Gap length", ylabel=f"{names[score]} (°F)",
-           title=f"{names[score]} of the fill, {ds.sizes['case']} gaps per length")
+    ax.set(
+        xlabel="Gap length",
+        ylabel=f"{names[score]} (°F)",
+        title=f"{names[score]} of the fill, {ds.sizes['case']} gaps per length",
+    )
     ax.grid(axis="x", visible=False)
     ax.margins(y=0.12)
 
@@ -101,14 +120,20 @@ def imputation_figure(ds: xr.Dataset, data_label: str = "") -> Figure:
     plot_gap_scores(ax, ds, "crps")
     ax.legend(loc="upper left")
     cov = ds["coverage90"].mean("case").values
-    fig.suptitle("Gap filling on held-out years: VAE ensemble vs linear interpolation and "
-                 "climatology + diurnal profile", fontweight="bold")
-    note = ("CRPS of a deterministic fill = its MAE. VAE 90 % range covers "
-            + ", ".join(f"{100 * c:.0f} %" for c in cov) + " of true values ("
-            + ", ".join(_gap_label(g) for g in gaps) + ").")
+    fig.suptitle(
+        "Gap filling on held-out years: VAE ensemble vs linear interpolation and "
+        "climatology + diurnal profile",
+        fontweight="bold",
+    )
+    note = (
+        "CRPS of a deterministic fill = its MAE. VAE 90 % range covers "
+        + ", ".join(f"{100 * c:.0f} %" for c in cov)
+        + " of true values ("
+        + ", ".join(_gap_label(g) for g in gaps)
+        + ")."
+    )
     data_note(f"{note}\n{data_label}" if data_label else note, fig)
     return fig
-
 
 
 def draw(ds: xr.Dataset, cfg: dict) -> Figure:

@@ -32,11 +32,23 @@ def _plot_paths(ax: Axes, times, real, generated: xr.DataArray, linewidth: float
     """Other paths faint, path 0 in full colour, the real series on top."""
     paths = generated["path"].values
     for i, path in enumerate(paths[1:]):
-        ax.plot(times, generated.sel(path=path), color=GENERATED_COLOR, alpha=_OTHER_ALPHA,
-                linewidth=0.7 * linewidth, label=f"generated: paths {paths[1]}–{paths[-1]}"
-                if i == 0 and len(paths) > 2 else (f"generated: path {path}" if i == 0 else None))
-    ax.plot(times, generated.sel(path=paths[0]), color=GENERATED_COLOR, linewidth=linewidth,
-            label=f"generated: path {paths[0]}")
+        ax.plot(
+            times,
+            generated.sel(path=path),
+            color=GENERATED_COLOR,
+            alpha=_OTHER_ALPHA,
+            linewidth=0.7 * linewidth,
+            label=f"generated: paths {paths[1]}–{paths[-1]}"
+            if i == 0 and len(paths) > 2
+            else (f"generated: path {path}" if i == 0 else None),
+        )
+    ax.plot(
+        times,
+        generated.sel(path=paths[0]),
+        color=GENERATED_COLOR,
+        linewidth=linewidth,
+        label=f"generated: path {paths[0]}",
+    )
     ax.plot(times, real, color=REAL_COLOR, linewidth=linewidth, label="real")
     ax.set_ylabel("Temperature (°F)")
 
@@ -47,19 +59,23 @@ def plot_year(ax: Axes, ds: xr.Dataset) -> None:
     _plot_paths(ax, days, ds["real_daily"], ds["generated_daily"], linewidth=1.4)
     for start in ds["window_start"].values:  # mark the hourly windows shown below
         start = pd.Timestamp(start)
-        ax.axvspan(start, start + pd.Timedelta(weeks=int(ds.attrs["weeks"])), color="0.85",
-                   alpha=0.6, linewidth=0, zorder=0)
+        ax.axvspan(
+            start,
+            start + pd.Timedelta(weeks=int(ds.attrs["weeks"])),
+            color="0.85",
+            alpha=0.6,
+            linewidth=0,
+            zorder=0,
+        )
     ax.xaxis.set_major_locator(mdates.MonthLocator())
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b"))
     ax.set_xlim(days[0], days[-1])
-    ax.set_title(f"Daily mean temperature in {ds.attrs['year']} "
-                 "(grey: the windows of hourly values below)")
+    ax.set_title(f"Daily mean temperature in {ds.attrs['year']} (grey: the windows of hourly values below)")
     handles, labels = ax.get_legend_handles_labels()
     first = f"generated: path {ds['generated_daily']['path'].values[0]}"
     rank = {"real": 0, first: 1}  # real first, then the first path, then the faint ones
     order = sorted(range(len(labels)), key=lambda i: rank.get(labels[i], 2))
-    ax.legend([handles[i] for i in order], [labels[i] for i in order], loc="upper left",
-              fontsize=9, ncols=3)
+    ax.legend([handles[i] for i in order], [labels[i] for i in order], loc="upper left", fontsize=9, ncols=3)
     low, high = ax.get_ylim()
     ax.set_ylim(low, high + 0.18 * (high - low))
 
@@ -69,8 +85,7 @@ def plot_window(ax: Axes, ds: xr.Dataset, start) -> None:
     start = pd.Timestamp(start)
     end = start + pd.Timedelta(weeks=int(ds.attrs["weeks"])) - pd.Timedelta(hours=1)
     window = ds.sel(time=slice(start, end))
-    _plot_paths(ax, window["time"].values, window["real_hourly"], window["generated_hourly"],
-                linewidth=1.0)
+    _plot_paths(ax, window["time"].values, window["real_hourly"], window["generated_hourly"], linewidth=1.0)
     locator = mdates.DayLocator(interval=3)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
@@ -100,8 +115,7 @@ def samples_figure(ds: xr.Dataset, footer: str) -> Figure:
     except Exception:
         plt.close(fig)
         raise
-    fig.suptitle("Real vs generated hourly temperature on the same dates", fontsize=13,
-                 fontweight="bold")
+    fig.suptitle("Real vs generated hourly temperature on the same dates", fontsize=13, fontweight="bold")
     data_note(footer, fig)
     return fig
 

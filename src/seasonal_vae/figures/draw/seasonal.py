@@ -43,10 +43,23 @@ def plot_monthly(ax: Axes, ds: xr.Dataset) -> None:
     months = ds["month"].values
     pct = f"{100 * ds.attrs['band_low']:.0f}–{100 * ds.attrs['band_high']:.0f} %"
     for kind, color, shift in (("real", REAL_COLOR, -0.13), ("generated", GENERATED_COLOR, 0.13)):
-        ax.vlines(months + shift, ds[f"{kind}_monthly_low"], ds[f"{kind}_monthly_high"], color=color,
-                  linewidth=3, alpha=0.45, label=f"{kind}: {pct} of hourly values")
-        ax.plot(months + shift, ds[f"{kind}_monthly_mean"], "o-", color=color, markersize=5,
-                label=f"{kind}: monthly mean")
+        ax.vlines(
+            months + shift,
+            ds[f"{kind}_monthly_low"],
+            ds[f"{kind}_monthly_high"],
+            color=color,
+            linewidth=3,
+            alpha=0.45,
+            label=f"{kind}: {pct} of hourly values",
+        )
+        ax.plot(
+            months + shift,
+            ds[f"{kind}_monthly_mean"],
+            "o-",
+            color=color,
+            markersize=5,
+            label=f"{kind}: monthly mean",
+        )
     ax.set_xticks(months, [calendar.month_abbr[m] for m in months])
     ax.set_xlim(0.4, 12.6)
     ax.set(ylabel="Temperature (°F)", title="Monthly mean and spread of hourly values")
@@ -62,16 +75,17 @@ def plot_day_of_year(ax: Axes, ds: xr.Dataset) -> None:
     w = ds.attrs["window_days"]
     rm, rs = ds["real_daily_mean"], ds["real_daily_std"]
     gm, gs = ds["generated_daily_mean"], ds["generated_daily_std"]
-    ax.fill_between(days, rm - rs, rm + rs, color=REAL_COLOR, alpha=0.18, linewidth=0,
-                    label="real: mean ± 1 std")
+    ax.fill_between(
+        days, rm - rs, rm + rs, color=REAL_COLOR, alpha=0.18, linewidth=0, label="real: mean ± 1 std"
+    )
     ax.plot(days, rm, color=REAL_COLOR, linewidth=2, label="real: mean")
     ax.plot(days, gm, color=GENERATED_COLOR, linewidth=2, label="generated: mean")
-    ax.plot(days, gm - gs, color=GENERATED_COLOR, linewidth=1, linestyle="--",
-            label="generated: mean ± 1 std")
+    ax.plot(
+        days, gm - gs, color=GENERATED_COLOR, linewidth=1, linestyle="--", label="generated: mean ± 1 std"
+    )
     ax.plot(days, gm + gs, color=GENERATED_COLOR, linewidth=1, linestyle="--")
     _month_axis(ax)
-    ax.set(ylabel="Temperature (°F)",
-           title=f"Day of year: mean and std of hourly values ({w}-day window)")
+    ax.set(ylabel="Temperature (°F)", title=f"Day of year: mean and std of hourly values ({w}-day window)")
     ax.legend(loc="upper left", fontsize=9)
     low = float(min((rm - rs).min(), (gm - gs).min()))
     high = float(max((rm + rs).max(), (gm + gs).max()))
@@ -83,18 +97,37 @@ def plot_difference(ax: Axes, ds: xr.Dataset, statistic: str) -> None:
     days = ds["day"].values
     real = ds[f"real_daily_{statistic}"]
     for i, path in enumerate(ds["path"].values):
-        ax.plot(days, ds[f"path_daily_{statistic}"].sel(path=path) - real, color=GENERATED_COLOR,
-                linewidth=0.8, alpha=0.35, label="each generated path" if i == 0 else None)
-    ax.plot(days, ds[f"generated_daily_{statistic}"] - real, color=GENERATED_COLOR, linewidth=2.2,
-            label="all generated paths")
+        ax.plot(
+            days,
+            ds[f"path_daily_{statistic}"].sel(path=path) - real,
+            color=GENERATED_COLOR,
+            linewidth=0.8,
+            alpha=0.35,
+            label="each generated path" if i == 0 else None,
+        )
+    ax.plot(
+        days,
+        ds[f"generated_daily_{statistic}"] - real,
+        color=GENERATED_COLOR,
+        linewidth=2.2,
+        label="all generated paths",
+    )
     if f"floor_daily_{statistic}" in ds:
-        ax.plot(days, ds[f"floor_daily_{statistic}"], color=REFERENCE_COLOR, linewidth=1.2,
-                linestyle=":", label="real: even − odd years (chance)")
+        ax.plot(
+            days,
+            ds[f"floor_daily_{statistic}"],
+            color=REFERENCE_COLOR,
+            linewidth=1.2,
+            linestyle=":",
+            label="real: even − odd years (chance)",
+        )
     ax.axhline(0, color=REFERENCE_COLOR, linewidth=0.8)
     _month_axis(ax)
     name = "mean" if statistic == "mean" else "standard deviation"
-    ax.set(ylabel=f"Generated − real {'mean' if statistic == 'mean' else 'std'} (°F)",
-           title=f"Generated − real: {name} by day of year")
+    ax.set(
+        ylabel=f"Generated − real {'mean' if statistic == 'mean' else 'std'} (°F)",
+        title=f"Generated − real: {name} by day of year",
+    )
     low, high = ax.get_ylim()
     ax.set_ylim(low, high + 0.4 * (high - low))  # room above the data for the legend
     ax.legend(loc="upper left", fontsize=9, ncols=2)

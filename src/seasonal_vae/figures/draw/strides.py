@@ -55,8 +55,13 @@ def plot_layer_stack(ax: Axes, ds: xr.Dataset) -> None:
     step_hours = int(ds.attrs["hours_per_step"])
     highlight = int(ds.attrs["highlight"])
     tree = ds["tree"].values.astype(bool)
-    ax.axvspan(highlight * step_hours - 0.5, (highlight + 1) * step_hours - 0.5,
-               color=HIGHLIGHT_COLOR, alpha=0.15, linewidth=0)
+    ax.axvspan(
+        highlight * step_hours - 0.5,
+        (highlight + 1) * step_hours - 0.5,
+        color=HIGHLIGHT_COLOR,
+        alpha=0.15,
+        linewidth=0,
+    )
     for edge in np.arange(0, n_in + 1, step_hours):
         ax.axvline(edge - 0.5, color=REFERENCE_COLOR, linestyle="--", linewidth=0.8)
     for layer in range(1, n_layers):
@@ -65,35 +70,74 @@ def plot_layer_stack(ax: Axes, ds: xr.Dataset) -> None:
         below, here = _centres(ds, layer - 1), _centres(ds, layer)
         for unit in np.flatnonzero(tree[layer]):
             for src in unit_inputs(unit, kernel, stride, pad, n_prev):
-                ax.plot([below[src], here[unit]], [layer - 1, layer], color=REAL_COLOR,
-                        linewidth=0.35 if layer == 1 else 0.7, alpha=0.55, zorder=2)
+                ax.plot(
+                    [below[src], here[unit]],
+                    [layer - 1, layer],
+                    color=REAL_COLOR,
+                    linewidth=0.35 if layer == 1 else 0.7,
+                    alpha=0.55,
+                    zorder=2,
+                )
     for layer in range(n_layers):
         centres = _centres(ds, layer)
-        on = tree[layer, :centres.size]
+        on = tree[layer, : centres.size]
         size = 2.5 if layer == 0 else min(9.0, 3.0 + layer * 1.2)
-        ax.plot(centres[~on], np.full((~on).sum(), layer), linestyle="none", marker="o",
-                markersize=size, color="#BBBBBB", zorder=3)
-        ax.plot(centres[on], np.full(on.sum(), layer), linestyle="none", marker="o",
-                markersize=size, color=REAL_COLOR, zorder=4)
+        ax.plot(
+            centres[~on],
+            np.full((~on).sum(), layer),
+            linestyle="none",
+            marker="o",
+            markersize=size,
+            color="#BBBBBB",
+            zorder=3,
+        )
+        ax.plot(
+            centres[on],
+            np.full(on.sum(), layer),
+            linestyle="none",
+            marker="o",
+            markersize=size,
+            color=REAL_COLOR,
+            zorder=4,
+        )
     first, last = int(ds["rf_first"].values[highlight]), int(ds["rf_last"].values[highlight])
-    ax.annotate("", xy=(last + 0.5, -0.55), xytext=(first - 0.5, -0.55),
-                arrowprops=dict(arrowstyle="|-|", color=REAL_COLOR, linewidth=1.4,
-                                mutation_scale=4, shrinkA=0, shrinkB=0))
-    ax.text((first + last) / 2, -0.75, f"receptive field of latent step {highlight}: "
-            f"{last - first + 1} hours ({first}–{last})", ha="center", va="top", fontsize=9,
-            color=REAL_COLOR)
-    ax.text((highlight + 0.5) * step_hours, n_layers - 0.55,
-            f"latent step {highlight}: its own {step_hours} hours", ha="center", va="bottom",
-            fontsize=9, color="#A06B00")
+    ax.annotate(
+        "",
+        xy=(last + 0.5, -0.55),
+        xytext=(first - 0.5, -0.55),
+        arrowprops=dict(
+            arrowstyle="|-|", color=REAL_COLOR, linewidth=1.4, mutation_scale=4, shrinkA=0, shrinkB=0
+        ),
+    )
+    ax.text(
+        (first + last) / 2,
+        -0.75,
+        f"receptive field of latent step {highlight}: {last - first + 1} hours ({first}–{last})",
+        ha="center",
+        va="top",
+        fontsize=9,
+        color=REAL_COLOR,
+    )
+    ax.text(
+        (highlight + 0.5) * step_hours,
+        n_layers - 0.55,
+        f"latent step {highlight}: its own {step_hours} hours",
+        ha="center",
+        va="bottom",
+        fontsize=9,
+        color="#A06B00",
+    )
     names = ["input x (hourly)"] + [f"Conv1D {i}" for i in range(1, n_layers - 1)]
     names.append(f"Conv1D {n_layers - 1} → z")
     ax.set_yticks(np.arange(n_layers), names)
     right = ax.secondary_yaxis("right")
     labels = ["1 value per hour"]
     for layer in range(1, n_layers):
-        labels.append(f"k={int(ds['kernel'].values[layer])}, s={int(ds['stride'].values[layer])}:"
-                      f" 1 unit per {hours_text(int(ds['jump'].values[layer]))},"
-                      f" sees {int(ds['rf'].values[layer])} h")
+        labels.append(
+            f"k={int(ds['kernel'].values[layer])}, s={int(ds['stride'].values[layer])}:"
+            f" 1 unit per {hours_text(int(ds['jump'].values[layer]))},"
+            f" sees {int(ds['rf'].values[layer])} h"
+        )
     right.set_yticks(np.arange(n_layers), labels, fontsize=8.5)
     right.tick_params(length=0)
     ax.set_ylim(-1.35, n_layers - 0.05)
@@ -102,8 +146,11 @@ def plot_layer_stack(ax: Axes, ds: xr.Dataset) -> None:
     ax.set_xlabel("input hour")
     ax.grid(False)
     product = "·".join(str(int(s)) for s in ds["stride"].values[1:])
-    ax.set_title(f"(a) Strides {product} = {step_hours} hours per latent step: the units that "
-                 f"feed latent step {highlight}", loc="left")
+    ax.set_title(
+        f"(a) Strides {product} = {step_hours} hours per latent step: the units that "
+        f"feed latent step {highlight}",
+        loc="left",
+    )
 
 
 def plot_sensitivity(ax: Axes, ds: xr.Dataset) -> None:
@@ -112,13 +159,17 @@ def plot_sensitivity(ax: Axes, ds: xr.Dataset) -> None:
     n_steps, n_in = sens.shape
     positive = sens[sens > 0]
     norm = LogNorm(vmin=max(positive.min(), positive.max() * 1e-4), vmax=positive.max())
-    image = ax.imshow(np.ma.masked_less_equal(sens, 0), aspect="auto", cmap="viridis",
-                      norm=norm, interpolation="nearest",
-                      extent=(-0.5, n_in - 0.5, n_steps - 0.5, -0.5))
+    image = ax.imshow(
+        np.ma.masked_less_equal(sens, 0),
+        aspect="auto",
+        cmap="viridis",
+        norm=norm,
+        interpolation="nearest",
+        extent=(-0.5, n_in - 0.5, n_steps - 0.5, -0.5),
+    )
     for step in range(n_steps):
         first, last = int(ds["rf_first"].values[step]), int(ds["rf_last"].values[step])
-        ax.plot([first - 0.5, last + 0.5], [step + 0.42, step + 0.42], color="black",
-                linewidth=1.2)
+        ax.plot([first - 0.5, last + 0.5], [step + 0.42, step + 0.42], color="black", linewidth=1.2)
         ax.plot([first - 0.5] * 2, [step + 0.3, step + 0.45], color="black", linewidth=1.2)
         ax.plot([last + 0.5] * 2, [step + 0.3, step + 0.45], color="black", linewidth=1.2)
     for edge in np.arange(0, n_in + 1, int(ds.attrs["hours_per_step"])):
@@ -130,8 +181,11 @@ def plot_sensitivity(ax: Axes, ds: xr.Dataset) -> None:
     ax.grid(False)
     cbar = ax.figure.colorbar(image, ax=ax, pad=0.01, fraction=0.04)
     cbar.set_label("max |Δ posterior mean|\n(±1 std. unit, one hour)", fontsize=8.5)
-    ax.set_title("(b) Trained encoder: hours whose change moves each latent step\n"
-                 "(white: no change; brackets: receptive fields of the recursion)", loc="left")
+    ax.set_title(
+        "(b) Trained encoder: hours whose change moves each latent step\n"
+        "(white: no change; brackets: receptive fields of the recursion)",
+        loc="left",
+    )
 
 
 def plot_quarter_day(ax: Axes, ds: xr.Dataset) -> None:
@@ -139,27 +193,48 @@ def plot_quarter_day(ax: Axes, ds: xr.Dataset) -> None:
     names = ("night\n0–6 h", "morning\n6–12 h", "afternoon\n12–18 h", "evening\n18–24 h")
     unit = (12, 3.0)
     for q, (name, color) in enumerate(zip(names, QUARTER_COLORS)):
-        ax.add_patch(Rectangle((6 * q, 0), 6, 1, facecolor=color, edgecolor="white",
-                               linewidth=1.5))
+        ax.add_patch(Rectangle((6 * q, 0), 6, 1, facecolor=color, edgecolor="white", linewidth=1.5))
         ax.text(6 * q + 3, 0.5, name, ha="center", va="center", fontsize=8)
-        ax.add_patch(FancyArrowPatch((6 * q + 3, 1.05), (unit[0], unit[1] - 0.25),
-                                     arrowstyle="-|>", mutation_scale=9, linewidth=1.0,
-                                     color=REFERENCE_COLOR))
-        ax.text(0.55 * (6 * q + 3) + 0.45 * unit[0], 1.95, f"w{q + 1}", ha="center",
-                va="center", fontsize=9, fontweight="bold",
-                bbox=dict(facecolor="white", edgecolor="none", pad=0.6))
+        ax.add_patch(
+            FancyArrowPatch(
+                (6 * q + 3, 1.05),
+                (unit[0], unit[1] - 0.25),
+                arrowstyle="-|>",
+                mutation_scale=9,
+                linewidth=1.0,
+                color=REFERENCE_COLOR,
+            )
+        )
+        ax.text(
+            0.55 * (6 * q + 3) + 0.45 * unit[0],
+            1.95,
+            f"w{q + 1}",
+            ha="center",
+            va="center",
+            fontsize=9,
+            fontweight="bold",
+            bbox=dict(facecolor="white", edgecolor="none", pad=0.6),
+        )
     ax.plot(*unit, marker="o", markersize=13, color=REAL_COLOR)
     ax.text(unit[0] + 1.8, unit[1], "one unit per day", ha="left", va="center", fontsize=9)
-    ax.annotate("", xy=(26.5, 0.5), xytext=(24.3, 0.5),
-                arrowprops=dict(arrowstyle="->", color="black"))
+    ax.annotate("", xy=(26.5, 0.5), xytext=(24.3, 0.5), arrowprops=dict(arrowstyle="->", color="black"))
     ax.text(26.8, 0.5, "next day:\nsame w1…w4", ha="left", va="center", fontsize=8.5)
     jumps = ds["jump"].values
     six = int(np.flatnonzero(jumps == 6)[0]) if (jumps == 6).any() else None
-    where = (f"\nHere units are 6 h apart after Conv1D {six}; two stride-2 layers then reach "
-             "1 day." if six is not None else "")
-    ax.text(-0.5, -0.35, "Units 6 h apart, kernel 4, stride 4: each weight always meets the\n"
-            "same quarter of the day, so it can learn that part of the diurnal cycle." + where,
-            ha="left", va="top", fontsize=8.5)
+    where = (
+        f"\nHere units are 6 h apart after Conv1D {six}; two stride-2 layers then reach 1 day."
+        if six is not None
+        else ""
+    )
+    ax.text(
+        -0.5,
+        -0.35,
+        "Units 6 h apart, kernel 4, stride 4: each weight always meets the\n"
+        "same quarter of the day, so it can learn that part of the diurnal cycle." + where,
+        ha="left",
+        va="top",
+        fontsize=8.5,
+    )
     ax.set_xlim(-0.6, 34)
     ax.set_ylim(-2.2, 3.6)
     ax.axis("off")
@@ -174,10 +249,12 @@ def strides_figure(ds: xr.Dataset, data_label: str) -> Figure:
     plot_layer_stack(fig.add_subplot(grid[0, :]), ds)
     plot_sensitivity(fig.add_subplot(grid[1, 0]), ds)
     plot_quarter_day(fig.add_subplot(grid[1, 1]), ds)
-    data_note(f"{data_label}\nModel: {short_path(ds.attrs['model'])}. One latent step strides over "
-              f"{ds.attrs['hours_per_step']} hours but sees {ds.attrs['latent_rf_hours']} "
-              "('same' padding puts the extra zero on the right, so the field reaches ahead).",
-              fig)
+    data_note(
+        f"{data_label}\nModel: {short_path(ds.attrs['model'])}. One latent step strides over "
+        f"{ds.attrs['hours_per_step']} hours but sees {ds.attrs['latent_rf_hours']} "
+        "('same' padding puts the extra zero on the right, so the field reaches ahead).",
+        fig,
+    )
     return fig
 
 

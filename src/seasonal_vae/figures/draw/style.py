@@ -86,8 +86,7 @@ def data_note(label: str, fig: Figure | None = None) -> None:
     engine = fig.get_layout_engine()
     if isinstance(engine, ConstrainedLayoutEngine):
         engine.set(rect=(0, height, 1, 1 - height))
-    fig.text(0.005, 0.004, label, ha="left", va="bottom", fontsize=fontsize,
-             color=REFERENCE_COLOR)
+    fig.text(0.005, 0.004, label, ha="left", va="bottom", fontsize=fontsize, color=REFERENCE_COLOR)
 
 
 def generated_footer(ds, label: str) -> str:
@@ -97,8 +96,10 @@ def generated_footer(ds, label: str) -> str:
     if "samples_file" not in ds.attrs:
         return label
     a = ds.attrs
-    return (f"{label}\nGenerated: {a['n_paths']} path(s) of {a['samples_file']}, observation noise "
-            f"{a['noise']}, seed {a['seed']}, trend re-applied: {a['retrend']}.")
+    return (
+        f"{label}\nGenerated: {a['n_paths']} path(s) of {a['samples_file']}, observation noise "
+        f"{a['noise']}, seed {a['seed']}, trend re-applied: {a['retrend']}."
+    )
 
 
 def short_path(path: str | Path, parts: int = 3) -> str:

@@ -28,14 +28,31 @@ def _mark_best(ax: Axes, ds: xr.Dataset, value: float, text: str) -> None:
     """Dashed line and circle at the saved epoch; ``text`` in the corner the curves leave free."""
     best = int(ds.attrs["best_epoch"])
     ax.axvline(best, color=BEST_COLOR, linestyle="--", linewidth=1.0)
-    ax.plot(best, value, marker="o", markersize=7, markerfacecolor="white",
-            markeredgecolor=BEST_COLOR, markeredgewidth=1.5, zorder=5)
+    ax.plot(
+        best,
+        value,
+        marker="o",
+        markersize=7,
+        markerfacecolor="white",
+        markeredgecolor=BEST_COLOR,
+        markeredgewidth=1.5,
+        zorder=5,
+    )
     low, high = ax.get_ylim()
     frac = (ax.transScale.transform((1, value))[1] - ax.transScale.transform((1, low))[1]) / (
-        ax.transScale.transform((1, high))[1] - ax.transScale.transform((1, low))[1])
+        ax.transScale.transform((1, high))[1] - ax.transScale.transform((1, low))[1]
+    )
     upper = frac > 0.5  # the curves end high: the lower right corner is free, and vice versa
-    ax.text(0.955, 0.05 if upper else 0.95, text, transform=ax.transAxes, ha="right",
-            va="bottom" if upper else "top", fontsize=9, color=BEST_COLOR)
+    ax.text(
+        0.955,
+        0.05 if upper else 0.95,
+        text,
+        transform=ax.transAxes,
+        ha="right",
+        va="bottom" if upper else "top",
+        fontsize=9,
+        color=BEST_COLOR,
+    )
 
 
 def _epoch_axis(ax: Axes, ds: xr.Dataset) -> None:
@@ -71,8 +88,9 @@ def plot_noise(ax: Axes, ds: xr.Dataset) -> None:
     else:
         ax.set_ylabel("σ (°F)")
     _epoch_axis(ax, ds)
-    _mark_best(ax, ds, best, f"saved model: σ = {best:.2f} °F\n"
-               f"({float(ds.attrs['noise_sigma']):.4f} standard units)")
+    _mark_best(
+        ax, ds, best, f"saved model: σ = {best:.2f} °F\n({float(ds.attrs['noise_sigma']):.4f} standard units)"
+    )
     ax.set_title("Learned observation noise σ")
 
 
@@ -80,26 +98,41 @@ def training_figure(ds: xr.Dataset, data_label: str) -> Figure:
     """Build the figure from :func:`seasonal_vae.figures.compute.training.compute`'s dataset."""
     apply_style()
     fig, axes = plt.subplots(2, 2, figsize=(12, 8), layout="constrained")
-    plot_term(axes[0, 0], ds, "loss", "Loss: −ELBO per value = reconstruction + KL",
-              "nats per value")
-    plot_term(axes[0, 1], ds, "reconstruction",
-              "Reconstruction: Gaussian negative log-likelihood", "nats per value")
+    plot_term(axes[0, 0], ds, "loss", "Loss: −ELBO per value = reconstruction + KL", "nats per value")
+    plot_term(
+        axes[0, 1], ds, "reconstruction", "Reconstruction: Gaussian negative log-likelihood", "nats per value"
+    )
     plot_term(axes[1, 0], ds, "kl", "KL( q(z | x) ‖ p(z | θ) ) per value", "nats per value")
     plot_noise(axes[1, 1], ds)
     best, n = int(ds.attrs["best_epoch"]), int(ds.attrs["n_epochs"])
-    handles = [Line2D([], [], color=TRAIN_COLOR, label="training windows (epoch mean)"),
-               Line2D([], [], color=VAL_COLOR, label="validation years (end of epoch)"),
-               Line2D([], [], color=BEST_COLOR, linestyle="--", marker="o",
-                      markerfacecolor="white",
-                      label=f"best epoch (lowest validation loss): {best} of {n}; saved with "
-                            "σ² and the prior set once more in closed form")]
-    fig.legend(handles=handles, loc="outside upper center", ncols=3,
-               title="Training the VAE: loss terms and learned noise per epoch",
-               title_fontproperties={"size": 13, "weight": "bold"})
-    data_note(f"{data_label}\nHistory: {short_path(ds.attrs['history'])}; model: "
-              f"{short_path(ds.attrs['model'])} ({ds.attrs['prior_kind']} prior). σ in °F = "
-              f"σ (standard units) × {float(ds.attrs['data_std_degF']):.2f} °F, the std of "
-              "the training hours.", fig)
+    handles = [
+        Line2D([], [], color=TRAIN_COLOR, label="training windows (epoch mean)"),
+        Line2D([], [], color=VAL_COLOR, label="validation years (end of epoch)"),
+        Line2D(
+            [],
+            [],
+            color=BEST_COLOR,
+            linestyle="--",
+            marker="o",
+            markerfacecolor="white",
+            label=f"best epoch (lowest validation loss): {best} of {n}; saved with "
+            "σ² and the prior set once more in closed form",
+        ),
+    ]
+    fig.legend(
+        handles=handles,
+        loc="outside upper center",
+        ncols=3,
+        title="Training the VAE: loss terms and learned noise per epoch",
+        title_fontproperties={"size": 13, "weight": "bold"},
+    )
+    data_note(
+        f"{data_label}\nHistory: {short_path(ds.attrs['history'])}; model: "
+        f"{short_path(ds.attrs['model'])} ({ds.attrs['prior_kind']} prior). σ in °F = "
+        f"σ (standard units) × {float(ds.attrs['data_std_degF']):.2f} °F, the std of "
+        "the training hours.",
+        fig,
+    )
     return fig
 
 

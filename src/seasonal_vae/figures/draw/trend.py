@@ -37,22 +37,62 @@ def plot_yearly_means(ax: Axes, ds: xr.Dataset) -> None:
     """Observed and adjusted yearly means with the fitted and the configured trend lines."""
     years = ds["year"].values
     a = ds.attrs
-    ax.fill_between(years, ds["observed_fit_low"], ds["observed_fit_high"], color=REAL_COLOR,
-                    alpha=0.15, linewidth=0, label="95 % confidence band of the fit")
-    ax.plot(years, ds["observed"], "o-", color=REAL_COLOR, markersize=4, linewidth=0.8,
-            label="observed yearly mean")
-    ax.plot(years, ds["observed_fit"], color=REAL_COLOR, linewidth=2,
-            label=f"fitted: {_signed(a['fitted_rate_per_decade'])} °F/decade "
-                  f"(SE {a['fitted_stderr_per_decade']:.2f})")
-    ax.plot(years, ds["configured_line"], "--", color=REFERENCE_COLOR, linewidth=1.6,
-            label=f"configured: {_signed(a['configured_rate_per_decade'])} °F/decade (removed)")
-    ax.plot(years, ds["adjusted"], "s-", color=ADJUSTED_COLOR, markersize=3.5, linewidth=0.8,
-            label=f"adjusted to the {a['reference_year']} climate")
-    ax.plot(years, ds["adjusted_fit"], color=ADJUSTED_COLOR, linewidth=2,
-            label=f"fitted to adjusted: {_signed(a['adjusted_rate_per_decade'])} °F/decade")
+    ax.fill_between(
+        years,
+        ds["observed_fit_low"],
+        ds["observed_fit_high"],
+        color=REAL_COLOR,
+        alpha=0.15,
+        linewidth=0,
+        label="95 % confidence band of the fit",
+    )
+    ax.plot(
+        years,
+        ds["observed"],
+        "o-",
+        color=REAL_COLOR,
+        markersize=4,
+        linewidth=0.8,
+        label="observed yearly mean",
+    )
+    ax.plot(
+        years,
+        ds["observed_fit"],
+        color=REAL_COLOR,
+        linewidth=2,
+        label=f"fitted: {_signed(a['fitted_rate_per_decade'])} °F/decade "
+        f"(SE {a['fitted_stderr_per_decade']:.2f})",
+    )
+    ax.plot(
+        years,
+        ds["configured_line"],
+        "--",
+        color=REFERENCE_COLOR,
+        linewidth=1.6,
+        label=f"configured: {_signed(a['configured_rate_per_decade'])} °F/decade (removed)",
+    )
+    ax.plot(
+        years,
+        ds["adjusted"],
+        "s-",
+        color=ADJUSTED_COLOR,
+        markersize=3.5,
+        linewidth=0.8,
+        label=f"adjusted to the {a['reference_year']} climate",
+    )
+    ax.plot(
+        years,
+        ds["adjusted_fit"],
+        color=ADJUSTED_COLOR,
+        linewidth=2,
+        label=f"fitted to adjusted: {_signed(a['adjusted_rate_per_decade'])} °F/decade",
+    )
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set(xlabel="Year", ylabel="Yearly mean temperature (°F)",
-           title="Observed vs adjusted (detrended) yearly mean temperature")
+    ax.set(
+        xlabel="Year",
+        ylabel="Yearly mean temperature (°F)",
+        title="Observed vs adjusted (detrended) yearly mean temperature",
+    )
     ax.legend(loc="upper left", fontsize=9, ncols=2)
     low = np.nanmin([ds["observed"].min(), ds["adjusted"].min()])
     high = np.nanmax([ds["observed"].max(), ds["adjusted"].max()])
@@ -67,24 +107,41 @@ def plot_rates(ax: Axes, ds: xr.Dataset) -> None:
     rows = [
         ("fitted to\nobserved", a["fitted_rate_per_decade"], a["fitted_stderr_per_decade"], REAL_COLOR, "o"),
         ("configured\n(removed)", a["configured_rate_per_decade"], np.nan, REFERENCE_COLOR, "D"),
-        ("left in\nadjusted", a["adjusted_rate_per_decade"], a["adjusted_stderr_per_decade"],
-         ADJUSTED_COLOR, "s"),
+        (
+            "left in\nadjusted",
+            a["adjusted_rate_per_decade"],
+            a["adjusted_stderr_per_decade"],
+            ADJUSTED_COLOR,
+            "s",
+        ),
     ]
     y = np.arange(len(rows))[::-1]
-    for yi, (label, rate, se, color, marker) in zip(y, rows):
+    for yi, (_label, rate, se, color, marker) in zip(y, rows):
         if np.isfinite(se):
             ax.errorbar(rate, yi, xerr=_Z95 * se, fmt=marker, color=color, capsize=4, markersize=7)
             text = f"{_signed(rate)} ± {_Z95 * se:.2f}"
         else:
             ax.plot(rate, yi, marker, color=color, markersize=7)
             text = _signed(rate)
-        ax.annotate(text, (rate, yi), xytext=(0, 9), textcoords="offset points", ha="center",
-                    va="bottom", fontsize=9, color=color)
+        ax.annotate(
+            text,
+            (rate, yi),
+            xytext=(0, 9),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=9,
+            color=color,
+        )
     ax.axvline(0, color=REFERENCE_COLOR, linewidth=0.8)
     ax.set_yticks(y, [r[0] for r in rows])
     ax.set_ylim(-0.6, len(rows) - 0.3)
-    finite = [v for r in rows for v in (r[1] - _Z95 * np.nan_to_num(r[2]), r[1] + _Z95 * np.nan_to_num(r[2]))
-              if np.isfinite(v)]
+    finite = [
+        v
+        for r in rows
+        for v in (r[1] - _Z95 * np.nan_to_num(r[2]), r[1] + _Z95 * np.nan_to_num(r[2]))
+        if np.isfinite(v)
+    ]
     if finite:
         lo, hi = min(finite + [0.0]), max(finite + [0.0])
         pad = 0.15 * max(hi - lo, 0.1)
