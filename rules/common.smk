@@ -7,7 +7,7 @@ from seasonal_vae.core.paths import wildcards as wildcards_of
 from seasonal_vae.figures.registry import FIGURES  # every figure: its inputs, settings, code
 from seasonal_vae.model.baselines import METHODS  # the baselines: harmonic_ar, bootstrap
 
-ENV = "environment.yml"  # used with `snakemake --use-conda`; the pip path needs no conda
+ENV = "../environment.yml"  # `snakemake --use-conda` (relative to this folder); pip needs no conda
 
 
 def cli(command, args):

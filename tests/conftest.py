@@ -127,6 +127,7 @@ def workdir(tmp_path_factory):
     workflow and notebook tests."""
     work = tmp_path_factory.mktemp("workflow")
     shutil.copy(ROOT / "Snakefile", work)
+    shutil.copytree(ROOT / "rules", work / "rules")
     shutil.copytree(ROOT / "config", work / "config")
     shutil.copy(ROOT / "environment.yml", work)
     shutil.copytree(ROOT / "src", work / "src", ignore=shutil.ignore_patterns("__pycache__"))

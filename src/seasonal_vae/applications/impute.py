@@ -2,14 +2,10 @@
 
 :func:`impute` fills the unobserved hours of windows with an ensemble of plausible values
 (:func:`seasonal_vae.model.posterior.condition`: a posterior over the latents fitted to the observed
-hours, then draws with the learned observation noise). Two baselines fill the same gaps:
-
-* ``linear``: linear interpolation between the last hour before and the first hour after;
-* ``climatology``: the training years' month × hour mean (climatology plus diurnal profile),
-  shifted to match the observed neighbours: the mean anomaly of the 24 observed hours before
-  the gap and of the 24 after, interpolated linearly across the gap.
-
-Both baselines are deterministic, so their CRPS equals their mean absolute error.
+hours, then draws with the learned observation noise). Two deterministic baselines of
+:mod:`seasonal_vae.applications.fills` fill the same gaps: ``linear`` (interpolation between the
+hours either side) and ``climatology`` (the training years' month × hour mean, shifted to the
+anomaly of the observed neighbours).
 
 :func:`score_imputation` cuts gaps of several lengths (``applications.imputation.gap_hours``:
 6 h, 24 h, 72 h and 7 days by default) at random positions (seeded) in windows of held-out
@@ -28,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from seasonal_vae.applications.fills import climatology_fill, linear_fill
 from seasonal_vae.applications.results import (
     CENTRAL_90,
     EXAMPLE_MEMBERS,
@@ -38,10 +35,9 @@ from seasonal_vae.applications.results import (
 )
 from seasonal_vae.core.calendar import HOURS_PER_LATENT_STEP
 from seasonal_vae.core.errors import InputError
-from seasonal_vae.core.runs import run_pairs
 from seasonal_vae.data.climatology import lookup
 from seasonal_vae.evaluation.scores import crps_ensemble
-from seasonal_vae.model.posterior import condition, interpolate_gaps, noise_sigma_degf
+from seasonal_vae.model.posterior import condition, noise_sigma_degf
 from seasonal_vae.model.record import Record, training_climatology, window_starts
 from seasonal_vae.model.vae import SeasonalVAE
 
@@ -73,48 +69,6 @@ def gap_label(hours: int) -> str:
     The score table and the imputation figure both label gaps with it.
     """
     return f"{hours // 24} days" if hours % 24 == 0 and hours >= 48 else f"{hours} h"
-
-
-def linear_fill(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Rows with unobserved values interpolated linearly between observed ones (°F)."""
-    return np.where(mask, values, interpolate_gaps(values, mask))
-
-
-def climatology_fill(
-    values: np.ndarray, mask: np.ndarray, clim: np.ndarray, neighbour_hours: int = 24
-) -> np.ndarray:
-    """Climatology plus diurnal profile, shifted to the anomaly of the observed neighbours.
-
-    Parameters
-    ----------
-    values, mask
-        ``(N, T)`` series (°F) and observation mask.
-    clim
-        ``(N, T)`` climatological mean (month × hour) at the same hours.
-    neighbour_hours
-        The anomaly on each side is the mean over this many observed hours next to the gap;
-        across the gap it is interpolated linearly (a side without data takes the other's).
-    """
-    values, mask = np.asarray(values, float), np.asarray(mask, bool)
-    out = np.where(mask, values, clim)
-    anomaly = values - clim
-    for i in range(values.shape[0]):
-        for start, stop in run_pairs(~mask[i]):
-            sides = []
-            for lo, hi in (
-                (max(0, start - neighbour_hours), start),
-                (stop, min(values.shape[1], stop + neighbour_hours)),
-            ):
-                seen = mask[i, lo:hi]
-                sides.append(anomaly[i, lo:hi][seen].mean() if seen.any() else np.nan)
-            left, right = sides
-            if np.isnan(left) and np.isnan(right):
-                left = right = 0.0
-            left = right if np.isnan(left) else left
-            right = left if np.isnan(right) else right
-            w = np.arange(1, stop - start + 1) / (stop - start + 1)
-            out[i, start:stop] = clim[i, start:stop] + left + (right - left) * w
-    return out
 
 
 def impute(

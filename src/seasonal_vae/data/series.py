@@ -5,7 +5,8 @@
 :func:`seasonal_vae.data.station.open_station_file`, ``data.kind: station``) -- puts the timestamps
 in order, drops duplicated hours, checks that the data are hourly, that each file's grid point
 or station lies within ``data.max_distance_km`` of the site and (ERA5) that each year file
-holds the year its name says (:mod:`seasonal_vae.data.raw_checks`), fills short gaps by linear
+holds the year its name says (:mod:`seasonal_vae.data.raw_files`, with the checks of
+:mod:`seasonal_vae.data.raw_checks`), fills short gaps by linear
 interpolation in time and refuses long ones (or keeps them missing, if asked;
 :mod:`seasonal_vae.data.gaps`), converts kelvin to °F (:mod:`seasonal_vae.data.units`) and UTC to
 the site's local standard time, and writes one CF-1.8 netCDF file.
@@ -49,17 +50,9 @@ from seasonal_vae import __version__
 from seasonal_vae.core.atomic import atomic_path
 from seasonal_vae.core.errors import ConfigError, InputError
 from seasonal_vae.core.io import open_checked
-from seasonal_vae.data.era5 import open_year_file
 from seasonal_vae.data.gaps import handle_gaps
-from seasonal_vae.data.raw_checks import (
-    HOURLY_FIX,
-    MAX_LISTED,
-    check_distance,
-    check_file_year,
-    check_hourly,
-    format_hour,
-)
-from seasonal_vae.data.station import open_station_file
+from seasonal_vae.data.raw_checks import HOURLY_FIX, format_hour
+from seasonal_vae.data.raw_files import one_value_per_hour, read_raw_files
 from seasonal_vae.data.units import kelvin_to_fahrenheit
 
 LOG = logging.getLogger(__name__)  # the default logger of this module's functions
@@ -69,84 +62,6 @@ def _time_zone_label(offset_hours: float) -> str:
     """``UTC-07:00`` style label of a fixed offset."""
     minutes = round(abs(offset_hours) * 60)
     return f"UTC{'-' if offset_hours < 0 else '+'}{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-def _open(
-    path: Path, kind: str, variable: str, data: dict | None, site: dict | None, log: logging.Logger
-) -> xr.DataArray:
-    if kind == "era5":
-        return open_year_file(path, variable, log=log)
-    return open_station_file(path, data or {}, log=log, site=site)
-
-
-def _combine(
-    paths: Sequence[Path],
-    variable: str,
-    log: logging.Logger,
-    kind: str = "era5",
-    data: dict | None = None,
-    site: dict | None = None,
-) -> tuple[pd.DataFrame, list[xr.DataArray]]:
-    """Read every file and check it; return rows (time, kelvin, file index) and the arrays."""
-    data = data or {}
-    arrays, frames = [], []
-    for i, path in enumerate(paths):
-        da = _open(path, kind, variable, data, site, log)
-        times = da["time"].values
-        check_hourly(times, path, kind)
-        check_distance(path, da, site, data.get("max_distance_km"), kind, log)
-        if kind == "era5":
-            check_file_year(path, times, data.get("file_pattern"))
-        if times.size:
-            log.info(
-                "%s: %d hours, %s to %s UTC",
-                path.name,
-                times.size,
-                format_hour(times.min()),
-                format_hour(times.max()),
-            )
-        else:
-            log.warning("%s: no hours at all", path.name)
-        arrays.append(da)
-        frames.append(pd.DataFrame({"time": times, "value": da.values, "file": i}))
-    rows = pd.concat(frames, ignore_index=True)
-    if not rows["time"].is_monotonic_increasing:
-        log.info("timestamps are not in order across the files; sorting them")
-        rows = rows.sort_values("time", kind="stable", ignore_index=True)
-    return rows, arrays
-
-
-def _drop_duplicates(rows: pd.DataFrame, paths: Sequence[Path], log: logging.Logger) -> pd.Series:
-    """One value per hour: merge duplicated hours that agree, refuse those that conflict.
-
-    Values agree if they differ by at most 1e-6 K; a NaN agrees with anything (the value
-    is kept).
-    """
-    duplicated = rows["time"].duplicated(keep=False)
-    if duplicated.any():
-        groups = rows[duplicated].groupby("time")
-        spread = groups["value"].max() - groups["value"].min()
-        conflicts = spread.index[spread > 1e-6]
-        if conflicts.size:
-            listed = []
-            for t in conflicts[:MAX_LISTED]:
-                rows_t = rows[rows["time"] == t]
-                names = sorted({paths[f].name for f in rows_t["file"]})
-                values = ", ".join(f"{v:.3f} K" for v in rows_t["value"])
-                listed.append(f"{format_hour(t)} UTC ({values}; in {', '.join(names)})")
-            files = sorted({paths[f].name for f in rows[rows["time"].isin(conflicts)]["file"]})
-            raise InputError(
-                ", ".join(files),
-                f"{conflicts.size} hour(s) appear more than once "
-                "with different values: " + "; ".join(listed) + (" …" if conflicts.size > MAX_LISTED else ""),
-                "remove the overlapping file or hours (two downloads of the same "
-                "year, or files from different sources?)",
-            )
-    series = rows.groupby("time", sort=True)["value"].first()
-    n_dropped = len(rows) - len(series)
-    if n_dropped:
-        log.info("dropped %d duplicated hour(s) whose values agree", n_dropped)
-    return series
 
 
 def build_series(
@@ -247,8 +162,8 @@ def build_series(
         )
     if kind == "station":
         site = {**(site or {}), "utc_offset_hours": utc_offset_hours}
-    rows, arrays = _combine(paths, variable, log, kind, data, site)
-    series = _drop_duplicates(rows, paths, log)
+    rows, arrays = read_raw_files(paths, variable, log, kind, data, site)
+    series = one_value_per_hour(rows, paths, log)
     valid = series.dropna()
     names = ", ".join(p.name for p in paths)
     if valid.empty:

@@ -15,7 +15,8 @@ column plus an integer ``hour_column``), its time zone (``utc``, or ``local_stan
 UTC + ``site.utc_offset_hours`` all year), whether hours run 1–24 (``hour_24``: "24:00" is
 the midnight that ends the day), the value column, its units and the sentinel numbers that
 mean "missing". CSV files may be compressed (``.xz``, ``.gz``, ``.bz2``: pandas infers it
-from the suffix).
+from the suffix). The time column is parsed, put into UTC and cut to the configured years by
+:mod:`seasonal_vae.data.station_times`.
 
 Hour-ending means
 -----------------
@@ -36,16 +37,15 @@ Checks
 ------
 Each failure is an :class:`~seasonal_vae.core.errors.InputError` naming the file, the problem and
 the fix: a missing, empty or unreadable file; a missing column (the message lists those the
-file has); a timestamp that does not parse (the first bad line is named) or an hour outside
-1–24 / 0–23; non-numeric values; and those of :mod:`seasonal_vae.data.station_checks` (steps
-and stamps off the whole hour, daylight-saving time, contradicting UTC offsets, units and the
-phase of the diurnal cycle).
+file has); non-numeric values; those of :mod:`seasonal_vae.data.station_times` (a timestamp
+that does not parse, an hour outside 1–24 / 0–23, no hours in the configured years); and those
+of :mod:`seasonal_vae.data.station_checks` (steps and stamps off the whole hour, daylight-saving
+time, contradicting UTC offsets, units and the phase of the diurnal cycle).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from pathlib import Path
 
 import numpy as np
@@ -54,12 +54,11 @@ import xarray as xr
 
 from seasonal_vae.core.errors import ConfigError, InputError
 from seasonal_vae.data.raw_checks import check_hourly
-from seasonal_vae.data.station_checks import check_diurnal_phase, check_dst, check_offsets, name_units
+from seasonal_vae.data.station_checks import check_diurnal_phase, check_dst, name_units
+from seasonal_vae.data.station_times import csv_line, in_years, parse_times, to_utc
 from seasonal_vae.data.units import to_kelvin
 
 LOG = logging.getLogger(__name__)  # the default logger of this module's functions
-
-_OFFSET_SUFFIX = re.compile(r"\s*(Z|[+-]\d{2}:?\d{2})$")
 
 STAMP_COMMENTS = {
     "hour_ending_mean": "each value is the mean over the 60 minutes ending at its timestamp, "
@@ -82,42 +81,6 @@ def _settings(data_cfg: dict) -> dict:
         )
     keys = load_schema()["properties"]["data"]["properties"]["station"]["properties"]
     return {**{key: spec.get("default") for key, spec in keys.items()}, **station}
-
-
-def _in_years(
-    times_utc: np.ndarray, kelvin: np.ndarray, data_cfg: dict, st: dict, path: Path, log: logging.Logger
-) -> tuple[np.ndarray, np.ndarray]:
-    """The hours of the configured years ``data.first_year`` … ``data.last_year``, in local
-    standard time; an hour-ending mean counts in the year of its interval's centre, so that
-    the mean of 23:00–24:00 on 31 December, stamped 00:00 on 1 January, stays in its year."""
-    first, last = data_cfg.get("first_year"), data_cfg.get("last_year")
-    if first is None or last is None:
-        return times_utc, kelvin
-    centre = times_utc + np.timedelta64(round(st["_utc_offset_hours"] * 3600), "s")
-    if st["stamp"] == "hour_ending_mean":
-        centre = centre - np.timedelta64(30, "m")
-    years = centre.astype("datetime64[Y]").astype(int) + 1970
-    keep = (years >= first) & (years <= last)
-    if not keep.any():
-        raise InputError(
-            path,
-            f"no hours in the configured years {first}-{last} (the file covers {years.min()}-{years.max()})",
-            "set data.first_year and data.last_year to years the file covers",
-        )
-    if not keep.all():
-        log.info(
-            "%s: %d row(s) outside %d-%d (local standard time) left out",
-            path.name,
-            int((~keep).sum()),
-            first,
-            last,
-        )
-    return times_utc[keep], kelvin[keep]
-
-
-def _line(i: int) -> int:
-    """Line number in a CSV file (1-based, header on line 1) of data row ``i`` (0-based)."""
-    return int(i) + 2
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -166,59 +129,6 @@ def _read_csv(path: Path, st: dict) -> pd.DataFrame:
     return frame
 
 
-def _parse_times(frame: pd.DataFrame, st: dict, path: Path) -> np.ndarray:
-    """The rows' timestamps as naive datetime64[ns] in the file's own zone; offsets checked."""
-    raw = frame[st["time_column"]].fillna("").astype(str).str.strip()
-    offsets = raw.str.extract(_OFFSET_SUFFIX, expand=False)
-    text = raw.str.replace(_OFFSET_SUFFIX, "", regex=True)
-    if st["hour_column"]:
-        hours = pd.to_numeric(frame[st["hour_column"]], errors="coerce")
-        low, high = (1, 24) if st["hour_24"] else (0, 23)
-        bad = hours.isna() | (hours % 1 != 0) | (hours < low) | (hours > high)
-        if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError(
-                path,
-                f"hour {frame[st['hour_column']].iloc[i]!r} on line "
-                f"{_line(i)} (column {st['hour_column']!r}) is not an integer "
-                f"from {low} to {high}",
-                "fix the row, or set data.station.hour_24 "
-                f"to {'false (hours 0-23)' if st['hour_24'] else 'true (hours 1-24)'}",
-            )
-        extra = pd.to_timedelta(hours.to_numpy(dtype="float64"), unit="h")
-    else:
-        extra = pd.to_timedelta(np.zeros(len(raw)), unit="h")
-        if st["hour_24"]:
-            midnight = text.str.contains(r"(?:^|[ T])24:00(?::00)?$", regex=True)
-            text = text.where(~midnight, text.str.replace(r"24:00((?::00)?)$", r"00:00\1", regex=True))
-            extra = extra + pd.to_timedelta(midnight.to_numpy().astype("float64"), unit="D")
-    fmt = st["time_format"] or "ISO8601"
-    try:
-        parsed = pd.to_datetime(text, format=fmt, errors="coerce")
-    except (ValueError, TypeError) as err:
-        raise ConfigError(
-            "data.station.time_format",
-            f"{fmt!r} is not a usable format ({err})",
-            "give a strftime format such as '%Y-%m-%d %H:%M', or null for ISO 8601",
-        ) from err
-    bad = parsed.isna().to_numpy()
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        shown = frame[st["time_column"]].iloc[i]
-        how = f"the format {st['time_format']!r}" if st["time_format"] else "ISO 8601"
-        raise InputError(
-            path,
-            f"{int(bad.sum())} timestamp(s) in column {st['time_column']!r} "
-            f"cannot be parsed as {how}; the first is {shown!r} on line {_line(i)}",
-            "fix or remove those rows, or set data.station.time_format to the "
-            "column's strftime format (and data.station.hour_24: true if hours "
-            "run 1-24)",
-        )
-    times = parsed.to_numpy().astype("datetime64[ns]") + np.asarray(extra, dtype="timedelta64[ns]")
-    check_offsets(offsets, st, path)
-    return times
-
-
 def _numbers(values: pd.Series, st: dict, path: Path, log: logging.Logger) -> np.ndarray:
     numbers = pd.to_numeric(values, errors="coerce")
     bad = numbers.isna() & values.notna()
@@ -227,7 +137,7 @@ def _numbers(values: pd.Series, st: dict, path: Path, log: logging.Logger) -> np
         raise InputError(
             path,
             f"{int(bad.sum())} value(s) in column {st['value_column']!r} are "
-            f"not numbers; the first is {values.iloc[i]!r} on line {_line(i)}",
+            f"not numbers; the first is {values.iloc[i]!r} on line {csv_line(i)}",
             f"leave missing values empty or use one of data.station.missing_values ({st['missing_values']})",
         )
     out = numbers.to_numpy(dtype="float64", copy=True)
@@ -393,7 +303,7 @@ def open_station_file(
         attrs.update({f"raw_{k}": str(gattrs[k]) for k in ("institution", "history") if k in gattrs})
     else:
         frame = _read_csv(path, st)
-        times = _parse_times(frame, st, path)
+        times = parse_times(frame, st, path)
         values = _numbers(frame[st["value_column"]], st, path, log)
         units, lat, lon, long_name = st["units"], st["latitude"], st["longitude"], None
         declared = "data.station.units"
@@ -410,8 +320,7 @@ def open_station_file(
         )
     check_hourly(times, path, "station", on_the_hour=True)
     check_dst(times, path, log)  # in the file's own clock, where the shifts happen at 2 am
-    if st["time_zone"] == "local_standard":
-        times = times - np.timedelta64(round(st["_utc_offset_hours"] * 3600), "s")
+    times = to_utc(times, st)
     named = name_units(st["value_column"])
     if named and named != units:
         log.warning(
@@ -440,7 +349,7 @@ def open_station_file(
         ),
     )
     check_diurnal_phase(times, kelvin, st, site, path, log)
-    times, kelvin = _in_years(times, kelvin, data_cfg, st, path, log)
+    times, kelvin = in_years(times, kelvin, data_cfg, st, path, log)
     attrs.update({"time_stamp": st["stamp"], "time_stamp_comment": STAMP_COMMENTS[st["stamp"]]})
     if lat is not None and lon is not None:
         attrs.update({"grid_latitude": float(lat), "grid_longitude": float(lon)})

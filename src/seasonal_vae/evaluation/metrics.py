@@ -22,7 +22,7 @@ persistence
     deseasonalised hourly anomalies at lags 1–72 h and of their daily means at lags 1–30 d.
     Anomalies are departures from each set's *own* harmonic climatology
     (:func:`harmonic_anomalies`: least squares on the time-of-year × hour-of-day Fourier
-    features of :func:`seasonal_vae.model.baselines.harmonic_design`), so that this family
+    features of :func:`seasonal_vae.model.harmonic_ar.harmonic_design`), so that this family
     judges persistence, not the mean. Pairs of values in different, non-adjacent years are
     never formed (the gaps are NaN; ``missing="conservative"``). Also the absolute differences
     of the article's three lag-1 regression slopes
@@ -68,7 +68,7 @@ from seasonal_vae.evaluation.metric_info import (
     quantile_key,
 )
 from seasonal_vae.evaluation.statistics import daily_means, lag1_slopes, monthly_means
-from seasonal_vae.model.baselines import (
+from seasonal_vae.model.harmonic_ar import (
     ANNUAL_HARMONICS,
     DIURNAL_HARMONICS,
     harmonic_design,
@@ -150,7 +150,7 @@ def harmonic_anomalies(
     """Departures from the series' own harmonic climatology (time of year × hour of day).
 
     The climatology is the least-squares fit (``numpy.linalg.lstsq``) of
-    :func:`seasonal_vae.model.baselines.harmonic_design` to the valid values; NaN stays NaN.
+    :func:`seasonal_vae.model.harmonic_ar.harmonic_design` to the valid values; NaN stays NaN.
 
     This is the "hourly anomaly" of the persistence metrics. It is fitted on each compared set
     alone, with a few smooth harmonics, so it works the same on a single held-out year and on

@@ -19,7 +19,7 @@ size (:mod:`seasonal_vae.evaluation.years`): the systematic splits into two of t
 ``holdout_every`` year classes used for holding out (each spread evenly over the record, like
 the held-out set) and ``n_splits`` random
 splits. Set B is put on set A's dates exactly as the bootstrap baseline puts a training
-year on a target year (:func:`seasonal_vae.model.baselines.map_years`: detrended values, same
+year on a target year (:func:`seasonal_vae.model.bootstrap.map_years`: detrended values, same
 month/day/hour, then the trend of A's dates), so that no split is judged on the warming
 between its years. The floor of a metric is the median and 95th percentile over splits.
 

@@ -17,7 +17,7 @@ import pandas as pd
 import xarray as xr
 
 from seasonal_vae.data.detrend import retrend
-from seasonal_vae.model.baselines import map_years
+from seasonal_vae.model.bootstrap import map_years
 
 #: Share of a year's hours a series must have for the year to be used.
 YEAR_COVERAGE = 0.99

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from seasonal_vae.applications import anomaly, detectors, faults, forecast, impute
+from seasonal_vae.applications import anomaly, detectors, faults, fills, forecast, impute
 from seasonal_vae.cli import main
 from seasonal_vae.model import posterior
 from seasonal_vae.model.record import load_record, training_climatology, window_starts
@@ -110,14 +110,14 @@ def test_baseline_fills_are_exact_on_their_own_models():
     mask = np.ones((1, 48), dtype=bool)
     mask[0, 10:30] = False
     line = 3.0 + 0.5 * t[None]
-    np.testing.assert_allclose(impute.linear_fill(line, mask), line)
+    np.testing.assert_allclose(fills.linear_fill(line, mask), line)
     clim = 60 + 10 * np.sin(2 * np.pi * t / 24)[None]
     shifted = clim + 4.0  # a constant anomaly: the climatology fill recovers it exactly
-    np.testing.assert_allclose(impute.climatology_fill(shifted, mask, clim), shifted)
+    np.testing.assert_allclose(fills.climatology_fill(shifted, mask, clim), shifted)
     ramp = clim + np.linspace(0, 6, 48)[None]  # anomaly changes: fill lies between its sides
-    fill = impute.climatology_fill(ramp, mask, clim)[0, 10:30] - clim[0, 10:30]
+    fill = fills.climatology_fill(ramp, mask, clim)[0, 10:30] - clim[0, 10:30]
     assert np.all(np.diff(fill) > 0) and fill[0] > 0.5 and fill[-1] < 6
-    np.testing.assert_array_equal(impute.climatology_fill(ramp, mask, clim)[mask], ramp[mask])
+    np.testing.assert_array_equal(fills.climatology_fill(ramp, mask, clim)[mask], ramp[mask])
 
 
 def test_score_imputation_shapes_and_sense(model, record):

@@ -36,10 +36,10 @@ import psutil
 import pytest
 import xarray as xr
 import yaml
+from conftest import ROOT
 
 from seasonal_vae.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
 YEARS = range(1974, 1978)
 CFG = {
     "data": {"first_year": 1974, "last_year": 1977},
@@ -229,6 +229,7 @@ def test_snakemake_interrupted_during_training(tmp_path):
     work = tmp_path / "workflow"
     (work / "data" / "surrogate").mkdir(parents=True)
     shutil.copy(ROOT / "Snakefile", work)
+    shutil.copytree(ROOT / "rules", work / "rules")
     shutil.copy(ROOT / "environment.yml", work)
     shutil.copytree(ROOT / "config", work / "config")
     for y in YEARS:

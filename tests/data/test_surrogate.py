@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 import netCDF4
 import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from conftest import ROOT
 
 from seasonal_vae.data import sun, surrogate, surrogate_files
 from seasonal_vae.data.weather_statistics import weather_statistics
 
-ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "surrogate"
 YEARS = range(1974, 2024)
 PATHS = [DATA / f"era5_t2m_{year}.nc" for year in YEARS]

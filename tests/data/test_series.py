@@ -8,23 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from builders import hours, write_cds_file, year_file
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_era5 import hours, write_cds_file
 
 from seasonal_vae.core.errors import ConfigError, InputError
 from seasonal_vae.core.runs import run_pairs
 from seasonal_vae.data import gaps, raw_checks, series, units
-
-
-def year_file(folder, year, values=None, *, step=1, drop=()):
-    """A CDS-like file with every ``step``-th hour of ``year`` (minus the hours in ``drop``)."""
-    times = pd.date_range(f"{year}-01-01", f"{year}-12-31 23:00", freq=f"{step}h").to_numpy()
-    if values is None:
-        values = 290.0 + 10.0 * np.sin(np.arange(times.size) * 2 * np.pi / 24)
-    keep = np.ones(times.size, dtype=bool)
-    keep[list(drop)] = False
-    return write_cds_file(folder / f"era5_t2m_{year}.nc", times[keep], np.asarray(values)[keep])
 
 
 def assert_nothing_written(folder, out):

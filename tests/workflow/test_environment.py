@@ -2,11 +2,9 @@
 
 import re
 import tomllib
-from pathlib import Path
 
 import yaml
-
-ROOT = Path(__file__).resolve().parents[1]
+from conftest import ROOT
 
 
 def _norm(name: str) -> str:

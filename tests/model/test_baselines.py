@@ -13,10 +13,7 @@ from seasonal_vae.core.config import load_config
 from seasonal_vae.core.errors import InputError
 from seasonal_vae.data.detrend import trend_offset
 from seasonal_vae.model import baselines as B
-
-
-def hourly(start: str, end: str) -> pd.DatetimeIndex:
-    return pd.date_range(start, end, freq="h")
+from seasonal_vae.model import bootstrap, harmonic_ar
 
 
 def test_select_ar_order_recovers_a_known_ar2_process():
@@ -24,7 +21,7 @@ def test_select_ar_order_recovers_a_known_ar2_process():
     x = arma_generate_sample(
         [1.0, -1.2, 0.5], [1.0], 40_000, scale=2.0, distrvs=rng.standard_normal, burnin=500
     )
-    p, coefs, sigma2, aic = B.select_ar_order(x, maxlag=12)
+    p, coefs, sigma2, aic = harmonic_ar.select_ar_order(x, maxlag=12)
     assert 2 <= p <= 6  # AIC may add a few lags (their coefficients ≈ 0), never drop a true one
     np.testing.assert_allclose(coefs[:2], [1.2, -0.5], atol=0.02)
     np.testing.assert_allclose(coefs[2:], 0.0, atol=0.02)
@@ -37,15 +34,15 @@ def test_select_ar_order_skips_pairs_across_gaps():
     x = arma_generate_sample([1.0, -0.6], [1.0], 30_000, distrvs=rng.standard_normal)
     gapped = x.copy()
     gapped[10_000:10_100] = np.nan
-    p, coefs, _, _ = B.select_ar_order(gapped, maxlag=5)
+    p, coefs, _, _ = harmonic_ar.select_ar_order(gapped, maxlag=5)
     assert coefs[0] == pytest.approx(0.6, abs=0.02)
     with pytest.raises(ValueError, match="valid values"):
-        B.select_ar_order(x[:8], maxlag=5)
+        harmonic_ar.select_ar_order(x[:8], maxlag=5)
 
 
 def test_harmonic_design_columns():
-    times = hourly("2001-01-01", "2001-01-02")
-    X = B.harmonic_design(times, annual=2, diurnal=3)
+    times = pd.date_range("2001-01-01", "2001-01-02", freq="h")
+    X = harmonic_ar.harmonic_design(times, annual=2, diurnal=3)
     assert X.shape == (len(times), 1 + 4 + 6 + 4 * 2 * 3)
     np.testing.assert_array_equal(X[:, 0], 1.0)
     # the diurnal cosine of order 1 is 1 at midnight and -1 at noon
@@ -53,7 +50,7 @@ def test_harmonic_design_columns():
 
 
 def test_harmonic_ar_recovers_mean_std_and_ar_coefficient():
-    times = hourly("2001-01-01", "2004-12-31 23:00")
+    times = pd.date_range("2001-01-01", "2004-12-31 23:00", freq="h")
     th = 2 * np.pi * (times.day_of_year.to_numpy() - 1) / 365
     ph = 2 * np.pi * times.hour.to_numpy() / 24
     mean = 70 - 20 * np.cos(th) + 10 * np.sin(ph) * (1 + 0.3 * np.cos(th))
@@ -63,7 +60,7 @@ def test_harmonic_ar_recovers_mean_std_and_ar_coefficient():
         [1.0, -0.9], [1.0], len(times), scale=np.sqrt(1 - 0.81), distrvs=rng.standard_normal
     )
     da = xr.DataArray(mean + std * z, dims="time", coords={"time": times})
-    model = B.HarmonicAR(annual=2, diurnal=2, maxlag=10).fit(da)
+    model = harmonic_ar.HarmonicAR(annual=2, diurnal=2, maxlag=10).fit(da)
     assert np.max(np.abs(model.mean(times) - mean)) < 1.0
     assert np.median(np.abs(model.std(times) / std - 1)) < 0.1
     assert model.ar_coefs[0] == pytest.approx(0.9, abs=0.05)
@@ -77,32 +74,32 @@ def test_harmonic_ar_recovers_mean_std_and_ar_coefficient():
 
 def test_map_years_handles_leap_days():
     source = xr.DataArray(
-        np.arange(len(hourly("2003-01-01", "2004-12-31 23:00")), dtype=float),
+        np.arange(len(pd.date_range("2003-01-01", "2004-12-31 23:00", freq="h")), dtype=float),
         dims="time",
-        coords={"time": hourly("2003-01-01", "2004-12-31 23:00")},
+        coords={"time": pd.date_range("2003-01-01", "2004-12-31 23:00", freq="h")},
     )
     # a leap target from a common year: 29 Feb repeats 28 Feb
-    target = hourly("2008-01-01", "2008-12-31 23:00")
-    mapped = B.map_years(source, target, {2008: 2003})
+    target = pd.date_range("2008-01-01", "2008-12-31 23:00", freq="h")
+    mapped = bootstrap.map_years(source, target, {2008: 2003})
     assert mapped.sizes["time"] == 366 * 24
     np.testing.assert_array_equal(mapped.sel(time="2008-02-29").values, source.sel(time="2003-02-28").values)
     np.testing.assert_array_equal(mapped.sel(time="2008-03-01").values, source.sel(time="2003-03-01").values)
     # a common target from a leap year: 29 Feb is dropped, the rest keeps its date
-    target = hourly("2007-01-01", "2007-12-31 23:00")
-    mapped = B.map_years(source, target, {2007: 2004})
+    target = pd.date_range("2007-01-01", "2007-12-31 23:00", freq="h")
+    mapped = bootstrap.map_years(source, target, {2007: 2004})
     assert not np.isnan(mapped.values).any()
     np.testing.assert_array_equal(mapped.sel(time="2007-03-01").values, source.sel(time="2004-03-01").values)
     assert not np.isin(source.sel(time="2004-02-29").values, mapped.values).any()
     with pytest.raises(ValueError, match="no source year"):
-        B.map_years(source, target, {2006: 2004})
+        bootstrap.map_years(source, target, {2006: 2004})
 
 
 def test_bootstrap_years_draws_whole_training_years():
-    times = hourly("2001-01-01", "2005-12-31 23:00")
+    times = pd.date_range("2001-01-01", "2005-12-31 23:00", freq="h")
     values = times.year.to_numpy() * 1000.0 + np.arange(len(times)) % 1000
     da = xr.DataArray(values, dims="time", coords={"time": times})
-    target = hourly("2010-01-01", "2012-12-31 23:00")
-    out, drawn = B.bootstrap_years(da, [2001, 2002, 2004], target, n_paths=4, seed=9)
+    target = pd.date_range("2010-01-01", "2012-12-31 23:00", freq="h")
+    out, drawn = bootstrap.bootstrap_years(da, [2001, 2002, 2004], target, n_paths=4, seed=9)
     assert out.shape == (4, len(target)) and drawn.shape == (4, 3)
     assert set(drawn.ravel()) <= {2001, 2002, 2004}
     years = pd.DatetimeIndex(target).year.to_numpy()
@@ -110,20 +107,20 @@ def test_bootstrap_years_draws_whole_training_years():
         for k, year in enumerate((2010, 2011, 2012)):
             # every hour of a target year comes from one drawn source year
             np.testing.assert_array_equal(out[i, years == year] // 1000, drawn[i, k])
-    again, _ = B.bootstrap_years(da, [2001, 2002, 2004], target, n_paths=4, seed=9)
+    again, _ = bootstrap.bootstrap_years(da, [2001, 2002, 2004], target, n_paths=4, seed=9)
     np.testing.assert_array_equal(out, again)
 
 
 def test_complete_years():
-    times = hourly("2000-12-31 17:00", "2003-12-31 16:00")
+    times = pd.date_range("2000-12-31 17:00", "2003-12-31 16:00", freq="h")
     da = xr.DataArray(np.ones(len(times)), dims="time", coords={"time": times})
     da[5000] = np.nan
-    assert B.complete_years(da, [2000, 2001, 2002, 2003]) == [2002]
+    assert bootstrap.complete_years(da, [2000, 2001, 2002, 2003]) == [2002]
 
 
 @pytest.fixture()
 def detrended_file(tmp_path):
-    times = hourly("2000-12-31 17:00", "2004-12-31 16:00")
+    times = pd.date_range("2000-12-31 17:00", "2004-12-31 16:00", freq="h")
     rng = np.random.default_rng(5)
     th = 2 * np.pi * (times.day_of_year.to_numpy() - 1) / 365
     values = 70 - 20 * np.cos(th) + rng.standard_normal(len(times))

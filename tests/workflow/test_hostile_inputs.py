@@ -18,17 +18,14 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 import xarray as xr
-from conftest import run_cli
-from test_era5 import write_cds_file
+from builders import assert_refused, kelvin, write_cds_file, year_file, year_times
+from conftest import ROOT, run_cli
 
 from seasonal_vae.cli import main
 from seasonal_vae.data import cds
 from seasonal_vae.data.units import fahrenheit_to_kelvin, kelvin_to_fahrenheit
-
-ROOT = Path(__file__).resolve().parents[1]
 
 # A two-year record 2001-2002 with 2002 held out, at UTC (local time = UTC), 6-hour gap limit.
 CONFIG = {
@@ -46,32 +43,6 @@ def config(**sections) -> str:
     return json.dumps(cfg)
 
 
-def kelvin(times) -> np.ndarray:
-    """A Phoenix-like temperature in kelvin: seasonal and diurnal cycles, no noise."""
-    t = pd.DatetimeIndex(times)
-    day = (t.day_of_year.to_numpy() - 1) + t.hour.to_numpy() / 24
-    return (
-        296.0
-        - 10.0 * np.cos(2 * np.pi * (day - 15) / 365.25)
-        - 7.0 * np.cos(2 * np.pi * (t.hour.to_numpy() - 4) / 24)
-    )
-
-
-def year_times(year: int, step: int = 1) -> np.ndarray:
-    return pd.date_range(f"{year}-01-01", f"{year}-12-31 23:00", freq=f"{step}h").to_numpy()
-
-
-def year_file(
-    folder: Path, year: int, *, convert=lambda k: k, units="K", drop=slice(0, 0), step=1, **kwargs
-) -> Path:
-    """One CDS-like year file; ``drop`` removes hours (a gap), ``convert`` changes the unit."""
-    times = year_times(year, step)
-    values = convert(kelvin(times))
-    keep = np.ones(times.size, bool)
-    keep[drop] = False
-    return write_cds_file(folder / f"era5_t2m_{year}.nc", times[keep], values[keep], units=units, **kwargs)
-
-
 @pytest.fixture
 def raw(tmp_path):
     folder = tmp_path / "raw"
@@ -81,19 +52,6 @@ def raw(tmp_path):
 
 def run_series(files, out: Path, caplog, cfg: str | None = None) -> tuple[int, str]:
     return run_cli(["series", *files, "--out", out, "--config", cfg or config()], caplog)
-
-
-def assert_refused(status: int, text: str, out: Path, *words: str) -> None:
-    """Exit 2, the words (file name, problem) and a fix in the message, nothing written."""
-    assert status == 2, text
-    for word in words:
-        assert word in text, f"{word!r} not in:\n{text}"
-    assert "How to fix" in text
-    assert "Traceback" not in text
-    assert not out.exists()
-    assert not [p for p in out.parent.iterdir() if p.name.startswith(f".{out.stem}.")], (
-        "a temporary file was left behind"
-    )
 
 
 def read_kelvin(path: Path) -> xr.DataArray:

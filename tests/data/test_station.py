@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-from conftest import run_cli
-from test_hostile_inputs import assert_refused
+from builders import assert_refused
+from conftest import ROOT, run_cli
 
 from seasonal_vae.cli import main
 from seasonal_vae.core.config import load_config
@@ -28,7 +28,6 @@ from seasonal_vae.data.raw_checks import great_circle_km
 from seasonal_vae.data.series import build_series_from_config
 from seasonal_vae.data.station import open_station_file
 
-ROOT = Path(__file__).resolve().parents[1]
 GREENWAY = ROOT / "data" / "greenway"
 GREENWAY_FILE = GREENWAY / "azmet_greenway_2003_2017_utc.csv.xz"
 GREENWAY_LAT, GREENWAY_LON = 33.623279, -112.107687

@@ -113,3 +113,23 @@ def test_the_walker_sees_lazy_imports(tmp_path):
     assert imports(probe) == {"seasonal_vae.figures.registry", "seasonal_vae.core.errors"}
     assert stage("seasonal_vae.figures.registry") == "figures"
     assert stage("seasonal_vae.cli") == "entry" and stage("seasonal_vae") == "core"
+
+
+def test_the_readme_layout_is_the_tree():
+    """The README's layout section names every stage folder and every module (a figure's own
+    compute and drawing modules as ``compute/<figure>.py`` and ``draw/<figure>.py``)."""
+    import re
+
+    from seasonal_vae.figures.registry import FIGURES
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index("## Repository layout") : readme.index("## Reproducibility")]
+    words = set(re.findall(r"[a-z_0-9]+", block))
+    for folder in set(STAGES) - {"entry"}:
+        assert f"{folder}/" in block, folder
+    for path in PACKAGE.rglob("*.py"):
+        if path.stem.startswith("_") or (path.parent.name in ("compute", "draw") and path.stem in FIGURES):
+            continue
+        assert path.stem in words, f"{path.relative_to(PACKAGE)} is not in the README's layout"
+    for smk in (ROOT / "rules").glob("*.smk"):
+        assert smk.stem in words, smk.name

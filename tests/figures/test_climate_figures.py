@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-from scipy.signal import lfilter
+from builders import ar1, hourly
 
 from seasonal_vae.core.calendar import day_of_year_365
 from seasonal_vae.core.errors import InputError
@@ -19,17 +19,6 @@ from seasonal_vae.figures import registry as figures
 from seasonal_vae.figures.compute import acf, calendar_stats, diurnal, generated, samples, seasonal, trend
 
 NAMES = ("trend", "seasonal", "diurnal", "acf", "samples")
-
-
-def ar1(n, phi, seed, sigma=1.0):
-    """A stationary AR(1) series x[t] = phi x[t-1] + e[t], e ~ N(0, sigma²)."""
-    e = np.random.default_rng(seed).normal(0.0, sigma, n + 2000)
-    return lfilter([1.0], [1.0, -phi], e)[2000:]
-
-
-def hourly(values, start="2001-01-01"):
-    times = pd.date_range(start, periods=len(values), freq="h")
-    return xr.DataArray(np.asarray(values, dtype="float64"), dims="time", coords={"time": times})
 
 
 def as_paths(*series):
@@ -75,7 +64,7 @@ def test_grouped_moments_match_numpy():
 
 def test_acf_at_lag_one_of_ar1_is_phi():
     phi = 0.9
-    x = ar1(200_000, phi, seed=0)
+    x = ar1(phi, 200_000, seed=0)
     values = acf.autocorrelation(x, 5)
     assert values[0] == pytest.approx(phi, abs=0.005)
     assert values[3] == pytest.approx(phi**4, abs=0.01)
@@ -99,7 +88,7 @@ def test_climatological_anomalies_remove_the_trend_and_the_mean_cycle():
 def ar1_acf():
     """ACF data of ten years of hourly AR(1) weather (phi 0.95) on a seasonal cycle."""
     n = 10 * 8760 + 2 * 24
-    series = hourly(ar1(n, 0.95, seed=3, sigma=2.0))
+    series = hourly(ar1(0.95, n, seed=3, sigma=2.0))
     t = np.arange(n)
     series = series + 70 - 20 * np.cos(2 * np.pi * t / 8766) - 10 * np.cos(2 * np.pi * (t % 24 - 4) / 24)
     return acf.acf_data(series, as_paths(series), hourly_lags=240, daily_lags=30)
@@ -126,7 +115,7 @@ def test_per_year_acf_keeps_year_to_year_variability():
     n = years * 8760
     rng = np.random.default_rng(5)
     offsets = np.repeat(rng.normal(0, 3.0, years), 8760)
-    series = hourly(ar1(n, 0.9, seed=6) + offsets)
+    series = hourly(ar1(0.9, n, seed=6) + offsets)
     ds = acf.acf_data(series, as_paths(series), hourly_lags=720, daily_lags=30)
     whole = ds["real_hourly_acf"].sel(hour_lag=720)
     assert whole > 0.3  # pairs 30 days apart share their year's offset

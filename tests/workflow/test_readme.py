@@ -1,10 +1,8 @@
 """The README stays true: its commands are the ones CI runs, its tables and figures are the pipeline's."""
 
-from pathlib import Path
-
 import pytest
+from conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 

@@ -3,23 +3,17 @@
 import numpy as np
 import pandas as pd
 import pytest
-import xarray as xr
+from builders import whole_years
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from seasonal_vae.data.detrend import detrend, fit_rate, retrend, shift_to_year, trend_offset
 
 
-def hourly(years, values=None):
-    t = pd.date_range(f"{years[0]}-01-01", f"{years[-1]}-12-31T23:00", freq="h")
-    v = np.zeros(len(t)) if values is None else np.asarray(values(t), dtype=float)
-    return xr.DataArray(v, dims="time", coords={"time": t}, name="t2m")
-
-
 @settings(max_examples=25, deadline=None)
 @given(rate=st.floats(-3, 3), ref=st.integers(1950, 2100), level=st.floats(-50, 150))
 def test_round_trip_is_exact(rate, ref, level):
-    da = hourly([2019, 2020]) + level
+    da = whole_years([2019, 2020]) + level
     back = retrend(detrend(da, rate, ref), rate, ref)
     np.testing.assert_allclose(back.values, da.values, rtol=0, atol=1e-9)
 
@@ -32,19 +26,19 @@ def test_ramp_is_zero_at_the_centre_of_the_reference_year_and_sized_right():
 
 
 def test_detrend_warms_the_past_into_the_reference_climate():
-    da = hourly([1974, 1975]) + 60.0
+    da = whole_years([1974, 1975]) + 60.0
     adj = detrend(da, 0.7, 2024)
     assert float(adj.mean()) == pytest.approx(60 + 0.07 * (2024.5 - 1975.0), abs=0.01)
 
 
 def test_shift_to_year_is_a_constant():
-    da = hourly([2000])
+    da = whole_years([2000])
     assert np.all(shift_to_year(da, 0.7, 2024, 2054).values == pytest.approx(2.1))
 
 
 def test_fit_rate_recovers_a_linear_trend_and_ignores_incomplete_years():
     rng = np.random.default_rng(0)
-    da = hourly(list(range(1990, 2010)), lambda t: 0.05 * (t.year - 1990) + rng.normal(0, 1, len(t)))
+    da = whole_years(list(range(1990, 2010)), lambda t: 0.05 * (t.year - 1990) + rng.normal(0, 1, len(t)))
     da[:100] = np.nan  # 1990 is incomplete and is left out
     fit = fit_rate(da)
     assert fit["n_years"] == 19

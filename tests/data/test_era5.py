@@ -7,64 +7,13 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 import xarray as xr
+from builders import hours, write_cds_file
 
 from seasonal_vae.core.errors import ConfigError, CredentialsError, InputError
 from seasonal_vae.data import cds, era5
 from seasonal_vae.data.units import to_kelvin
-
-
-def write_cds_file(
-    path,
-    times,
-    values,
-    *,
-    time_name="valid_time",
-    units="K",
-    variable="t2m",
-    lats=(33.5,),
-    lons=(-112.0,),
-    fmt="NETCDF4",
-    extra_coords=True,
-):
-    """Write a file laid out like a CDS ERA5 response: ``t2m(valid_time, latitude, longitude)``.
-
-    ``values`` has one entry per time (repeated over the grid points); time is stored as
-    int64 seconds since 1970 as the CDS does.
-    """
-    times = np.asarray(times, dtype="datetime64[ns]")
-    values = np.asarray(values, dtype="float64")
-    data = np.broadcast_to(values[:, None, None], (times.size, len(lats), len(lons))).copy()
-    attrs = {"long_name": "2 metre temperature"}
-    if units is not None:
-        attrs["units"] = units
-    coords = {time_name: times, "latitude": list(lats), "longitude": list(lons)}
-    if extra_coords:
-        coords["number"] = 0
-        coords["expver"] = (time_name, np.full(times.size, "0001"))
-    ds = xr.Dataset(
-        {variable: ((time_name, "latitude", "longitude"), data, attrs)},
-        coords=coords,
-        attrs={
-            "title": "ERA5 test file",
-            "source": "unit test",
-            "institution": "nowhere",
-            "history": "made by write_cds_file",
-        },
-    )
-    encoding = {
-        time_name: {"units": "seconds since 1970-01-01", "dtype": "int64", "calendar": "proleptic_gregorian"}
-    }
-    ds.to_netcdf(path, format=fmt, engine="netcdf4", encoding=encoding)
-    return Path(path)
-
-
-def hours(start, n, step=1):
-    """``n`` timestamps from ``start``, ``step`` hours apart, as ``datetime64[ns]``."""
-    return pd.date_range(start, periods=n, freq=f"{step}h").to_numpy()
-
 
 # --- build_request ------------------------------------------------------------------------
 

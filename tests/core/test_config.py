@@ -1,14 +1,11 @@
 """The shipped configs validate; bad configs are refused before any work, naming the key."""
 
-from pathlib import Path
-
 import pytest
 import yaml
+from conftest import ROOT
 
 from seasonal_vae.core.config import load_config, load_schema
 from seasonal_vae.core.errors import ConfigError
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("name", ["config.yaml", "test.yaml", "era5.yaml"])

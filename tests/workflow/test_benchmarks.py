@@ -6,11 +6,9 @@ Also: the faster window features that training uses are exactly the documented o
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
+from conftest import ROOT
 
 METRIC_LINES = [
     "training throughput, model.fit (custom train_step)",

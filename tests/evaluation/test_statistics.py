@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from builders import ar1, hourly, seasonal_weather
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy.signal import lfilter
 
 from seasonal_vae.core.calendar import theta
 from seasonal_vae.core.config import load_config
@@ -17,17 +17,6 @@ from seasonal_vae.evaluation import comparison
 from seasonal_vae.evaluation import statistics as stats
 
 CFG = load_config()  # the comparison has no settings; its entry point takes a config
-
-
-def hourly(values, start="2023-01-01"):
-    """An hourly DataArray along ``time`` starting at ``start``."""
-    times = pd.date_range(start, periods=len(values), freq="h")
-    return xr.DataArray(np.asarray(values, dtype="float64"), coords={"time": times}, dims="time")
-
-
-def ar1(phi, n, seed=0):
-    rng = np.random.default_rng(seed)
-    return lfilter([1.0], [1.0, -phi], rng.normal(size=n))
 
 
 def two_years():
@@ -170,16 +159,9 @@ def test_time_axis_must_be_increasing():
 # --- comparison --------------------------------------------------------------------------
 
 
-def synthetic(times, seed, warm=0.0):
-    """Seasonal and diurnal cycles plus AR(1) weather, °F."""
-    yf = (times.day_of_year.to_numpy() - 1) / 365.25
-    cycle = 75 - 20 * np.cos(2 * np.pi * yf) - 11 * np.cos(2 * np.pi * (times.hour.to_numpy() - 4) / 24)
-    return cycle + 3 * ar1(0.98, len(times), seed) * np.sqrt(1 - 0.98**2) + warm
-
-
 def test_identical_series_have_zero_differences():
     times = two_years()
-    real = xr.DataArray(synthetic(times, 0), coords={"time": times}, dims="time")
+    real = xr.DataArray(seasonal_weather(times, 0), coords={"time": times}, dims="time")
     summary = comparison.comparison_summary(real, real.copy())
     assert summary["max_abs_difference"] == {"monthly_profile": 0.0, "diurnal_profile": 0.0}
     assert summary["lag1_slopes"]["real"] == summary["lag1_slopes"]["generated"]
@@ -195,7 +177,7 @@ def test_identical_series_have_zero_differences():
 
 def test_missing_real_hours_are_left_out_of_both():
     times = two_years()
-    real = xr.DataArray(synthetic(times, 0), coords={"time": times}, dims="time")
+    real = xr.DataArray(seasonal_weather(times, 0), coords={"time": times}, dims="time")
     generated = real + 1.0
     real[1000:1500] = np.nan  # a gap in the real record only
     summary = comparison.comparison_summary(real, generated)
@@ -207,7 +189,7 @@ def test_missing_real_hours_are_left_out_of_both():
 
 def test_series_are_compared_on_shared_hours_only():
     times = two_years()
-    real = xr.DataArray(synthetic(times, 0), coords={"time": times}, dims="time")
+    real = xr.DataArray(seasonal_weather(times, 0), coords={"time": times}, dims="time")
     summary = comparison.comparison_summary(real, real.isel(time=slice(24, None)))
     assert summary["period"]["start"] == "2023-01-02T00:00:00"
     with pytest.raises(ValueError, match="share no timestamps"):
@@ -217,11 +199,11 @@ def test_series_are_compared_on_shared_hours_only():
 def write_inputs(tmp_path, paths=2):
     """Tiny ``series.nc`` and ``samples.nc``: two years in local time, as the pipeline writes."""
     times = pd.date_range("2021-12-31 17:00", "2023-12-31 16:00", freq="h")
-    real = synthetic(times, 0)
+    real = seasonal_weather(times, 0)
     real[3000:3100] = np.nan
     series = tmp_path / "series.nc"
     xr.Dataset({"t2m": ("time", real, {"units": "degF"})}, coords={"time": times}).to_netcdf(series)
-    generated = np.stack([synthetic(times, 10 + i, warm=0.5) for i in range(paths)])
+    generated = np.stack([seasonal_weather(times, 10 + i, warm=0.5) for i in range(paths)])
     samples = tmp_path / "samples.nc"
     xr.Dataset(
         {"t2m": (("path", "time"), generated.astype("float32"), {"units": "degF"})},

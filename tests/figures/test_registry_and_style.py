@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-from scipy.signal import lfilter
+from builders import seasonal_weather
 
 from seasonal_vae.core.errors import InputError
 from seasonal_vae.core.paths import PATHS
@@ -23,24 +23,16 @@ from seasonal_vae.figures.registry import FIGURES, get, plot_figure, write_figur
 LABEL = "surrogate data — not ERA5 (see data/README.md)"
 
 
-def synthetic(times, seed, warm=0.0):
-    """Seasonal and diurnal cycles plus AR(1) weather, °F."""
-    yf = (times.day_of_year.to_numpy() - 1) / 365.25
-    cycle = 75 - 20 * np.cos(2 * np.pi * yf) - 11 * np.cos(2 * np.pi * (times.hour.to_numpy() - 4) / 24)
-    weather = lfilter([1.0], [1.0, -0.98], np.random.default_rng(seed).normal(0, 0.6, len(times)))
-    return cycle + weather + warm
-
-
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory):
     """``series.nc``, ``samples.nc`` (two years, local time) and their comparison summary."""
     root = tmp_path_factory.mktemp("inputs")
     times = pd.date_range("2021-12-31 17:00", "2023-12-31 16:00", freq="h")
-    real = synthetic(times, 0)
+    real = seasonal_weather(times, 0)
     real[-30:] = np.nan  # the record ends in a gap: the windows end at the last valid hour
     series, samples = root / "series.nc", root / "samples.nc"
     xr.Dataset({"t2m": ("time", real, {"units": "degF"})}, coords={"time": times}).to_netcdf(series)
-    generated = np.stack([synthetic(times, 1, warm=0.7), synthetic(times, 2)]).astype("float32")
+    generated = np.stack([seasonal_weather(times, 1, warm=0.7), seasonal_weather(times, 2)]).astype("float32")
     xr.Dataset(
         {"t2m": (("path", "time"), generated, {"units": "degF"})},
         coords={"time": times},
