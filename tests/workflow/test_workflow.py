@@ -17,6 +17,8 @@ import yaml
 from conftest import ROOT
 from conftest import snakemake as _snakemake
 
+from seasonal_vae.figures.registry import FIGURES as REGISTRY
+
 pytestmark = pytest.mark.slow
 
 
@@ -31,24 +33,10 @@ def _jobs(dry_run):
     return {name: int(n) for name, n in (line.split() for line in match.group(1).splitlines())}
 
 
-FIGURES = [
-    "comparison",
-    "conv_matrix",
-    "strides",
-    "free_time_axis",
-    "prior",
-    "graphical_model",
-    "training",
-    "trend",
-    "seasonal",
-    "diurnal",
-    "acf",
-    "samples",
-    "evaluation",
-    "imputation",
-    "anomaly",
-    "forecast",
-]
+# every figure of the registry: the article's, the result figure, the evaluation's and the
+# applications' (16)
+FIGURES = list(REGISTRY)
+assert len(FIGURES) == 16
 
 
 DATASETS = {"surrogate": (1974, 1981), "greenway": (2003, 2007)}  # config/test.yaml
@@ -56,28 +44,30 @@ DATASETS = {"surrogate": (1974, 1981), "greenway": (2003, 2007)}  # config/test.
 
 @pytest.mark.parametrize("dataset", DATASETS)
 def test_every_output_exists(workdir, dataset):
-    r, f = f"results/{dataset}", f"figures/{dataset}"
-    outputs = [
-        f"{r}/series.nc",
-        f"{r}/detrended.nc",
-        f"{r}/trend.json",
-        f"{r}/windows.nc",
-        f"{r}/comparison.json",
-        f"{f}/comparison.md",
-        f"{r}/metrics.csv",
-        f"{f}/metrics.md",
-        f"{r}/applications/anomaly_top.csv",
-    ]
-    for prior in ("seasonal", "standard"):
-        outputs += [
-            f"{r}/models/{prior}/vae.keras",
-            f"{r}/models/{prior}/history.csv",
-            f"{r}/samples/{prior}.nc",
-        ]
-    outputs += [f"{f}/{name}.{ext}" for name in FIGURES for ext in ("png", "svg")]
+    """Every file of the path table (core/paths.py), for every prior, baseline and figure the
+    small build makes, exists and is not empty."""
+    from itertools import product
+
+    from seasonal_vae.core.paths import PATHS, path, wildcards
+    from seasonal_vae.model.baselines import METHODS
+
+    values = {
+        "dataset": [dataset],
+        "prior": ["seasonal", "standard"],
+        "method": list(METHODS),
+        "figure": FIGURES,
+    }
+    outputs = []
+    for key in set(PATHS) - {"raw_era5", "log", "benchmark"}:
+        names = sorted(wildcards(key))
+        for combo in product(*(values[n] for n in names)):
+            outputs.append(path(key, **dict(zip(names, combo))))
+    outputs = [o for o in outputs if not o.endswith("standard_noise.nc")]  # main model only
+    assert len(outputs) > 60
     for rel in outputs:
-        path = workdir / rel
-        assert path.is_file() and path.stat().st_size > 0, rel
+        target = workdir / rel
+        assert target.is_file() and target.stat().st_size > 0, rel
+    f = f"figures/{dataset}"
     for name in FIGURES:
         assert (workdir / f / f"{name}.png").stat().st_size > 20_000, name
     logs = {
