@@ -3,7 +3,7 @@
 # `dataset` wildcard, into results/<dataset>/, figures/<dataset>/ and logs/<dataset>/:
 #
 #   rules/data.smk          raw ERA5 years or a station file -> series -> detrended -> windows
-#   rules/model.smk         windows -> trained VAE per prior -> samples; the two baselines
+#   rules/model.smk         windows -> a trained VAE per model variant -> samples; the baselines
 #   rules/evaluation.smk    the article's comparison statistics; the metric suite vs the floor
 #   rules/applications.smk  gap filling, anomaly scoring, forecasting on held-out years
 #   rules/figures.smk       every figure: its numbers (figdata), then its drawing
@@ -31,7 +31,7 @@ include: "rules/common.smk"
 
 wildcard_constraints:
     dataset="|".join(config["datasets"]),
-    prior="seasonal|standard|centred",
+    variant="|".join(config["models"]),
     method="|".join(METHODS),
     year=r"\d{4}",
     figure="|".join(FIGURES),
@@ -49,3 +49,8 @@ rule all:
         expand(P("figure"), dataset=dataset_names(config), figure=FIGURES),
         expand([P("comparison_table"), P("metrics_table"), P("imputation_table"),
                 P("anomaly_table"), P("forecast_table")], dataset=dataset_names(config)),
+
+
+rule ablations:
+    input:
+        expand(P("ablation_table"), dataset=dataset_names(config)),

@@ -258,7 +258,7 @@ plt.show()
 # January is distributed like a generated July.
 
 # %%
-standard = load_model(ws.path("model", prior="standard"))
+standard = load_model(ws.path("model", variant="standard"))
 m0, s0 = probe.prior_moments(standard, grid)
 print(
     standard.prior_kind,
@@ -269,7 +269,7 @@ print(
 rows = {}
 for name, path, net in [
     ("seasonal prior", ws.path("history"), model),
-    ("N(0, I) prior", ws.path("history", prior="standard"), standard),
+    ("N(0, I) prior", ws.path("history", variant="standard"), standard),
 ]:
     h = training.read_history(path)
     b = h.loc[h["val_loss"].idxmin()]

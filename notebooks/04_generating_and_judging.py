@@ -232,11 +232,11 @@ pd.DataFrame([{"years A": " ".join(map(str, a)), "years B": " ".join(map(str, b)
 # %% [markdown]
 # ### The baselines
 #
-# * **Harmonic + AR** (`baselines.HarmonicAR`): the mean and the log-variance are regressions
+# * **Harmonic + AR** (`harmonic_ar.HarmonicAR`): the mean and the log-variance are regressions
 #   on Fourier features of the time of year and the hour of day, with their products (so the
 #   daily cycle can change with the season); the standardised residuals are an AR($p$)
 #   process, $p$ chosen by AIC. It is the classical weather-generator recipe.
-# * **Bootstrap of years** (`baselines.bootstrap_years`): every generated year is a whole real
+# * **Bootstrap of years** (`bootstrap.bootstrap_years`): every generated year is a whole real
 #   training year drawn at random, put on the target year's calendar and shifted into the
 #   target dates' climate. It is real weather, so it is hard to beat on most statistics, but
 #   it can only repeat the years it has seen.

@@ -25,7 +25,7 @@
 #
 # Results are read from what `snakemake` built (README, command 1); the methods are in
 # `seasonal_vae.model.posterior` (fitting the latents to observed hours) and
-# `seasonal_vae.applications` (`impute`, `detectors`, `faults`, `anomaly`, `forecast`).
+# `seasonal_vae.applications` (`impute`, `fills`, `detectors`, `faults`, `anomaly`, `forecast`).
 
 # %%
 import json
@@ -37,6 +37,7 @@ import xarray as xr
 from IPython.display import Markdown, display
 
 from seasonal_vae.applications import detectors, faults, forecast, impute
+from seasonal_vae.applications.fills import climatology_fill, linear_fill
 from seasonal_vae.data.climatology import lookup
 from seasonal_vae.evaluation.scores import crps_ensemble
 from seasonal_vae.figures.draw import GENERATED_COLOR, REAL_COLOR, REFERENCE_COLOR, apply_style
@@ -145,8 +146,8 @@ members = impute.impute(
 clim_mean, clim_std = training_climatology(record)
 fills = {
     "VAE ensemble mean": members.mean(axis=1),
-    "linear": impute.linear_fill(truth, mask),
-    "climatology": impute.climatology_fill(truth, mask, lookup(clim_mean, record.times.values[hours][None])),
+    "linear": linear_fill(truth, mask),
+    "climatology": climatology_fill(truth, mask, lookup(clim_mean, record.times.values[hours][None])),
 }
 crps = crps_ensemble(truth, members, member_axis=1)
 low, high = np.quantile(members, [0.05, 0.95], axis=1)

@@ -1,7 +1,7 @@
 # Shared by every rules file: the path table, the figure registry, the helpers that write a
 # rule's shell command (one CLI call of the package, its --config and its log) and its inputs.
 
-from seasonal_vae.core.config import dataset_config, section_json
+from seasonal_vae.core.config import dataset_config, generator_name, section_json, variant_config
 from seasonal_vae.core.paths import path as P  # the path table: src/seasonal_vae/core/paths.py
 from seasonal_vae.core.paths import wildcards as wildcards_of
 from seasonal_vae.figures.registry import FIGURES  # every figure: its inputs, settings, code
@@ -17,18 +17,18 @@ def cli(command, args):
             "> {log:q} 2>&1")
 
 
-def cfg(*sections, prior=False, noise=False, **keys):
+def cfg(*sections, variant=False, noise=False, **keys):
     """The given config sections of the rule's data set as inline JSON for `--config` (a
     function, so that Snakemake does not read the braces of the JSON as wildcards): a rule
     receives only the settings it uses, so that changing one knob reruns only the steps it
     affects. ``keys`` adds only the named keys of further sections, e.g.
-    ``sampling=["n_paths"]``; ``prior`` sets the model's prior from the wildcard, ``noise``
-    adds observation noise to samples."""
+    ``sampling=["n_paths"]``; ``variant`` sets the model section to the variant of the
+    wildcard (the config's ``models``), ``noise`` adds observation noise to samples."""
 
     def render(wildcards):
         c = dataset_config(config, wildcards.dataset)
-        if prior:
-            c["model"] = {**c["model"], "prior": wildcards.prior}
+        if variant:
+            c = variant_config(c, wildcards.variant)
         if noise:
             c["sampling"] = {**c["sampling"], "noise": True}
         picked = {**{s: c[s] for s in sections},
@@ -39,10 +39,10 @@ def cfg(*sections, prior=False, noise=False, **keys):
 
 
 def main(key):
-    """Path ``key``, of the main model (config model.prior, the article's seasonal prior) where
-    it depends on the model: the model the figures and applications use."""
-    if "prior" in wildcards_of(key):
-        return P(key, prior=config["model"]["prior"])
+    """Path ``key``, of the main model (config build.main, the article's) where it depends on
+    the model variant: the model the figures and applications use."""
+    if "variant" in wildcards_of(key):
+        return P(key, variant=config["build"]["main"])
     return P(key)
 
 
@@ -55,14 +55,18 @@ def raw_files(wildcards):
             for y in range(data["first_year"], data["last_year"] + 1)]
 
 
-def generators(wildcards):
-    """The generators the evaluation judges, by the name its table gives them."""
-    main_prior = config["model"]["prior"]
-    files = {"vae": P("samples", prior=main_prior),
-             "vae_noise": P("samples_noise", prior=main_prior),
-             **{f"vae_{prior}_prior": P("samples", prior=prior)
-                for prior in config["build"]["priors"] if prior != main_prior},
-             **{method: P("baseline", method=method) for method in METHODS}}
+def generators(wildcards, variants=None):
+    """The generators the evaluation judges, by the name its table gives them: every model
+    variant of build.models (the main one with and without noise; a variant with the AR
+    residual by its samples with that noise, which is its observation model), then the
+    baselines."""
+    main_variant = config["build"]["main"]
+    files = {"vae": P("samples", variant=main_variant), "vae_noise": P("samples_noise", variant=main_variant)}
+    for v in variants or config["build"]["models"]:
+        if v != main_variant:
+            noisy = config["models"][v].get("noise", config["model"]["noise"]) == "ar"
+            files[generator_name(config, v)] = P("samples_noise" if noisy else "samples", variant=v)
+    files.update({method: P("baseline", method=method) for method in METHODS})
     return {name: f.format(dataset=wildcards.dataset) for name, f in files.items()}
 
 
@@ -75,3 +79,8 @@ def figure_settings(wildcards):
     """The config sections figure ``wildcards.figure`` reads, as inline JSON."""
     return section_json(dataset_config(config, wildcards.dataset),
                         *FIGURES[wildcards.figure].settings)
+
+
+def ablation_variants():
+    """The variants the ablation table judges: the default ones, then each part alone."""
+    return list(dict.fromkeys(config["build"]["models"] + config["build"]["ablations"]))

@@ -1,5 +1,5 @@
 # Judging the generated data: the article's comparison statistics of the main model, and the
-# metric suite of every generator (the VAE with and without noise, the other priors, the
+# metric suite of every generator (the VAE with and without noise, the other variants, the
 # baselines) against the held-out real years, each metric beside the real-vs-real noise floor.
 
 
@@ -48,3 +48,24 @@ rule evaluate:
     shell:
         cli("evaluate", "{input.series:q} {params.generators} --out {output.csv:q} "
             "--floor {output.floor:q} --markdown {output.markdown:q}")
+
+
+use rule evaluate as evaluate_ablations with:
+    message:
+        "Metric suite with each part of the extended model alone (snakemake ablations)"
+    input:
+        series=P("series"),
+        generators=lambda wildcards: generators(wildcards, ablation_variants()).values(),
+    output:
+        csv=P("ablation_metrics"),
+        floor=P("ablation_metrics_floor"),
+        markdown=P("ablation_table"),
+    log:
+        P("log", step="evaluate_ablations"),
+    benchmark:
+        P("benchmark", step="evaluate_ablations")
+    params:
+        generators=lambda wildcards: " ".join(
+            f"{name}={path}" for name, path in generators(wildcards, ablation_variants()).items()
+        ),
+        cfg=cfg("data", "windows", "detrend", "evaluation"),

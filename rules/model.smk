@@ -1,11 +1,12 @@
-# The models: the VAE trained with each prior of build.priors (the article's seasonal prior,
-# its N(0, I) ablation, the centred extension), sampled over the real record's dates, with and
-# without observation noise; and the two classical baselines fitted on the training years.
+# The models: each variant of build.models (config `models`: the article's model, its N(0, I)
+# ablation, the centred prior, the extended model) trained, then sampled over the real
+# record's dates with and without observation noise; and the two classical baselines fitted
+# on the training years.
 
 
 rule train:
     message:
-        "Training the VAE with the {wildcards.prior} prior"
+        "Training the VAE with the {wildcards.variant} model"
     input:
         P("windows"),
     output:
@@ -14,11 +15,11 @@ rule train:
     conda:
         ENV
     log:
-        P("log", step="train/{prior}"),
+        P("log", step="train/{variant}"),
     benchmark:
-        P("benchmark", step="train_{prior}")
+        P("benchmark", step="train_{variant}")
     params:
-        cfg=cfg("data", "windows", "model", "training", prior=True),
+        cfg=cfg("data", "windows", "model", "training", variant=True),
     # half the cores each, so the model and its ablation train side by side: on 2 cores two
     # runs at once took 35 s where one after the other took 52 s (60 epochs each), with the
     # same weights (TensorFlow's deterministic kernels do not depend on the scheduling)
@@ -29,7 +30,7 @@ rule train:
 
 rule sample:
     message:
-        "Generating synthetic paths over the real record's dates ({wildcards.prior} prior)"
+        "Generating synthetic paths over the real record's dates ({wildcards.variant} model)"
     input:
         model=P("model"),
         series=P("series"),
@@ -38,9 +39,9 @@ rule sample:
     conda:
         ENV
     log:
-        P("log", step="sample/{prior}"),
+        P("log", step="sample/{variant}"),
     benchmark:
-        P("benchmark", step="sample_{prior}")
+        P("benchmark", step="sample_{variant}")
     params:
         cfg=cfg("data", "sampling"),
     shell:
@@ -49,13 +50,13 @@ rule sample:
 
 use rule sample as sample_with_noise with:
     message:
-        "Generating the same paths with observation noise N(0, σ²) added ({wildcards.prior} prior)"
+        "Generating the same paths with observation noise N(0, σ²) added ({wildcards.variant} model)"
     output:
         P("samples_noise"),
     log:
-        P("log", step="sample/{prior}_noise"),
+        P("log", step="sample/{variant}_noise"),
     benchmark:
-        P("benchmark", step="sample_{prior}_noise")
+        P("benchmark", step="sample_{variant}_noise")
     params:
         cfg=cfg("data", "sampling", noise=True),
 

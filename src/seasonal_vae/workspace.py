@@ -80,13 +80,13 @@ class Workspace:
     def path(self, key: str, **values) -> Path:
         """The output ``key`` of the path table, checked to exist.
 
-        Wildcards not given take this workspace's data set, the main model's prior (config
-        ``model.prior``), e.g. ``ws.path("model")``, ``ws.path("history", prior="standard")``,
+        Wildcards not given take this workspace's data set and the main model variant (config
+        ``build.main``), e.g. ``ws.path("model")``, ``ws.path("history", variant="standard")``,
         ``ws.path("baseline", method="bootstrap")``, ``ws.path("figure_data", figure="prior")``.
         """
         if key not in PATHS:
             raise KeyError(f"unknown output {key!r}; known: {', '.join(PATHS)}")
-        defaults = {"dataset": self.dataset, "prior": self.config["model"]["prior"]}
+        defaults = {"dataset": self.dataset, "variant": self.config["build"]["main"]}
         values = {**{k: v for k, v in defaults.items() if k in wildcards(key)}, **values}
         missing = wildcards(key) - set(values)
         if missing:

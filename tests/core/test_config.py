@@ -31,7 +31,8 @@ def test_shipped_configs_validate(name):
             "datasets.mine.data.first_year",
         ),
         ({"build": {"datasets": ["nowhere"]}}, "build.datasets"),
-        ({"build": {"priors": ["gaussian"]}}, "build.priors"),
+        ({"build": {"models": ["gaussian"]}}, "build.models"),
+        ({"models": {"mine": {"noise": "pink"}}}, "models.mine.noise"),
     ],
 )
 def test_bad_datasets_name_the_key(bad, key):

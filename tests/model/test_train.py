@@ -16,11 +16,11 @@ def test_best_val_loss_of_a_partial_history(tmp_path):
     assert _best_val_loss(tmp_path / "empty.csv") is None
 
 
-# --- the closed-form updates (train.optimal_noise_log_var, train.optimal_prior_weights) -------
+# --- the closed-form updates (closed_form.optimal_noise_log_var, .optimal_prior_weights) -------
 
 import numpy as np  # noqa: E402
 
-from seasonal_vae.model.train import optimal_noise_log_var, optimal_prior_weights  # noqa: E402
+from seasonal_vae.model.closed_form import optimal_noise_log_var, optimal_prior_weights  # noqa: E402
 
 
 def _kl_sum(f, mu, log_var, kernel, bias):

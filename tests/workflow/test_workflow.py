@@ -53,7 +53,7 @@ def test_every_output_exists(workdir, dataset):
 
     values = {
         "dataset": [dataset],
-        "prior": ["seasonal", "standard"],
+        "variant": ["seasonal", "standard"],
         "method": list(METHODS),
         "figure": FIGURES,
     }

@@ -123,6 +123,20 @@ def load_config(source: str | Path | Mapping | None = None) -> dict:
             f"names data sets {sorted(unknown)} that `datasets` does not define",
             "use names from `datasets`: " + ", ".join(config["datasets"]),
         )
+    build = config["build"]
+    for key, names in (
+        ("models", build["models"]),
+        ("main", [build["main"]]),
+        ("ablations", build["ablations"]),
+    ):
+        undefined = sorted(set(names) - set(config["models"]))
+        if undefined:
+            raise ConfigError(
+                f"{origin}: build.{key}",
+                f"names model variants {undefined} that `models` does not define",
+                "define them under `models` (each: the model keys it changes), or use one of: "
+                + ", ".join(config["models"]),
+            )
     if "site" not in config or "data" not in config:  # a single record: the first data set's
         first = dataset_config(config, dataset_names(config)[0])
         config.setdefault("site", first["site"])
@@ -241,6 +255,24 @@ def dataset_config(config: Mapping, name: str) -> dict:
         )
     block = config["datasets"][name]
     return {**config, "site": block["site"], "data": block["data"]}
+
+
+def variant_config(config: Mapping, variant: str) -> dict:
+    """``config`` with the ``model`` section of model variant ``variant`` (``models`` in the
+    config: the keys each variant changes)."""
+    if variant not in config["models"]:
+        raise ConfigError(
+            f"models.{variant}", "no such model variant", "use one of: " + ", ".join(config["models"])
+        )
+    return {**config, "model": {**config["model"], **config["models"][variant]}}
+
+
+def generator_name(config: Mapping, variant: str) -> str:
+    """The name the evaluation's tables give a variant's samples: ``vae`` for the main model,
+    ``vae_<variant>_prior`` for a variant that changes only the prior, else ``vae_<variant>``."""
+    if variant == config["build"]["main"]:
+        return "vae"
+    return f"vae_{variant}_prior" if set(config["models"][variant]) == {"prior"} else f"vae_{variant}"
 
 
 def section_json(config: Mapping, *sections: str) -> str:

@@ -3,9 +3,9 @@
 The Snakefile's rules, :mod:`seasonal_vae.workspace` (the notebooks), the figure registry, the
 benchmarks and the tests all take their paths from :data:`PATHS`, so that moving a file is one
 edit here. Paths are relative to the workflow folder and are templates whose ``{wildcards}``
-are Snakemake's: ``dataset`` (a data set of the config), ``prior`` (a model's prior),
-``method`` (a baseline), ``figure`` (a figure of the registry), ``step`` (a rule's log or
-benchmark name) and ``year``.
+are Snakemake's: ``dataset`` (a data set of the config), ``variant`` (a model variant of the
+config's ``models``), ``method`` (a baseline), ``figure`` (a figure of the registry), ``step``
+(a rule's log or benchmark name) and ``year``.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ PATHS = {
     "trend": "results/{dataset}/trend.json",
     "windows": "results/{dataset}/windows.nc",
     # the models and their samples
-    "model": "results/{dataset}/models/{prior}/vae.keras",
-    "history": "results/{dataset}/models/{prior}/history.csv",
-    "samples": "results/{dataset}/samples/{prior}.nc",
-    "samples_noise": "results/{dataset}/samples/{prior}_noise.nc",
+    "model": "results/{dataset}/models/{variant}/vae.keras",
+    "history": "results/{dataset}/models/{variant}/history.csv",
+    "samples": "results/{dataset}/samples/{variant}.nc",
+    "samples_noise": "results/{dataset}/samples/{variant}_noise.nc",
     "baseline": "results/{dataset}/baselines/{method}.nc",
     # evaluation
     "comparison": "results/{dataset}/comparison.json",
@@ -31,6 +31,10 @@ PATHS = {
     "metrics": "results/{dataset}/metrics.csv",
     "metrics_floor": "results/{dataset}/metrics_floor.csv",
     "metrics_table": "figures/{dataset}/metrics.md",
+    # `snakemake ablations`: the same table with each part of the extended model alone
+    "ablation_metrics": "results/{dataset}/ablations/metrics.csv",
+    "ablation_metrics_floor": "results/{dataset}/ablations/metrics_floor.csv",
+    "ablation_table": "figures/{dataset}/ablations.md",
     # applications
     "imputation": "results/{dataset}/applications/imputation.nc",
     "imputation_scores": "results/{dataset}/applications/imputation.json",
@@ -55,14 +59,14 @@ _WILDCARD = re.compile(r"\{(\w+)\}")
 
 
 def wildcards(key: str) -> set[str]:
-    """The wildcards of path ``key``, e.g. ``{"dataset", "prior"}`` for ``model``."""
+    """The wildcards of path ``key``, e.g. ``{"dataset", "variant"}`` for ``model``."""
     return set(_WILDCARD.findall(PATHS[key]))
 
 
 def path(key: str, **values) -> str:
     """Path ``key`` with the given wildcards filled in; the others stay ``{wildcards}``.
 
-    ``path("model", prior="seasonal")`` is ``results/{dataset}/models/seasonal/vae.keras``, a
+    ``path("model", variant="seasonal")`` is ``results/{dataset}/models/seasonal/vae.keras``, a
     Snakemake pattern; with every wildcard given it is a concrete path.
     """
     if key not in PATHS:

@@ -31,6 +31,7 @@ from seasonal_vae.core.calendar import (
 from seasonal_vae.data.detrend import retrend as apply_trend
 from seasonal_vae.data.detrend import shift_to_year
 from seasonal_vae.data.series import load_series
+from seasonal_vae.model import ar_noise
 from seasonal_vae.model.posterior import noise_sigma_degf
 from seasonal_vae.model.samples_file import samples_dataset, write_samples_file
 from seasonal_vae.model.train import load_model
@@ -91,13 +92,20 @@ def generate(
     prior_mean, prior_log_var = (np.asarray(a) for a in model.prior(features))
     rng = np.random.default_rng(seed)
     sigma = model.noise_sigma
+    log_scale = None
+    if noise and model.noise_kind == "ar":  # the hour × season scale of the AR residual
+        log_scale = np.asarray(model.noise_log_scale(features, n_steps * HOURS_PER_LATENT_STEP))
+        pacf = np.asarray(model.noise_pacf, dtype="float64")
     paths = np.empty((n_paths, n_hours), dtype="float32")
     for first in range(0, n_paths, batch_paths):
         n = min(batch_paths, n_paths - first)
         eps = rng.standard_normal((n,) + prior_mean.shape[1:]).astype("float32")
-        z = prior_mean + np.exp(0.5 * prior_log_var) * eps
+        z = draw_latent(model, prior_mean, prior_log_var, eps)
         x = np.asarray(model.decoder(z, training=False))[:, lead : lead + n_hours]
-        if noise:
+        if noise and log_scale is not None:
+            residual = ar_noise.simulate(pacf, np.repeat(log_scale, n, axis=0), rng)
+            x = x + residual[:, lead : lead + n_hours].astype("float32")
+        elif noise:
             x = x + sigma * rng.standard_normal(x.shape).astype("float32")
         paths[first : first + n] = x * model.data_std + model.data_mean
     times = pd.date_range(start, periods=n_hours, freq="h")
@@ -115,6 +123,21 @@ def generate(
         "long_name": "generated 2 m air temperature",
     }
     return da
+
+
+def draw_latent(model: SeasonalVAE, prior_mean, prior_log_var, eps) -> np.ndarray:
+    """Latent paths ``(n, k, L)`` from the prior given standard normal draws ``eps``: each step
+    on its own (the article), or ancestrally with the AR(1) memory across steps, the first step
+    from its stationary variance."""
+    scale = np.exp(0.5 * prior_log_var)
+    if model.latent_memory == "none":
+        return prior_mean + scale * eps
+    a = np.asarray(model.latent_ar, dtype="float32")
+    z = np.empty_like(eps)
+    z[:, 0] = prior_mean[:, 0] + scale[:, 0] / np.sqrt(1.0 - a * a) * eps[:, 0]
+    for k in range(1, eps.shape[1]):
+        z[:, k] = prior_mean[:, k] + a * (z[:, k - 1] - prior_mean[:, k - 1]) + scale[:, k] * eps[:, k]
+    return z
 
 
 def climate_description(model: SeasonalVAE, retrend: str | int) -> str:

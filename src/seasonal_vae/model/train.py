@@ -42,6 +42,7 @@ from seasonal_vae.core.calendar import HOURS_PER_LATENT_STEP, seasonal_features
 from seasonal_vae.core.config import section_json
 from seasonal_vae.core.errors import InputError
 from seasonal_vae.data.windows import WindowSampler
+from seasonal_vae.model.closed_form import ClosedFormUpdates
 from seasonal_vae.model.vae import SeasonalVAE
 
 log = logging.getLogger(__name__)
@@ -146,104 +147,6 @@ def _checkpoint_readable(work: Path) -> bool:
     return True
 
 
-def optimal_noise_log_var(x, x_hat) -> float:
-    """log σ² that maximises Σ log N(x | x̂, σ²): the log of the mean squared residual."""
-    residual = np.asarray(x, dtype="float64") - np.asarray(x_hat, dtype="float64")
-    return float(np.log(np.mean(np.square(residual))))
-
-
-def _log_var_objective(f, b, r) -> float:
-    """Σ [s + r e^{-s}] with s = f·b: the part of the summed KL that depends on s(θ)."""
-    s = np.clip(f @ b, -30, 30)
-    return float(np.sum(s + r * np.exp(-s)))
-
-
-def optimal_prior_weights(features, z_mean, z_log_var, kernel, bias=None, iterations=30):
-    r"""Fourier coefficients of the prior that minimise Σ KL(q(z | x) ‖ p(z | θ)).
-
-    For each latent feature the prior is :math:`m = f·a` (+ bias) and :math:`s = f·b`
-    (+ bias), with ``f`` the Fourier features of θ. Summed over latent steps, the KL is, up to
-    constants, :math:`\tfrac12\sum [s + (v + (μ − m)^2) e^{-s}]` with the posterior means μ
-    and variances v. For fixed ``b`` the best ``a`` is weighted least squares (weights
-    :math:`e^{-s}`); for fixed ``a`` the objective is convex in ``b`` (Newton steps). The two
-    are alternated from the current weights.
-
-    Parameters
-    ----------
-    features
-        ``(N, k, 2d)`` Fourier features of every latent step.
-    z_mean, z_log_var
-        ``(N, k, L)`` posterior moments of the same steps.
-    kernel, bias
-        The prior Dense layer's current weights, ``(2d, 2L)`` and ``(2L,)`` or None (no bias).
-
-    Returns
-    -------
-    (kernel, bias)
-        The optimal weights, same shapes (``bias`` None if there is none).
-    """
-    f = np.asarray(features, dtype="float64").reshape(-1, np.shape(features)[-1])
-    if bias is not None:
-        f = np.hstack([f, np.ones((len(f), 1))])
-    mu = np.asarray(z_mean, dtype="float64").reshape(len(f), -1)
-    var = np.exp(np.asarray(z_log_var, dtype="float64").reshape(len(f), -1))
-    latent = mu.shape[1]
-    weights = np.asarray(kernel, dtype="float64")
-    if bias is not None:
-        weights = np.vstack([weights, np.asarray(bias, dtype="float64")[None, :]])
-    weights = weights.copy()
-    ridge = 1e-9 * np.eye(f.shape[1])
-    for j in range(latent):
-        a, b = weights[:, j], weights[:, latent + j]
-        for _ in range(iterations):
-            w = np.exp(-np.clip(f @ b, -30, 30))
-            a = np.linalg.solve((f * w[:, None]).T @ f + ridge, (f * w[:, None]).T @ mu[:, j])
-            r = var[:, j] + np.square(mu[:, j] - f @ a)
-            for _ in range(5):  # Newton steps on the convex objective in b, with backtracking
-                g = r * np.exp(-np.clip(f @ b, -30, 30))
-                step = np.linalg.solve((f * g[:, None]).T @ f + ridge, f.T @ (1.0 - g))
-                before, t = _log_var_objective(f, b, r), 1.0
-                while _log_var_objective(f, b - t * step, r) > before and t > 1e-4:
-                    t /= 2
-                b = b - t * step
-        weights[:, j], weights[:, latent + j] = a, b
-    if bias is not None:
-        return weights[:-1].astype("float32"), weights[-1].astype("float32")
-    return weights.astype("float32"), None
-
-
-class ClosedFormUpdates(keras.callbacks.Callback):
-    """At the start of every epoch, set σ² and the seasonal prior to their closed-form
-    optimum given the current encoder and decoder on the epoch's training windows."""
-
-    def __init__(self, data: WindowDataset, noise: bool = True, prior: bool = True, batch: int = 64):
-        super().__init__()
-        self.data, self.noise, self.prior, self.batch = data, noise, prior, batch
-
-    def update(self, model) -> None:
-        outs = [
-            model.encoder(self.data.x[i : i + self.batch], training=False)
-            for i in range(0, len(self.data.x), self.batch)
-        ]
-        z_mean = np.concatenate([np.asarray(o[0]) for o in outs])
-        z_log_var = np.concatenate([np.asarray(o[1]) for o in outs])
-        if self.noise:
-            x_hat = np.concatenate([np.asarray(model.decoder(o[2], training=False)) for o in outs])
-            model.noise_log_var.assign(optimal_noise_log_var(self.data.x, x_hat))
-        if self.prior and model.prior_kind != "standard":
-            dense = model.prior.get_layer("fourier_coefficients")
-            bias = np.asarray(dense.bias) if dense.use_bias else None
-            kernel, bias = optimal_prior_weights(
-                self.data.features, z_mean, z_log_var, np.asarray(dense.kernel), bias
-            )
-            dense.kernel.assign(kernel)
-            if bias is not None:
-                dense.bias.assign(bias)
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.update(self.model)
-
-
 def set_seed(seed: int) -> None:
     """Seed Python, NumPy and TensorFlow, and make TensorFlow's kernels deterministic."""
     keras.utils.set_random_seed(seed)
@@ -301,6 +204,9 @@ def train(
         fourier_degree=mcfg["fourier_degree"],
         prior=mcfg["prior"],
         theta_anchor=mcfg["theta_anchor"],
+        noise=mcfg["noise"],
+        noise_order=mcfg["noise_order"],
+        latent_memory=mcfg["latent_memory"],
         data_mean=ds.attrs["data_mean"],
         data_std=ds.attrs["data_std"],
         trend_rate_per_decade=ds.attrs["trend_rate_per_decade"],
@@ -310,10 +216,17 @@ def train(
     closed_form = ClosedFormUpdates(
         train_data, noise=tcfg["noise_closed_form"], prior=tcfg["prior_closed_form"]
     )
+    after = model.noise_kind == "ar" and tcfg["ar_noise_fit"] == "after"
+    if after:  # encoder and decoder against white noise; the AR residual fitted to theirs
+        model.ar_noise_in_loss = False
+    if model.noise_kind == "ar" and (closed_form.noise or after):
+        model.noise_pacf_raw.trainable = model.noise_scale_weights.trainable = False
     if closed_form.noise:  # set by the closed form, not by gradient steps
         model.noise_log_var.trainable = False
-    if closed_form.prior:
+    if closed_form.prior and model.latent_memory == "none":
         model.prior.trainable = False
+    elif closed_form.prior:  # the WLS/Newton optimum assumes independent steps: Adam learns it
+        log.info("latent_memory: ar1: the prior's coefficients are learned by gradient steps")
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=tcfg["learning_rate"]))
 
     backup_dir, best = work_dir / "backup", work_dir / "best.weights.h5"
@@ -341,6 +254,11 @@ def train(
     model.load_weights(str(best))
     if closed_form.noise or closed_form.prior:  # the optimum for the best encoder and decoder
         closed_form.update(model)
+    if after:  # the AR residual of the best reconstruction; the validation ELBO is then its own
+        model.ar_noise_in_loss = True
+        closed_form.noise = True
+        closed_form.update(model)
+        model.test_function = None  # traced with the white-noise loss: trace again
     val = model.evaluate(val_data, verbose=0, return_dict=True)
     log.info(
         "best model: validation loss %.4f (reconstruction %.4f, KL %.4f), noise σ %.4f "

@@ -21,6 +21,17 @@ The seasonal features enter only the prior. The loss is the negative ELBO per in
 
 with a learned scalar ``noise_log_var`` = log σ² and the KL of two diagonal Gaussians in
 closed form, both summed over time and features and divided by the input length ``T``.
+
+Two named extensions beyond the article, each a config choice of the same class (off by
+default, so that the article's model has exactly the article's weights):
+
+* ``noise="ar"``: the residual around the decoder mean is a heteroscedastic AR(p) process
+  (:mod:`seasonal_vae.model.ar_noise`) with exact likelihood, its scale depending on the hour
+  of day and the season; ``noise_log_var`` is then the scale's log-variance bias (training
+  fits it to the residuals of the trained reconstruction, ``training.ar_noise_fit``);
+* ``latent_memory="ar1"``: the prior carries memory across 96-hour steps,
+  ``z_k = m(θ_k) + A (z_{k−1} − m(θ_{k−1})) + exp(s(θ_k)/2) ε_k`` with a stable diagonal
+  ``A = tanh(α)``; the KL of each step is taken given the posterior's sample of ``z_{k−1}``.
 """
 
 from __future__ import annotations
@@ -32,6 +43,7 @@ import tensorflow as tf
 from keras import layers, ops
 
 from seasonal_vae.core.calendar import HOURS_PER_LATENT_STEP
+from seasonal_vae.model import ar_noise
 
 STRIDES = (3, 2, 2, 2, 2, 2)  # one unit per 3 h, then 6 h, 12 h, 1 day, 2 days, 4 days
 assert math.prod(STRIDES) == HOURS_PER_LATENT_STEP  # 96 hours per latent step
@@ -174,9 +186,21 @@ class SeasonalVAE(keras.Model):
         trend_rate_per_decade=0.0,
         trend_reference_year=2024,
         seed=None,
+        noise="white",
+        noise_order=3,
+        latent_memory="none",
         **kwargs,
     ):
         super().__init__(**kwargs)
+        if noise not in ("white", "ar") or latent_memory not in ("none", "ar1"):
+            raise ValueError(
+                f"noise must be 'white' or 'ar' and latent_memory 'none' or 'ar1', "
+                f"not {noise!r} and {latent_memory!r}"
+            )
+        self.noise_kind, self.noise_order, self.latent_memory = noise, int(noise_order), latent_memory
+        # With noise "ar", the loss uses the AR likelihood unless training switches it off to
+        # fit the AR residual after the encoder and decoder (seasonal_vae.model.train).
+        self.ar_noise_in_loss = noise == "ar"
         self.filters, self.latent_dim, self.fourier_degree = filters, latent_dim, fourier_degree
         self.prior_kind, self.theta_anchor, self.seed = prior, theta_anchor, seed
         self.data_mean, self.data_std = float(data_mean), float(data_std)
@@ -186,6 +210,17 @@ class SeasonalVAE(keras.Model):
         self.decoder = build_decoder(filters, latent_dim)
         self.prior = build_prior(latent_dim, fourier_degree, prior)
         self.noise_log_var = self.add_weight(name="noise_log_var", shape=(), initializer="zeros")
+        if noise == "ar":  # partial autocorrelations (through tanh) and the scale's Fourier weights
+            self.noise_pacf_raw = self.add_weight(
+                name="noise_pacf_raw", shape=(self.noise_order,), initializer="zeros"
+            )
+            self.noise_scale_weights = self.add_weight(
+                name="noise_scale_weights", shape=(ar_noise.N_SCALE_FEATURES,), initializer="zeros"
+            )
+        if latent_memory == "ar1":  # A = diag(tanh(α)), |a| < 1: a stable AR(1) across steps
+            self.latent_ar_raw = self.add_weight(
+                name="latent_ar_raw", shape=(latent_dim,), initializer="zeros"
+            )
         self.trackers = {
             name: keras.metrics.Mean(name=name) for name in ("loss", "reconstruction", "kl", "noise_sigma")
         }
@@ -205,11 +240,41 @@ class SeasonalVAE(keras.Model):
         """(reconstruction, KL) per input value, averaged over the batch."""
         z_mean, z_log_var, z = self.encoder(x, training=training)
         x_hat = self.decoder(z, training=training)
-        prior_mean, prior_log_var = self.prior(features, training=training)
+        prior_mean, prior_log_var = self.conditional_prior(features, z, training=training)
         length = ops.cast(ops.shape(x)[1], x_hat.dtype)
-        nll = gaussian_nll(x, x_hat, self.noise_log_var)
+        if self.ar_noise_in_loss:
+            nll = ar_noise.ar_nll(x - x_hat, self.noise_log_scale(features, ops.shape(x)[1]), self.noise_pacf)
+        else:
+            nll = gaussian_nll(x, x_hat, self.noise_log_var)
         kl = kl_diagonal_gaussians(z_mean, z_log_var, prior_mean, prior_log_var)
         return ops.mean(nll) / length, ops.mean(kl) / length
+
+    def conditional_prior(self, features, z, training=False):
+        """The prior of every step: m(θ), s(θ), or with latent memory the AR(1) prior given
+        the previous step's ``z`` (the first step: its stationary variance)."""
+        mean, log_var = self.prior(features, training=training)
+        if self.latent_memory == "none":
+            return mean, log_var
+        a = self.latent_ar
+        shifted = a * (z[:, :-1] - mean[:, :-1])
+        mean = ops.concatenate([mean[:, :1], mean[:, 1:] + shifted], axis=1)
+        first = log_var[:, :1] - ops.log(1.0 - ops.square(a))
+        return mean, ops.concatenate([first, log_var[:, 1:]], axis=1)
+
+    @property
+    def latent_ar(self):
+        """The diagonal of A (latent memory across 96-hour steps)."""
+        return ops.tanh(self.latent_ar_raw)
+
+    @property
+    def noise_pacf(self):
+        """Partial autocorrelations of the AR(p) residual, each in (−1, 1)."""
+        return ops.tanh(self.noise_pacf_raw)
+
+    def noise_log_scale(self, features, n_hours):
+        """``log s_t`` of the AR residual for windows starting at local midnight: ``(N, T)``."""
+        f = ar_noise.scale_features(n_hours, features)
+        return ar_noise.log_scale(self.noise_log_var, self.noise_scale_weights, f)
 
     def _update(self, reconstruction, kl):
         values = {
@@ -249,6 +314,9 @@ class SeasonalVAE(keras.Model):
             "trend_rate_per_decade": self.trend_rate_per_decade,
             "trend_reference_year": self.trend_reference_year,
             "seed": self.seed,
+            "noise": self.noise_kind,
+            "noise_order": self.noise_order,
+            "latent_memory": self.latent_memory,
         }
 
     @property

@@ -36,10 +36,13 @@ GENERATOR_STYLE = {
     "vae_noise": ("#E69F00", "v", "VAE, seasonal prior, + observation noise"),
     "vae_standard_prior": ("#CC79A7", "D", "VAE, N(0, I) prior"),
     "vae_centred_prior": ("#56B4E9", "P", "VAE, centred seasonal prior (extension)"),
+    "vae_extended": ("#000000", "X", "extended VAE: AR(3) residual, AR(1) latent (extension)"),
+    "vae_ar_noise": ("#F0E442", "h", "VAE + AR(3) residual only (ablation)"),
+    "vae_latent_ar1": ("#999999", "*", "VAE + AR(1) latent only (ablation)"),
     "harmonic_ar": ("#009E73", "s", "harmonic + AR baseline"),
     "bootstrap": (REAL_COLOR, "^", "bootstrap of real years"),
 }
-_SPARE = [("#000000", "X"), ("#F0E442", "h"), ("#999999", "*")]
+_SPARE = [("#882255", "p"), ("#44AA99", "d"), ("#DDCC77", "H")]
 FLOOR_BAND = "#DDDDDD"
 
 
