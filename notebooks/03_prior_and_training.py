@@ -289,8 +289,8 @@ pd.DataFrame.from_dict(rows, orient="index").round(4)
 # %%
 real = load_series(ws.path("series"))
 profiles = {"real": monthly_profile(real).to_series()}
-for name, key in [("seasonal prior", "samples"), ("N(0, I) prior", "standard_samples")]:
-    generated = load_samples(ws.path(key))[0].astype("float64")
+for name, variant in [("seasonal prior", "seasonal"), ("N(0, I) prior", "standard")]:
+    generated = load_samples(ws.path("samples", variant=variant))[0].astype("float64")
     profiles[name] = monthly_profile(generated.isel(path=0, drop=True)).to_series()
 profiles = pd.DataFrame(profiles)
 profiles.index = [calendar.month_abbr[mo] for mo in profiles.index]

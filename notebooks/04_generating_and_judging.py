@@ -245,7 +245,7 @@ pd.DataFrame([{"years A": " ".join(map(str, a)), "years B": " ".join(map(str, b)
 
 # %%
 for key in ("harmonic_ar", "bootstrap"):
-    attrs = xr.open_dataset(ws.path(key)).attrs
+    attrs = xr.open_dataset(ws.path("baseline", method=key)).attrs
     detail = (
         f"AR order {attrs['ar_order']} (max {attrs['ar_maxlag']}), innovation std "
         f"{float(attrs['innovation_std']):.3f}"
@@ -262,13 +262,13 @@ week = slice(f"{holdout_years[0]}-08-01", f"{holdout_years[0]}-08-07 23:00")
 styles = generator_styles(["vae", "vae_standard_prior", "harmonic_ar", "bootstrap"])
 fig, ax = plt.subplots(figsize=(10, 3.4))
 ax.plot(real.sel(time=week).time, real.sel(time=week), color="black", lw=2, label="real")
-for key, name in [
-    ("samples", "vae"),
-    ("standard_samples", "vae_standard_prior"),
-    ("harmonic_ar", "harmonic_ar"),
-    ("bootstrap", "bootstrap"),
+for (key, wildcards), name in [
+    (("samples", {"variant": "seasonal"}), "vae"),
+    (("samples", {"variant": "standard"}), "vae_standard_prior"),
+    (("baseline", {"method": "harmonic_ar"}), "harmonic_ar"),
+    (("baseline", {"method": "bootstrap"}), "bootstrap"),
 ]:
-    generated = load_samples(ws.path(key))[0].astype("float64")
+    generated = load_samples(ws.path(key, **wildcards))[0].astype("float64")
     g = generated.isel(path=0).sel(time=week)
     ax.plot(g.time, g, color=styles[name][0], lw=1.0, label=styles[name][2])
 ax.set_ylabel("°F")
