@@ -92,6 +92,15 @@ def optimal_prior_weights(features, z_mean, z_log_var, kernel, bias=None, iterat
     return weights.astype("float32"), None
 
 
+def optimal_latent_ar(z_mean, prior_mean) -> np.ndarray:
+    """The diagonal of A: per latent feature, the lag-1 regression slope of the posterior means'
+    departures from the prior mean, over consecutive steps within the windows (clipped to
+    ±0.99). With m(θ) and exp(s(θ)) the marginal moments, this is the M-step for A."""
+    d = np.asarray(z_mean, dtype="float64") - prior_mean
+    now, before = d[:, 1:].reshape(-1, d.shape[-1]), d[:, :-1].reshape(-1, d.shape[-1])
+    return np.clip(np.sum(now * before, axis=0) / np.sum(before * before, axis=0), -0.99, 0.99)
+
+
 class ClosedFormUpdates(keras.callbacks.Callback):
     """At the start of every epoch, set σ² and the seasonal prior to their closed-form
     optimum given the current encoder and decoder on the epoch's training windows."""
@@ -113,7 +122,7 @@ class ClosedFormUpdates(keras.callbacks.Callback):
                 optimal_ar_noise(model, self.data.x, x_hat, self.data.features)
             else:
                 model.noise_log_var.assign(optimal_noise_log_var(self.data.x, x_hat))
-        if self.prior and model.prior_kind != "standard" and model.latent_memory == "none":
+        if self.prior and model.prior_kind != "standard":
             dense = model.prior.get_layer("fourier_coefficients")
             bias = np.asarray(dense.bias) if dense.use_bias else None
             kernel, bias = optimal_prior_weights(
@@ -122,6 +131,9 @@ class ClosedFormUpdates(keras.callbacks.Callback):
             dense.kernel.assign(kernel)
             if bias is not None:
                 dense.bias.assign(bias)
+        if self.prior and model.latent_memory == "ar1":
+            mean = np.asarray(model.prior(self.data.features)[0], dtype="float64")
+            model.latent_ar_raw.assign(np.arctanh(optimal_latent_ar(z_mean, mean)).astype("float32"))
 
     def on_epoch_begin(self, epoch, logs=None):
         self.update(self.model)

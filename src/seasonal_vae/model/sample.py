@@ -127,16 +127,18 @@ def generate(
 
 def draw_latent(model: SeasonalVAE, prior_mean, prior_log_var, eps) -> np.ndarray:
     """Latent paths ``(n, k, L)`` from the prior given standard normal draws ``eps``: each step
-    on its own (the article), or ancestrally with the AR(1) memory across steps, the first step
-    from its stationary variance."""
+    on its own (the article), or ancestrally with the AR(1) memory across steps."""
     scale = np.exp(0.5 * prior_log_var)
     if model.latent_memory == "none":
         return prior_mean + scale * eps
     a = np.asarray(model.latent_ar, dtype="float32")
+    innovation = np.sqrt(1.0 - a * a)  # exp(s(θ)) stays the marginal variance of every step
     z = np.empty_like(eps)
-    z[:, 0] = prior_mean[:, 0] + scale[:, 0] / np.sqrt(1.0 - a * a) * eps[:, 0]
+    z[:, 0] = prior_mean[:, 0] + scale[:, 0] * eps[:, 0]
     for k in range(1, eps.shape[1]):
-        z[:, k] = prior_mean[:, k] + a * (z[:, k - 1] - prior_mean[:, k - 1]) + scale[:, k] * eps[:, k]
+        z[:, k] = (
+            prior_mean[:, k] + a * (z[:, k - 1] - prior_mean[:, k - 1]) + scale[:, k] * innovation * eps[:, k]
+        )
     return z
 
 

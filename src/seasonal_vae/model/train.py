@@ -223,10 +223,10 @@ def train(
         model.noise_pacf_raw.trainable = model.noise_scale_weights.trainable = False
     if closed_form.noise:  # set by the closed form, not by gradient steps
         model.noise_log_var.trainable = False
-    if closed_form.prior and model.latent_memory == "none":
+    if closed_form.prior:
         model.prior.trainable = False
-    elif closed_form.prior:  # the WLS/Newton optimum assumes independent steps: Adam learns it
-        log.info("latent_memory: ar1: the prior's coefficients are learned by gradient steps")
+        if model.latent_memory == "ar1":
+            model.latent_ar_raw.trainable = False
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=tcfg["learning_rate"]))
 
     backup_dir, best = work_dir / "backup", work_dir / "best.weights.h5"

@@ -30,8 +30,9 @@ default, so that the article's model has exactly the article's weights):
   of day and the season; ``noise_log_var`` is then the scale's log-variance bias (training
   fits it to the residuals of the trained reconstruction, ``training.ar_noise_fit``);
 * ``latent_memory="ar1"``: the prior carries memory across 96-hour steps,
-  ``z_k = m(θ_k) + A (z_{k−1} − m(θ_{k−1})) + exp(s(θ_k)/2) ε_k`` with a stable diagonal
-  ``A = tanh(α)``; the KL of each step is taken given the posterior's sample of ``z_{k−1}``.
+  ``z_k = m(θ_k) + A (z_{k−1} − m(θ_{k−1})) + exp(s(θ_k)/2) √(1 − A²) ε_k`` with a stable
+  diagonal ``A = tanh(α)``, so that m(θ) and exp(s(θ)) stay each step's marginal mean and
+  variance; the KL of each step is taken given the posterior's sample of ``z_{k−1}``.
 """
 
 from __future__ import annotations
@@ -258,8 +259,8 @@ class SeasonalVAE(keras.Model):
         a = self.latent_ar
         shifted = a * (z[:, :-1] - mean[:, :-1])
         mean = ops.concatenate([mean[:, :1], mean[:, 1:] + shifted], axis=1)
-        first = log_var[:, :1] - ops.log(1.0 - ops.square(a))
-        return mean, ops.concatenate([first, log_var[:, 1:]], axis=1)
+        innovation = log_var[:, 1:] + ops.log(1.0 - ops.square(a))  # s(θ) stays the marginal
+        return mean, ops.concatenate([log_var[:, :1], innovation], axis=1)
 
     @property
     def latent_ar(self):

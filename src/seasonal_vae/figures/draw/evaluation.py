@@ -10,6 +10,8 @@ Smaller is better for every metric.
 
 from __future__ import annotations
 
+import math
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -36,7 +38,7 @@ GENERATOR_STYLE = {
     "vae_noise": ("#E69F00", "v", "VAE, seasonal prior, + observation noise"),
     "vae_standard_prior": ("#CC79A7", "D", "VAE, N(0, I) prior"),
     "vae_centred_prior": ("#56B4E9", "P", "VAE, centred seasonal prior (extension)"),
-    "vae_extended": ("#000000", "X", "extended VAE: AR(3) residual, AR(1) latent (extension)"),
+    "vae_extended": ("#000000", "X", "extended VAE: AR residual, AR(1) latent"),
     "vae_ar_noise": ("#F0E442", "h", "VAE + AR(3) residual only (ablation)"),
     "vae_latent_ar1": ("#999999", "*", "VAE + AR(1) latent only (ablation)"),
     "harmonic_ar": ("#009E73", "s", "harmonic + AR baseline"),
@@ -188,7 +190,8 @@ def evaluation_figure(table: pd.DataFrame, floor: pd.DataFrame | None = None, da
     n_rows = table["metric"].nunique() + table["family"].nunique()
     fig, ax = plt.subplots(figsize=(10, 1.6 + 0.3 * n_rows))
     draw_ratio_dots(ax, table, floor)
-    ax.set_title("Generated vs held-out real years: each metric ÷ the real-vs-real floor", pad=52)
+    rows = math.ceil((table["generator"].nunique() + 3) / 3)  # the legend above: 3 columns
+    ax.set_title("Generated vs held-out real years: each metric ÷ the real-vs-real floor", pad=18 * rows - 2)
     if data_label:
         data_note(f"Data: {data_label}", fig)
     return fig
