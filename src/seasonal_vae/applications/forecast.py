@@ -37,6 +37,7 @@ from seasonal_vae.applications.results import (
     EXAMPLE_MEMBERS,
     EXAMPLE_QUANTILES,
     application_settings,
+    bold_best,
     run_on_files,
     settings_attrs,
 )
@@ -360,8 +361,7 @@ def markdown(summary: dict) -> str:
         cells = [str(row["lead_day"])]
         for key in ("crps", "mae"):
             values = [row[key][m] for m in METHODS]
-            best = min(values)
-            cells += [f"**{v:.2f}**" if v == best else f"{v:.2f}" for v in values]
+            cells += bold_best(values)
         cov = row.get("vae_coverage_90")
         cells.append(f"{100 * cov:.0f} %" if cov is not None else "")
         lines.append("| " + " | ".join(cells) + " |")

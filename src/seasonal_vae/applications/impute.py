@@ -30,6 +30,7 @@ from seasonal_vae.applications.results import (
     EXAMPLE_MEMBERS,
     EXAMPLE_QUANTILES,
     application_settings,
+    bold_best,
     run_on_files,
     settings_attrs,
 )
@@ -362,8 +363,7 @@ def markdown(summary: dict) -> str:
         cells = [gap_label(row["gap_hours"])]
         for key in ("mae", "rmse", "crps"):
             values = [s[m][key] for m in METHODS]
-            best = min(values)
-            cells += [f"**{v:.2f}**" if v == best else f"{v:.2f}" for v in values]
+            cells += bold_best(values)
         cells.append(f"{100 * row['vae_coverage_90']:.0f} %")
         lines.append("| " + " | ".join(cells) + " |")
     st = summary["settings"]

@@ -100,3 +100,9 @@ def run_on_files(
     summary["data_label"] = data_label
     write_results(ds, out_nc, summary, out_json, markdown(summary), out_md)
     return summary
+
+
+def bold_best(values) -> list[str]:
+    """Score-table cells of one row of methods: two decimals, the lowest (best) in bold."""
+    best = min(values)
+    return [f"**{v:.2f}**" if v == best else f"{v:.2f}" for v in values]
