@@ -121,6 +121,48 @@ def ar_nll(residual, log_s, pacf):
     return ops.sum(0.5 * (math.log(2.0 * math.pi) + log_v + ops.square(w)) + log_s, axis=-1)
 
 
+def ar_nll_observed(residual, log_s, pacf, mask):
+    """−log p of the *observed* residuals (``mask`` 1.0 where observed), summed over time:
+    ``(N,)``.
+
+    An observed hour whose ``p`` predecessors are observed too (or that is among the first
+    ``p`` of the window, whose lower-order predictions need only the hours before it) gets
+    its exact whitened term, as in :func:`ar_nll`; an observed hour just after a gap gets
+    the marginal term ``N(0, s_t²)``, which ignores what the hours before the gap say about
+    it (a composite likelihood, exact when the observed hours are one block at the start, as
+    for a forecast's context, and equal to :func:`ar_nll` when every hour is observed).
+    """
+    u = mask * residual / ops.exp(log_s)
+    w, log_v = whiten(u, pacf)
+    p = int(pacf.shape[0])
+    n = ops.shape(u)[1]
+    lags_seen = mask
+    for i in range(1, p + 1):  # the i-th predecessor observed (before the window: no lag)
+        before = ops.concatenate([ops.ones_like(mask[:, :i]), mask[:, : n - i]], axis=1)
+        lags_seen = lags_seen * before
+    exact = 0.5 * (math.log(2.0 * math.pi) + log_v + ops.square(w))
+    marginal = 0.5 * (math.log(2.0 * math.pi) + ops.square(u))
+    terms = lags_seen * exact + (mask - lags_seen) * marginal + mask * log_s
+    return ops.sum(terms, axis=-1)
+
+
+def continue_residual(pacf, log_s: np.ndarray, residual: np.ndarray, mask: np.ndarray, rng) -> np.ndarray:
+    """Residuals ``e`` for every hour: the given ones where ``mask``, elsewhere drawn from the
+    AR(p) given the hours before (observed or drawn), so that a gap or a forecast continues
+    the hour-to-hour texture of the hours just before it. Shapes ``(N, T)`` (numpy)."""
+    pacf = np.asarray(pacf, dtype="float64")
+    coefficients, variances = levinson_durbin(pacf)
+    p = len(variances) - 1
+    mask = np.asarray(mask, dtype=bool)
+    u = np.where(mask, np.asarray(residual, dtype="float64") / np.exp(log_s), 0.0)
+    eta = rng.standard_normal(u.shape)
+    for t in np.flatnonzero(~mask.all(axis=0)):  # only the hours some window lacks
+        k = min(t, p)
+        prediction = sum(coefficients[k][i] * u[:, t - 1 - i] for i in range(k)) if k else 0.0
+        u[:, t] = np.where(mask[:, t], u[:, t], prediction + math.sqrt(variances[k]) * eta[:, t])
+    return np.exp(log_s) * u
+
+
 def simulate(pacf, log_s: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Draw residuals ``e = s·u`` for scales ``log_s`` of shape ``(N, T)`` (numpy)."""
     pacf = np.asarray(pacf, dtype="float64")

@@ -41,7 +41,8 @@ import numpy as np
 import tensorflow as tf
 
 from seasonal_vae.core.calendar import HOURS_PER_LATENT_STEP, seasonal_features
-from seasonal_vae.model.vae import SeasonalVAE
+from seasonal_vae.model import ar_noise
+from seasonal_vae.model.vae import SeasonalVAE, ar1_prior
 
 LOG_2PI = math.log(2.0 * math.pi)
 
@@ -110,6 +111,9 @@ class Posterior:
     loss
         Mean over windows of the negative observed-data ELBO per observed hour, after each
         optimisation step (``(n_steps,)``; a single Monte Carlo draw per step, so noisy).
+    x, mask, log_scale
+        The windows (standard units), where they were observed, and for a model with the AR
+        residual its ``log s_t``, ``(N, 96k)``: what the extended model's draws continue from.
     """
 
     mean: np.ndarray
@@ -117,6 +121,9 @@ class Posterior:
     prior_mean: np.ndarray
     prior_log_var: np.ndarray
     loss: np.ndarray
+    x: np.ndarray | None = None
+    mask: np.ndarray | None = None
+    log_scale: np.ndarray | None = None
 
 
 def encode(model: SeasonalVAE, x: np.ndarray, batch: int = 256) -> tuple[np.ndarray, np.ndarray]:
@@ -158,15 +165,19 @@ def fit_posterior(
     x = np.where(mask, np.asarray(x, dtype="float64"), 0.0)
     n, length = x.shape
     k = _n_steps(length)
-    prior_mean, prior_log_var = (
-        np.asarray(a, dtype="float32") for a in model.prior(window_features(model, starts, k))
-    )
+    features = window_features(model, starts, k)
+    prior_mean, prior_log_var = (np.asarray(a, dtype="float32") for a in model.prior(features))
+    # the AR residual's scale per hour (an empty placeholder for white noise)
+    ar = model.noise_kind == "ar"
+    log_s = np.asarray(model.noise_log_scale(features.astype("float32"), length)) if ar else np.zeros(0)
+    log_s = log_s.astype("float32")
     enc_mean, enc_log_var = encode(model, interpolate_gaps(x, mask))
     seen = mask.reshape(n, k, HOURS_PER_LATENT_STEP).any(axis=-1)[..., None]
     mean0 = np.where(seen, enc_mean, prior_mean).astype("float32")
     log_var0 = np.where(seen, enc_log_var, prior_log_var).astype("float32")
+    kept = {"x": x, "mask": mask, "log_scale": log_s if log_s.size else None}
     if n_steps <= 0:
-        return Posterior(mean0, log_var0, prior_mean, prior_log_var, np.empty(0))
+        return Posterior(mean0, log_var0, prior_mean, prior_log_var, np.empty(0), **kept)
     mean, log_var, losses = _adam(
         model,
         tf.constant(x, tf.float32),
@@ -178,27 +189,39 @@ def fit_posterior(
         tf.constant(int(n_steps)),
         tf.constant(float(learning_rate)),
         tf.constant(int(seed), tf.int64),
+        tf.constant(log_s),
     )
-    return Posterior(mean.numpy(), log_var.numpy(), prior_mean, prior_log_var, losses.numpy())
+    return Posterior(mean.numpy(), log_var.numpy(), prior_mean, prior_log_var, losses.numpy(), **kept)
 
 
-def _negative_elbo(model, x, mask, mean, log_var, prior_mean, prior_log_var, eps):
-    """Per-window negative observed-data ELBO (one Monte Carlo draw), ``(N,)``."""
+def _negative_elbo(model, x, mask, mean, log_var, prior_mean, prior_log_var, eps, log_s):
+    """Per-window negative observed-data ELBO (one Monte Carlo draw), ``(N,)``.
+
+    The extended model's parts enter as in training: the AR residual's likelihood of the
+    observed hours (:func:`~seasonal_vae.model.ar_noise.ar_nll_observed`), and the AR(1)
+    prior of each step given the draw of the step before, so that the latent steps after the
+    last observed hour follow the last observed days instead of the climatology."""
     z = mean + tf.exp(0.5 * log_var) * eps
     x_hat = model.decoder(z, training=False)
-    noise_log_var = tf.cast(model.noise_log_var, tf.float32)
-    nll = 0.5 * (LOG_2PI + noise_log_var + tf.square(x - x_hat) / tf.exp(noise_log_var))
+    if model.latent_memory == "ar1":
+        prior_mean, prior_log_var = ar1_prior(prior_mean, prior_log_var, z, model.latent_ar)
+    if model.noise_kind == "ar":
+        nll_sum = ar_noise.ar_nll_observed(x - x_hat, log_s, model.noise_pacf, mask)
+    else:
+        noise_log_var = tf.cast(model.noise_log_var, tf.float32)
+        nll = 0.5 * (LOG_2PI + noise_log_var + tf.square(x - x_hat) / tf.exp(noise_log_var))
+        nll_sum = tf.reduce_sum(nll * mask, axis=1)
     kl = 0.5 * (
         prior_log_var
         - log_var
         + (tf.exp(log_var) + tf.square(mean - prior_mean)) / tf.exp(prior_log_var)
         - 1.0
     )
-    return tf.reduce_sum(nll * mask, axis=1) + tf.reduce_sum(kl, axis=[1, 2])
+    return nll_sum + tf.reduce_sum(kl, axis=[1, 2])
 
 
 @tf.function(reduce_retracing=True)
-def _adam(model, x, mask, mean0, log_var0, prior_mean, prior_log_var, n_steps, lr0, seed):
+def _adam(model, x, mask, mean0, log_var0, prior_mean, prior_log_var, n_steps, lr0, seed, log_s):
     """Adam on (mean, log_var) with a cosine-decaying rate; returns them and the loss curve."""
     beta1, beta2, epsilon = 0.9, 0.999, 1e-8
     mean, log_var = tf.identity(mean0), tf.identity(log_var0)
@@ -212,7 +235,7 @@ def _adam(model, x, mask, mean0, log_var0, prior_mean, prior_log_var, n_steps, l
         eps = tf.random.stateless_normal(tf.shape(mean0), seed=tf.stack([seed, tf.cast(step, tf.int64)]))
         with tf.GradientTape() as tape:
             tape.watch([mean, log_var])
-            per_window = _negative_elbo(model, x, mask, mean, log_var, prior_mean, prior_log_var, eps)
+            per_window = _negative_elbo(model, x, mask, mean, log_var, prior_mean, prior_log_var, eps, log_s)
             loss = tf.reduce_sum(per_window)
         g_mean, g_log_var = tape.gradient(loss, [mean, log_var])
         lr = lr0 * (0.1 + 0.45 * (1.0 + tf.cos(math.pi * t / total)))
@@ -236,21 +259,58 @@ def sample_posterior(
     seed: int = 0,
     batch: int = 512,
 ) -> np.ndarray:
-    """Draw ``z ~ q``, decode, optionally add the learned noise: ``(N, M, 96k)`` standard units."""
+    """Draw ``z ~ q``, decode, optionally add the learned noise: ``(N, M, 96k)`` standard units.
+
+    With the extended model's parts: the latent steps after the last observed one are drawn
+    ancestrally from the AR(1) prior, starting from the draw of the last observed step (the
+    mean-field q would forget how uncertain that step is), and the noise is the AR residual
+    continued from the observed hours' residuals (:func:`~seasonal_vae.model.ar_noise.continue_residual`).
+    """
     if n_members < 1:
         raise ValueError("n_members must be positive")
     rng = np.random.default_rng(seed)
     n, k, dim = posterior.mean.shape
     eps = rng.standard_normal((n, n_members, k, dim)).astype("float32")
     z = posterior.mean[:, None] + np.exp(0.5 * posterior.log_var)[:, None] * eps
+    if model.latent_memory == "ar1" and posterior.mask is not None:
+        z = _ancestral_tail(model, posterior, z, rng)
     z = z.reshape(n * n_members, k, dim)
     out = np.concatenate(
         [np.asarray(model.decoder(z[i : i + batch], training=False)) for i in range(0, len(z), batch)]
     )
     out = out.reshape(n, n_members, -1).astype("float64")
-    if noise:
+    if noise and model.noise_kind == "ar" and posterior.mask is not None:
+        mask = np.repeat(posterior.mask, n_members, axis=0)
+        residual = np.repeat(posterior.x, n_members, axis=0) - out.reshape(n * n_members, -1)
+        log_s = np.repeat(posterior.log_scale, n_members, axis=0).astype("float64")
+        e = ar_noise.continue_residual(np.asarray(model.noise_pacf), log_s, residual, mask, rng)
+        out += np.where(mask, 0.0, e).reshape(out.shape)
+    elif noise:
         out += model.noise_sigma * rng.standard_normal(out.shape)
     return out
+
+
+def _ancestral_tail(model: SeasonalVAE, posterior: Posterior, z: np.ndarray, rng) -> np.ndarray:
+    """``z`` ``(N, M, k, L)`` with the steps after each window's last observed step redrawn
+    from the AR(1) prior given the step before."""
+    n, _, k, _ = z.shape
+    seen = posterior.mask.reshape(n, k, HOURS_PER_LATENT_STEP).any(axis=-1)
+    last = np.where(seen.any(axis=1), k - 1 - np.argmax(seen[:, ::-1], axis=1), -1)
+    a = np.asarray(model.latent_ar, dtype="float32")
+    m, s = posterior.prior_mean[:, None], np.exp(0.5 * posterior.prior_log_var)[:, None]
+    eps = rng.standard_normal(z.shape).astype("float32")
+    z = z.copy()
+    for step in range(k):
+        tail = step > last  # the windows for which this step lies after the observed hours
+        if not tail.any():
+            continue
+        if step == 0:
+            draw = m[:, :, 0] + s[:, :, 0] * eps[:, :, 0]
+        else:
+            innovation = s[:, :, step] * np.sqrt(1.0 - a * a)
+            draw = m[:, :, step] + a * (z[:, :, step - 1] - m[:, :, step - 1]) + innovation * eps[:, :, step]
+        z[tail, :, step] = draw[tail]
+    return z
 
 
 def condition(

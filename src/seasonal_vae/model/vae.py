@@ -60,6 +60,16 @@ def gaussian_nll(x, mean, log_var):
     )
 
 
+def ar1_prior(mean, log_var, z, a):
+    """The AR(1) latent prior's moments of every step given the previous step's ``z``:
+    ``m(θ_k) + A (z_{k−1} − m(θ_{k−1}))`` and ``s(θ_k) + log(1 − a²)``, so that m(θ) and
+    exp(s(θ)) stay the marginal moments; the first step keeps its marginal. ``(N, k, L)``."""
+    shifted = a * (z[:, :-1] - mean[:, :-1])
+    mean = ops.concatenate([mean[:, :1], mean[:, 1:] + shifted], axis=1)
+    innovation = log_var[:, 1:] + ops.log(1.0 - ops.square(a))  # s(θ) stays the marginal
+    return mean, ops.concatenate([log_var[:, :1], innovation], axis=1)
+
+
 def kl_diagonal_gaussians(mean_q, log_var_q, mean_p, log_var_p):
     """KL(N(mean_q, e^{log_var_q}) ‖ N(mean_p, e^{log_var_p})), summed over all axes but the first."""
     kl = 0.5 * (
@@ -256,11 +266,7 @@ class SeasonalVAE(keras.Model):
         mean, log_var = self.prior(features, training=training)
         if self.latent_memory == "none":
             return mean, log_var
-        a = self.latent_ar
-        shifted = a * (z[:, :-1] - mean[:, :-1])
-        mean = ops.concatenate([mean[:, :1], mean[:, 1:] + shifted], axis=1)
-        innovation = log_var[:, 1:] + ops.log(1.0 - ops.square(a))  # s(θ) stays the marginal
-        return mean, ops.concatenate([log_var[:, :1], innovation], axis=1)
+        return ar1_prior(mean, log_var, z, self.latent_ar)
 
     @property
     def latent_ar(self):

@@ -1,0 +1,173 @@
+"""Conditioning the extended model on observed hours: the AR residual's likelihood of the
+observed hours against scipy's multivariate normal, the residual continued into a gap
+against the Gaussian conditional, the AR(1) latent tail against its closed-form moments, and
+gap filling and forecasting with the extended model end to end."""
+
+import numpy as np
+import pytest
+import scipy.stats as st
+import tensorflow as tf
+from scipy.linalg import toeplitz
+
+from seasonal_vae.model import ar_noise
+from seasonal_vae.model.posterior import Posterior, _ancestral_tail, condition, fit_posterior
+from seasonal_vae.model.vae import SeasonalVAE
+
+PACF = np.array([0.9, -0.4, 0.2])
+
+
+def _covariance(log_s, pacf=PACF):
+    scale = np.diag(np.exp(log_s))
+    return scale @ toeplitz(ar_noise.autocorrelation(pacf, len(log_s) - 1)) @ scale
+
+
+def _observed_nll(e, log_s, mask):
+    return float(
+        ar_noise.ar_nll_observed(
+            tf.constant(e[None]),
+            tf.constant(log_s[None]),
+            tf.constant(PACF),
+            tf.constant(mask[None].astype(float)),
+        )[0]
+    )
+
+
+def test_with_every_hour_observed_it_is_the_exact_likelihood():
+    rng = np.random.default_rng(0)
+    log_s = rng.normal(0, 0.3, 40)
+    e = ar_noise.simulate(PACF, log_s[None], rng)[0]
+    exact = float(ar_noise.ar_nll(tf.constant(e[None]), tf.constant(log_s[None]), tf.constant(PACF))[0])
+    assert _observed_nll(e, log_s, np.ones(40, bool)) == pytest.approx(exact, rel=1e-12)
+
+
+def test_a_block_at_the_start_gets_its_exact_likelihood():
+    """A forecast's context: −log of the multivariate normal density of the observed block."""
+    rng = np.random.default_rng(1)
+    log_s = rng.normal(0, 0.3, 30)
+    e = ar_noise.simulate(PACF, log_s[None], rng)[0]
+    mask = np.arange(30) < 18
+    expected = -st.multivariate_normal(np.zeros(18), _covariance(log_s[:18])).logpdf(e[:18])
+    assert _observed_nll(e, log_s, mask) == pytest.approx(expected, rel=1e-10)
+
+
+def test_after_a_gap_the_first_hours_are_marginal_and_the_rest_conditional():
+    """Each term from scipy: the block before the gap jointly, the first p hours after it
+    alone, and each later hour given its p predecessors (the Gaussian conditional)."""
+    rng = np.random.default_rng(2)
+    n, p = 40, len(PACF)
+    log_s = rng.normal(0, 0.3, n)
+    e = ar_noise.simulate(PACF, log_s[None], rng)[0]
+    mask = np.ones(n, bool)
+    mask[12:20] = False
+    cov = _covariance(log_s)
+    expected = -st.multivariate_normal(np.zeros(12), cov[:12, :12]).logpdf(e[:12])
+    for t in range(20, 20 + p):
+        expected -= st.norm(0, np.exp(log_s[t])).logpdf(e[t])
+    for t in range(20 + p, n):
+        lags = np.arange(t - p, t)
+        gain = cov[t, lags] @ np.linalg.inv(cov[np.ix_(lags, lags)])
+        variance = cov[t, t] - gain @ cov[lags, t]
+        expected -= st.norm(gain @ e[lags], np.sqrt(variance)).logpdf(e[t])
+    assert _observed_nll(e, log_s, mask) == pytest.approx(expected, rel=1e-10)
+
+
+def test_the_residual_continued_into_a_gap_is_the_gaussian_conditional():
+    """Many draws of the hours after an observed block: their mean and covariance are those
+    of the AR given the block (scipy), and the observed hours are kept exactly."""
+    rng = np.random.default_rng(3)
+    n, observed, draws = 14, 10, 40000
+    log_s = rng.normal(0, 0.3, n)
+    e = ar_noise.simulate(PACF, log_s[None], rng)[0]
+    mask = np.arange(n) < observed
+    out = ar_noise.continue_residual(
+        PACF,
+        np.repeat(log_s[None], draws, 0),
+        np.repeat(e[None], draws, 0),
+        np.repeat(mask[None], draws, 0),
+        np.random.default_rng(4),
+    )
+    np.testing.assert_array_equal(out[:, :observed], np.repeat(e[None, :observed], draws, 0))
+    cov = _covariance(log_s)
+    o, u = np.arange(observed), np.arange(observed, n)
+    gain = cov[np.ix_(u, o)] @ np.linalg.inv(cov[np.ix_(o, o)])
+    mean, conditional = gain @ e[o], cov[np.ix_(u, u)] - gain @ cov[np.ix_(o, u)]
+    np.testing.assert_allclose(
+        out[:, u].mean(axis=0), mean, atol=4 * np.sqrt(np.diag(conditional) / draws).max()
+    )
+    np.testing.assert_allclose(np.cov(out[:, u].T), conditional, atol=0.03 * np.abs(conditional).max())
+
+
+def _extended(a=0.8):
+    model = SeasonalVAE(
+        filters=8,
+        latent_dim=2,
+        prior="centred",
+        noise="ar",
+        noise_order=3,
+        latent_memory="ar1",
+        data_mean=75.0,
+        data_std=18.0,
+        seed=0,
+    )
+    model.latent_ar_raw.assign(np.full(2, np.arctanh(a), dtype="float32"))
+    model.noise_pacf_raw.assign(np.arctanh(PACF).astype("float32"))
+    return model
+
+
+def test_the_latent_steps_after_the_observed_ones_follow_the_ar1_prior():
+    """From the last observed step (a known q), j steps on: mean m + aʲ(μ − m) and variance
+    a²ʲ σ_q² + (1 − a²ʲ) exp(s) (closed form of the AR(1)), whatever q says of the tail."""
+    model, a, k, members = _extended(0.8), 0.8, 5, 40000
+    mask = np.zeros((1, 96 * k), bool)
+    mask[0, :192] = True  # two observed steps, three after them
+    m = np.full((1, k, 2), 0.5, "float32")
+    s = np.full((1, k, 2), np.log(0.6), "float32")
+    mean = np.full((1, k, 2), 9.0, "float32")  # q of the tail is ignored: it is redrawn
+    mean[0, 1] = [2.0, -1.0]
+    log_var = np.full((1, k, 2), np.log(0.04), "float32")
+    post = Posterior(
+        mean,
+        log_var,
+        m,
+        s,
+        np.empty(0),
+        x=np.zeros((1, 96 * k)),
+        mask=mask,
+        log_scale=np.zeros((1, 96 * k), "float32"),
+    )
+    draws = np.random.default_rng(0).standard_normal((1, members, k, 2)).astype("float32")
+    q = mean[:, None] + np.exp(0.5 * log_var)[:, None] * draws  # z ~ q, as sample_posterior draws it
+    latents = _ancestral_tail(model, post, q, np.random.default_rng(1))[0]
+    np.testing.assert_allclose(latents[:, :2].mean(axis=0), mean[0, :2], atol=0.01)  # q where observed
+    for j, step in enumerate(range(2, k), start=1):
+        expected_mean = 0.5 + a**j * (mean[0, 1] - 0.5)
+        expected_var = a ** (2 * j) * 0.04 + (1 - a ** (2 * j)) * 0.6
+        np.testing.assert_allclose(latents[:, step].mean(axis=0), expected_mean, atol=0.02)
+        np.testing.assert_allclose(latents[:, step].var(axis=0), expected_var, rtol=0.05)
+
+
+def test_gap_filling_and_forecasting_with_the_extended_model():
+    """The whole conditioning runs on the extended model: finite, reproducible, observed
+    hours kept, and the drawn noise continues the observed residual's texture."""
+    model = _extended(0.9)
+    k = 4
+    rng = np.random.default_rng(5)
+    hours = np.arange(96 * k)
+    adjusted = 75 + 15 * np.sin(2 * np.pi * (hours - 9) / 24) + rng.normal(0, 1, (3, 96 * k))
+    mask = np.ones((3, 96 * k), bool)
+    mask[0, 100:150] = False  # a gap
+    mask[1, 192:] = False  # a forecast: the last two steps
+    mask[2, :] = True
+    starts = np.array(["2001-06-01", "2001-07-01", "2001-08-01"], dtype="datetime64[ns]")
+    kwargs = {"n_members": 6, "n_steps": 20, "learning_rate": 0.1, "seed": 3}
+    members, post = condition(model, adjusted, mask, starts, **kwargs)
+    again, _ = condition(model, adjusted, mask, starts, **kwargs)
+    np.testing.assert_array_equal(members, again)
+    assert members.shape == (3, 6, 96 * k) and np.isfinite(members).all()
+    np.testing.assert_array_equal(
+        members[~np.broadcast_to(~mask[:, None], members.shape)],
+        np.broadcast_to(adjusted[:, None], members.shape)[~np.broadcast_to(~mask[:, None], members.shape)],
+    )
+    assert np.isfinite(post.loss).all() and post.log_scale.shape == (3, 96 * k)
+    fitted = fit_posterior(model, (adjusted - 75) / 18, mask, starts, 0, 0.1)
+    assert fitted.mean.shape == (3, k, 2)
