@@ -11,13 +11,16 @@ rule impute:
     output:
         nc=P("imputation"),
         json=P("imputation_scores"),
-        markdown=P("imputation_table"),
+        markdown=report_table("imputation_table"),
     conda:
         ENV
     log:
         P("log", step="applications/imputation"),
     params:
         cfg=cfg("data", "applications"),
+    threads: 1
+    resources:
+        mem_mb=3000, runtime=30,
     shell:
         cli("impute", "{input.model:q} {input.windows:q} --out {output.nc:q} "
             "--json {output.json:q} --markdown {output.markdown:q}")
@@ -33,13 +36,16 @@ rule anomaly:
         nc=P("anomaly"),
         top=P("anomaly_top"),
         json=P("anomaly_scores"),
-        markdown=P("anomaly_table"),
+        markdown=report_table("anomaly_table"),
     conda:
         ENV
     log:
         P("log", step="applications/anomaly"),
     params:
         cfg=cfg("data", "applications"),
+    threads: 1
+    resources:
+        mem_mb=3000, runtime=30,
     shell:
         cli("anomaly", "{input.model:q} {input.windows:q} --out {output.nc:q} "
             "--top-csv {output.top:q} --json {output.json:q} --markdown {output.markdown:q}")
@@ -54,13 +60,47 @@ rule forecast:
     output:
         nc=P("forecast"),
         json=P("forecast_scores"),
-        markdown=P("forecast_table"),
+        markdown=report_table("forecast_table"),
     conda:
         ENV
     log:
         P("log", step="applications/forecast"),
     params:
         cfg=cfg("data", "applications"),
+    threads: 1
+    resources:
+        mem_mb=3000, runtime=30,
     shell:
         cli("forecast", "{input.model:q} {input.windows:q} --out {output.nc:q} "
             "--json {output.json:q} --markdown {output.markdown:q}")
+
+
+# The same gap filling and forecasts with each variant of build.applications (the extended
+# model: its AR residual and its latent memory condition on the observed hours), in tables of
+# their own beside the article model's.
+use rule impute as impute_variant with:
+    message:
+        "Gap filling with the {wildcards.variant} model"
+    input:
+        model=P("model"),
+        windows=P("windows"),
+    output:
+        nc=P("variant_imputation"),
+        json=P("variant_imputation_scores"),
+        markdown=report_table("variant_imputation_table"),
+    log:
+        P("log", step="applications/{variant}/imputation"),
+
+
+use rule forecast as forecast_variant with:
+    message:
+        "Forecasts 1-7 days ahead with the {wildcards.variant} model"
+    input:
+        model=P("model"),
+        windows=P("windows"),
+    output:
+        nc=P("variant_forecast"),
+        json=P("variant_forecast_scores"),
+        markdown=report_table("variant_forecast_table"),
+    log:
+        P("log", step="applications/{variant}/forecast"),

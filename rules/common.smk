@@ -1,7 +1,8 @@
 # Shared by every rules file: the path table, the figure registry, the helpers that write a
 # rule's shell command (one CLI call of the package, its --config and its log) and its inputs.
 
-from seasonal_vae.core.config import dataset_config, generator_name, section_json, variant_config
+from seasonal_vae.core.config import (dataset_config, dataset_names, generator_name, section_json,
+                                      variant_config)
 from seasonal_vae.core.paths import path as P  # the path table: src/seasonal_vae/core/paths.py
 from seasonal_vae.core.paths import wildcards as wildcards_of
 from seasonal_vae.figures.registry import FIGURES  # every figure: its inputs, settings, code
@@ -84,3 +85,33 @@ def figure_settings(wildcards):
 def ablation_variants():
     """The variants the ablation table judges: the default ones, then each part alone."""
     return list(dict.fromkeys(config["build"]["models"] + config["build"]["ablations"]))
+
+
+def report_table(key):
+    """Output ``key`` of the path table, a per-site Markdown table, marked for Snakemake's
+    report (`snakemake --report report.html`): category "Tables", then the site, labelled by
+    its name (and model variant, for a variant's table: the report lists one entry per
+    label); its caption (report/table.rst) shows the table itself. Marking an output changes
+    nothing a run builds."""
+    name = key.removesuffix("_table").removeprefix("variant_")
+    if "variant" in wildcards_of(key):
+        name += " ({variant})"
+    return report(P(key), caption="../report/table.rst", category="Tables", subcategory="{dataset}",
+                  labels={"table": name, "site": "{dataset}"})
+
+
+def check_rule_names(workflow):
+    """Refuse per-rule resources or threads (a profile's `set-resources`, `set-threads`, or
+    the same flags) that name no step of this workflow, naming them and the known ones."""
+    from snakemake.exceptions import WorkflowError
+
+    known = sorted(r.name for r in workflow.rules)
+    settings = workflow.resource_settings
+    for flag, given in (("set-resources", settings.overwrite_resources),
+                        ("set-threads", settings.overwrite_threads)):
+        unknown = sorted(set(given) - set(known))
+        if unknown:
+            raise WorkflowError(
+                f"{flag} names {', '.join(unknown)}, which this workflow does not have "
+                f"(in the profile, e.g. profiles/slurm/config.yaml, or on the command line). "
+                f"Fix: use the names of its steps ({', '.join(known)})")

@@ -14,6 +14,9 @@ rule download:
         P("log", step="download/{year}"),
     params:
         cfg=cfg("site", "data"),
+    threads: 1
+    resources:
+        mem_mb=1000, runtime=180,
     shell:
         cli("download", "--out-dir data/raw/{wildcards.dataset} --years {wildcards.year}")
 
@@ -31,6 +34,9 @@ rule series:
         P("log", step="series"),
     params:
         cfg=cfg("site", "data"),
+    threads: 1
+    resources:
+        mem_mb=2000, runtime=15,
     shell:
         cli("series", "{input:q} --out {output:q}")
 
@@ -49,6 +55,9 @@ rule detrend:
         P("log", step="detrend"),
     params:
         cfg=cfg("detrend"),
+    threads: 1
+    resources:
+        mem_mb=2000, runtime=10,
     shell:
         cli("detrend", "{input:q} --out {output.adjusted:q} --report {output.report:q}")
 
@@ -66,5 +75,8 @@ rule windows:
         P("log", step="windows"),
     params:
         cfg=cfg("data", "windows"),
+    threads: 1
+    resources:
+        mem_mb=2000, runtime=10,
     shell:
         cli("windows", "{input:q} --out {output:q}")

@@ -12,13 +12,16 @@ rule compare:
         samples=main("samples"),
     output:
         json=P("comparison"),
-        markdown=P("comparison_table"),
+        markdown=report_table("comparison_table"),
     conda:
         ENV
     log:
         P("log", step="compare"),
     params:
         cfg=cfg(),
+    threads: 1
+    resources:
+        mem_mb=2000, runtime=10,
     shell:
         cli("compare", "{input.series:q} {input.samples:q} --json {output.json:q} "
             "--markdown {output.markdown:q}")
@@ -33,7 +36,7 @@ rule evaluate:
     output:
         csv=P("metrics"),
         floor=P("metrics_floor"),
-        markdown=P("metrics_table"),
+        markdown=report_table("metrics_table"),
     conda:
         ENV
     log:
@@ -45,6 +48,9 @@ rule evaluate:
                                               for name, path in generators(wildcards).items()),
         cfg=cfg("data", "windows", "detrend", "evaluation"),
     threads: workflow.cores
+    resources:
+        mem_mb=4000,
+        runtime=60,
     shell:
         cli("evaluate", "{input.series:q} {params.generators} --out {output.csv:q} "
             "--floor {output.floor:q} --markdown {output.markdown:q}")
@@ -69,3 +75,28 @@ use rule evaluate as evaluate_ablations with:
             f"{name}={path}" for name, path in generators(wildcards, ablation_variants()).items()
         ),
         cfg=cfg("data", "windows", "detrend", "evaluation"),
+
+
+rule site_summary:
+    message:
+        "Every site's metrics against its own noise floor, in one table"
+    input:
+        unpack(lambda wildcards: {name: P("metrics", dataset=name) for name in dataset_names(config)}),
+    output:
+        csv=P("site_summary"),
+        # in `snakemake --report`: beside the summary figure, its description showing the table
+        markdown=report(P("site_summary_table"), caption="../report/table.rst", category="Across sites",
+                        labels={"table": "site_summary", "site": "all sites"}),
+    conda:
+        ENV
+    log:
+        P("site_summary_log", step="site_summary"),
+    params:
+        metrics=lambda wildcards, input: " ".join(f"{name}={path}" for name, path in input.items()),
+        cfg=lambda wildcards: section_json(config, "datasets"),
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    shell:
+        cli("site-summary", "{params.metrics} --out {output.csv:q} --markdown {output.markdown:q}")

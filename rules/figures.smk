@@ -21,6 +21,9 @@ rule figure_data:
         files=lambda wildcards, input: " ".join(
             f"{key}={input[key]}" for key in FIGURES[wildcards.figure].inputs),
         cfg=figure_settings,
+    threads: 1
+    resources:
+        mem_mb=3000, runtime=15,
     shell:
         cli("figure-data", "{wildcards.figure} {params.files} --out {output:q}")
 
@@ -32,7 +35,11 @@ rule plot:
         data=P("figure_data"),
         code=lambda wildcards: FIGURES[wildcards.figure].draw_code,
     output:
-        png=P("figure"),
+        # in `snakemake --report`: the registry's category, then the site; the caption
+        # (report/figure.rst) shows the registry's caption, params.caption
+        png=report(P("figure"), caption="../report/figure.rst",
+                   category=lambda wildcards: FIGURES[wildcards.figure].category,
+                   subcategory="{dataset}", labels={"figure": "{figure}", "site": "{dataset}"}),
         svg=P("figure_svg"),
     conda:
         ENV
@@ -40,5 +47,34 @@ rule plot:
         P("log", step="plot/{figure}"),
     params:
         cfg=figure_settings,
+        # for the report's caption only; as a param it is provenance: a new caption redraws
+        caption=lambda wildcards: FIGURES[wildcards.figure].caption,
+    threads: 1
+    resources:
+        mem_mb=2000, runtime=10,
     shell:
         cli("plot", "{wildcards.figure} {input.data:q} --out {output.png:q}")
+
+
+rule plot_site_summary:
+    message:
+        "Drawing the cross-site summary"
+    input:
+        data=P("site_summary"),
+        code="src/seasonal_vae/figures/draw/site_summary.py",
+    output:
+        png=report(P("site_summary_figure"), caption="../report/site_summary.rst", category="Across sites",
+                   labels={"figure": "site_summary", "site": "all sites"}),
+        svg=P("site_summary_figure_svg"),
+    conda:
+        ENV
+    log:
+        P("site_summary_log", step="plot_site_summary"),
+    params:
+        cfg="{}",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    shell:
+        cli("plot-site-summary", "{input.data:q} --out {output.png:q}")

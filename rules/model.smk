@@ -24,6 +24,12 @@ rule train:
     # runs at once took 35 s where one after the other took 52 s (60 epochs each), with the
     # same weights (TensorFlow's deterministic kernels do not depend on the scheduling)
     threads: max(1, workflow.cores // 2)
+    # gpu: a scheduler places training on a GPU node (profiles/slurm says how to turn it off);
+    # a local run ignores it, and TensorFlow trains on the CPU where no GPU is visible
+    resources:
+        mem_mb=3000,
+        runtime=180,
+        gpu=1,
     shell:
         cli("train", "{input:q} --out {output.model:q} --history {output.history:q}")
 
@@ -44,6 +50,9 @@ rule sample:
         P("benchmark", step="sample_{variant}")
     params:
         cfg=cfg("data", "sampling"),
+    threads: 1
+    resources:
+        mem_mb=3000, runtime=20,
     shell:
         cli("sample", "{input.model:q} {input.series:q} --out {output:q}")
 
@@ -74,5 +83,8 @@ rule baseline:
         P("log", step="baseline/{method}"),
     params:
         cfg=cfg("data", "windows", sampling=["n_paths"], evaluation=["seed", "baseline_maxlag"]),
+    threads: 1
+    resources:
+        mem_mb=2000, runtime=20,
     shell:
         cli("baseline", "{wildcards.method} {input:q} --out {output:q}")

@@ -193,6 +193,14 @@ def _evaluate(args, cfg):
     )
 
 
+def _site_summary(args, cfg):
+    from seasonal_vae.evaluation.site_summary import write_summary
+
+    files = _pairs(args.metrics, "site metrics", "surrogate=results/surrogate/metrics.csv")
+    titles = {name: ds["site"]["name"] for name, ds in cfg["datasets"].items()}
+    write_summary(files, args.out, args.markdown, titles)
+
+
 # --------------------------------------------------------------------------- applications
 
 
@@ -228,6 +236,12 @@ def _plot(args, cfg):
     from seasonal_vae.figures.registry import plot_figure
 
     plot_figure(args.name, args.data, args.out, cfg)
+
+
+def _plot_site_summary(args, cfg):
+    from seasonal_vae.figures.draw.site_summary import plot_site_summary
+
+    plot_site_summary(args.summary, args.out)
 
 
 def _show_config(args, cfg):
@@ -333,6 +347,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--markdown", type=Path, required=True, help="the Markdown table")
     p.add_argument("--floor", type=Path, help="also write the floor's per-split values (CSV)")
 
+    p = add("site-summary", _site_summary, "every site's metrics against its own floor (CSV, Markdown)")
+    p.add_argument("metrics", nargs="+", metavar="SITE=PATH", help="a site's metrics.csv, by its name")
+    p.add_argument("--markdown", type=Path, required=True, help="the Markdown table")
+
     # applications
     for name, func, text in (
         (
@@ -374,6 +392,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("plot", _plot, "draw one figure from its computed numbers (PNG and SVG)")
     p.add_argument("name", help="the figure, e.g. prior")
     p.add_argument("data", type=Path, help="what figure-data wrote for it")
+
+    p = add("plot-site-summary", _plot_site_summary, "draw the cross-site summary (PNG and SVG)")
+    p.add_argument("summary", type=Path, help="what site-summary wrote (results/sites/summary.csv)")
 
     p = add("config", _show_config, "print the validated configuration with defaults filled in", out=False)
     p.add_argument("--dataset", help="as the steps of this data set see it")

@@ -154,6 +154,7 @@ def test_editing_the_plotting_code_reruns_only_the_figure(workdir):
 
 
 FIGURE_RULES = {"figure_data", "plot"}  # every figure: its numbers, then its drawing
+SITE_RULES = {"site_summary", "plot_site_summary"}  # after any site's evaluation
 
 
 @pytest.mark.parametrize(
@@ -163,10 +164,10 @@ FIGURE_RULES = {"figure_data", "plot"}  # every figure: its numbers, then its dr
         ({"figures": {"comparison_weeks": 2}}, {"figure_data": 4, "plot": 4, "all": 1}),
         (
             {"sampling": {"seed": 8}},
-            {"sample", "sample_with_noise", "compare", "evaluate", "all"} | FIGURE_RULES,
+            {"sample", "sample_with_noise", "compare", "evaluate", "all"} | FIGURE_RULES | SITE_RULES,
         ),
-        ({"evaluation": {"n_splits": 4}}, {"evaluate", "all"} | FIGURE_RULES),
-        ({"evaluation": {"seed": 3}}, {"baseline", "evaluate", "all"} | FIGURE_RULES),
+        ({"evaluation": {"n_splits": 4}}, {"evaluate", "all"} | FIGURE_RULES | SITE_RULES),
+        ({"evaluation": {"seed": 3}}, {"baseline", "evaluate", "all"} | FIGURE_RULES | SITE_RULES),
         ({"applications": {"n_members": 5}}, {"impute", "anomaly", "forecast", "all"} | FIGURE_RULES),
         ({"detrend": {"rate_per_decade": 0.5}}, "everything but series"),
     ],

@@ -17,6 +17,7 @@ import jsonschema
 import yaml
 
 from seasonal_vae.core.errors import ConfigError
+from seasonal_vae.core.sites import RESERVED, load_unique_yaml, read_sites
 
 SCHEMA_PATH = Path(__file__).with_name("schema.yaml")
 
@@ -75,7 +76,7 @@ def _read(source: str | Path | Mapping | None) -> tuple[dict, str]:
             path, "configuration file not found", "pass the path of a YAML file such as config/config.yaml"
         )
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_unique_yaml(path) or {}
     except yaml.YAMLError as err:
         raise ConfigError(path, f"not valid YAML ({err})", "fix the YAML syntax") from err
     if not isinstance(data, dict):
@@ -101,6 +102,8 @@ def load_config(source: str | Path | Mapping | None = None) -> dict:
         Naming the offending key (e.g. ``windows.window_hours``), the problem and the fix.
     """
     config, origin = _read(source)
+    if config.get("sites"):  # a sites file instead of inline data sets (core/sites.py)
+        config["datasets"] = read_sites(config["sites"])
     # An inline JSON config is what a Snakemake rule passes: only the sections its step uses
     # (e.g. `series` gets site and data). The validation split concerns data *and* windows,
     # so there it is checked only if a windows section is given, never against defaults the
@@ -128,6 +131,7 @@ def load_config(source: str | Path | Mapping | None = None) -> dict:
         ("models", build["models"]),
         ("main", [build["main"]]),
         ("ablations", build["ablations"]),
+        ("applications", build["applications"]),
     ):
         undefined = sorted(set(names) - set(config["models"]))
         if undefined:
@@ -137,6 +141,13 @@ def load_config(source: str | Path | Mapping | None = None) -> dict:
                 "define them under `models` (each: the model keys it changes), or use one of: "
                 + ", ".join(config["models"]),
             )
+    untrained = sorted(set(build["applications"]) - set(build["models"]))
+    if untrained:
+        raise ConfigError(
+            f"{origin}: build.applications",
+            f"names variants {untrained} that build.models does not train",
+            "add them to build.models, or remove them from build.applications",
+        )
     if "site" not in config or "data" not in config:  # a single record: the first data set's
         first = dataset_config(config, dataset_names(config)[0])
         config.setdefault("site", first["site"])
@@ -170,6 +181,13 @@ def _check_consistency(config: dict, origin: str, check_split: bool = True) -> N
             f"{origin}: {key}",
             f"{value!r} is not a finite number",
             f"give a finite value; see the description of '{key}' in src/seasonal_vae/core/schema.yaml",
+        )
+    reserved = sorted(set(config["datasets"]) & set(RESERVED))
+    if reserved:
+        raise ConfigError(
+            f"{origin}: datasets.{reserved[0]}",
+            f"the name {reserved[0]!r} is reserved (results/{reserved[0]}/ is the cross-site summary)",
+            "rename the data set",
         )
     blocks = [(f"datasets.{name}.", ds["site"], ds["data"]) for name, ds in config["datasets"].items()]
     blocks.append(("", config["site"], config["data"]))
@@ -205,6 +223,23 @@ def _check_record(prefix: str, site: dict, data: dict, win: dict, origin: str, c
             f"{origin}: {prefix}site.area",
             "expected [North, West, South, East]",
             "order the area as N, W, S, E with N >= S and E >= W",
+        )
+    lat, lon = site["latitude"], site["longitude"]
+    # the area may give longitudes as -180..180 or 0..360: compare on the circle
+    if not (south <= lat <= north and (lon - west) % 360 <= (east - west) % 360 + 1e-9):
+        raise ConfigError(
+            f"{origin}: {prefix}site.area",
+            f"the area {site['area']} (N, W, S, E) does not contain the site's point "
+            f"({lat}, {lon}) of {site['name']!r}",
+            "widen the area around the point, or correct site.latitude/longitude",
+        )
+    offset = site["utc_offset_hours"]
+    if offset * 2 != round(offset * 2):
+        raise ConfigError(
+            f"{origin}: {prefix}site.utc_offset_hours",
+            f"{offset} h is not a whole or half hour (site {site['name']!r}); an hourly series "
+            "in local standard time needs its hours to fall on whole or half hours",
+            "give the offset of local standard time from UTC, e.g. -7 or 5.5",
         )
 
 

@@ -46,10 +46,23 @@ PATHS = {
     "forecast": "results/{dataset}/applications/forecast.nc",
     "forecast_scores": "results/{dataset}/applications/forecast.json",
     "forecast_table": "figures/{dataset}/forecast.md",
+    # the same, with another variant of build.applications (the extended model)
+    "variant_imputation": "results/{dataset}/applications/{variant}/imputation.nc",
+    "variant_imputation_scores": "results/{dataset}/applications/{variant}/imputation.json",
+    "variant_imputation_table": "figures/{dataset}/{variant}/imputation.md",
+    "variant_forecast": "results/{dataset}/applications/{variant}/forecast.nc",
+    "variant_forecast_scores": "results/{dataset}/applications/{variant}/forecast.json",
+    "variant_forecast_table": "figures/{dataset}/{variant}/forecast.md",
     # figures: their numbers, then the drawing
     "figure_data": "results/{dataset}/figdata/{figure}.nc",
     "figure": "figures/{dataset}/{figure}.png",
     "figure_svg": "figures/{dataset}/{figure}.svg",
+    # across sites (built when the config has more than one): every site against its floor
+    "site_summary": "results/sites/summary.csv",
+    "site_summary_table": "figures/sites/summary.md",
+    "site_summary_figure": "figures/sites/summary.png",
+    "site_summary_figure_svg": "figures/sites/summary.svg",
+    "site_summary_log": "logs/sites/{step}.log",
     # bookkeeping
     "log": "logs/{dataset}/{step}.log",
     "benchmark": "results/{dataset}/benchmarks/{step}.tsv",
