@@ -120,15 +120,16 @@ def snakemake(args, cwd):
     )
 
 
-@pytest.fixture(scope="session")
-def workdir(tmp_path_factory):
-    """The whole workflow built by Snakemake in a temporary copy, on the small test slice
-    (config/test.yaml: 8 surrogate and 5 station years, 200 short epochs); shared by the
-    workflow and notebook tests."""
-    work = tmp_path_factory.mktemp("workflow")
+def copy_workflow(work: Path) -> Path:
+    """A fresh copy of the workflow in the empty folder ``work``, ready to build the small test
+    slice (config/test.yaml): the Snakefile, rules, config, report captions, profiles, the
+    package's source, an empty HOME and the slice's input data. Returns ``work``."""
     shutil.copy(ROOT / "Snakefile", work)
     shutil.copytree(ROOT / "rules", work / "rules")
     shutil.copytree(ROOT / "config", work / "config")
+    for folder in ("report", "profiles"):  # the report's captions; the executor profiles
+        if (ROOT / folder).is_dir():
+            shutil.copytree(ROOT / folder, work / folder)
     shutil.copy(ROOT / "environment.yml", work)
     shutil.copytree(ROOT / "src", work / "src", ignore=shutil.ignore_patterns("__pycache__"))
     (work / "home").mkdir()
@@ -138,6 +139,15 @@ def workdir(tmp_path_factory):
     for y in range(surrogate["first_year"], surrogate["last_year"] + 1):
         shutil.copy(ROOT / "data" / "surrogate" / f"era5_t2m_{y}.nc", work / "data" / "surrogate")
     shutil.copytree(ROOT / "data" / "greenway", work / "data" / "greenway")
+    return work
+
+
+@pytest.fixture(scope="session")
+def workdir(tmp_path_factory):
+    """The whole workflow built by Snakemake in a temporary copy, on the small test slice
+    (config/test.yaml: 8 surrogate and 5 station years, 200 short epochs); shared by the
+    workflow and notebook tests."""
+    work = copy_workflow(tmp_path_factory.mktemp("workflow"))
     run = snakemake(["--cores", "2", "--configfile", "config/test.yaml"], work)
     if run.returncode != 0:
         logs = "\n".join(f"--- {p}\n{p.read_text()[-3000:]}" for p in sorted(work.glob("logs/**/*.log")))
