@@ -68,6 +68,16 @@ from seasonal_vae.figures.draw import trend as trend_drawing
 
 _PACKAGE = "seasonal_vae.figures."
 
+#: The figures' categories, in the order the README shows them: each figure belongs to one
+#: (:attr:`FigureSpec.category`), and Snakemake's report (``snakemake --report``) groups its
+#: figures by them.
+HOW_IT_WORKS, CLIMATE, JUDGING, APPLICATIONS = CATEGORIES = (
+    "How the model works",
+    "Real vs generated climate",
+    "Judging the generated data",
+    "Applications",
+)
+
 
 @dataclass(frozen=True)
 class FigureSpec:
@@ -78,9 +88,12 @@ class FigureSpec:
     settings: tuple[str, ...]  # config sections its compute and draw steps read ("data" first)
     compute: Callable[[Mapping[str, Path], dict], xr.Dataset]
     draw: Callable[[xr.Dataset, dict], Figure]
-    caption: str  # one sentence: what the figure shows (used in the README and notebooks)
+    caption: str  # one sentence: what the figure shows (used in the README, notebooks, report)
+    category: str  # one of CATEGORIES: the README's section and the report's category
 
     def __post_init__(self):
+        if self.category not in CATEGORIES:
+            raise ValueError(f"figure {self.name!r}: category {self.category!r} is not one of {CATEGORIES}")
         unknown = [key for key in self.inputs if key not in PATHS]
         if unknown:
             raise ValueError(
@@ -145,6 +158,7 @@ FIGURES: dict[str, FigureSpec] = {
             "A 1-D convolution as a banded, strided matrix built from the trained first "
             "encoder layer (kernel 5, stride 3) on one real day, and the decoder's last "
             "layer as the transposed matrix that spreads each input over overlapping hours.",
+            HOW_IT_WORKS,
         ),
         FigureSpec(
             "strides",
@@ -155,6 +169,7 @@ FIGURES: dict[str, FigureSpec] = {
             "How the encoder's strides 3·2·2·2·2·2 make one latent step per 96 hours: the "
             "input hours feeding each layer's units, each layer's receptive field and "
             "jump, and a perturbation test of the trained encoder.",
+            HOW_IT_WORKS,
         ),
         FigureSpec(
             "free_time_axis",
@@ -165,6 +180,7 @@ FIGURES: dict[str, FigureSpec] = {
             "One trained model encodes and reconstructs real stretches of 4, 40 and 400 "
             "days (k = 1, 10 and 100 latent steps of 96 hours) and generates series of "
             "the same lengths.",
+            HOW_IT_WORKS,
         ),
         FigureSpec(
             "prior",
@@ -175,6 +191,7 @@ FIGURES: dict[str, FigureSpec] = {
             "The learned seasonal prior of every latent feature over the year, mean m(θ) "
             "with ±1 and ±2 standard deviations exp(s(θ)/2), over the encoder's posterior "
             "means of all training and validation windows.",
+            HOW_IT_WORKS,
         ),
         FigureSpec(
             "graphical_model",
@@ -185,6 +202,7 @@ FIGURES: dict[str, FigureSpec] = {
             "The model as a probabilistic graphical model: time of year θ sets the prior "
             "of the latent steps z, which generate the hourly temperatures x with learned "
             "noise σ², and the encoder q(z | x) approximates the posterior.",
+            HOW_IT_WORKS,
         ),
         FigureSpec(
             "training",
@@ -195,6 +213,7 @@ FIGURES: dict[str, FigureSpec] = {
             "Training and validation loss (the negative ELBO per value), its "
             "reconstruction and KL terms, and the learned noise σ in °F per epoch, with "
             "the epoch of the saved (best validation) model marked.",
+            HOW_IT_WORKS,
         ),
         # -- real vs generated climate
         FigureSpec(
@@ -206,6 +225,7 @@ FIGURES: dict[str, FigureSpec] = {
             "Yearly mean temperature of the observed record with its fitted linear warming rate "
             "(± standard error) beside the configured rate removed by the detrend step, and the "
             "adjusted (detrended) record's yearly means, which no longer warm.",
+            CLIMATE,
         ),
         FigureSpec(
             "seasonal",
@@ -216,6 +236,7 @@ FIGURES: dict[str, FigureSpec] = {
             "Seasonal cycle of real and generated hourly temperature: monthly and 31-day "
             "smoothed day-of-year mean and spread of the hourly values, and the generated − "
             "real differences for every generated path.",
+            CLIMATE,
         ),
         FigureSpec(
             "diurnal",
@@ -226,6 +247,7 @@ FIGURES: dict[str, FigureSpec] = {
             "Mean diurnal cycle in local standard time, real vs generated, over the whole year "
             "and for each month, with month × hour maps of the generated − real difference "
             "of the mean and of the standard deviation.",
+            CLIMATE,
         ),
         FigureSpec(
             "acf",
@@ -237,6 +259,7 @@ FIGURES: dict[str, FigureSpec] = {
             "smoothed calendar-day climatology (lags 1 h to 30 days and 1 to 60 days), real "
             "vs generated, with the real record's year-to-year 5–95 % range, and the "
             "article's lag-1 regression slopes.",
+            CLIMATE,
         ),
         FigureSpec(
             "samples",
@@ -246,6 +269,7 @@ FIGURES: dict[str, FigureSpec] = {
             samples_drawing.draw,
             "A recent full year of daily mean temperature and two windows of a few weeks of "
             "hourly values (summer and year end), real vs generated on the same dates.",
+            CLIMATE,
         ),
         # -- the article's result figure and the judging of generated data
         FigureSpec(
@@ -258,6 +282,7 @@ FIGURES: dict[str, FigureSpec] = {
             "diurnal profiles, the last weeks of hourly values, the last year of daily "
             "means, and the lag-1 regression slopes at three resolutions beside the "
             "article's.",
+            JUDGING,
         ),
         FigureSpec(
             "evaluation",
@@ -268,6 +293,7 @@ FIGURES: dict[str, FigureSpec] = {
             "Every metric of every generator against the held-out years as a ratio to the "
             "median of the same metric between two disjoint sets of real years, with the "
             "real-vs-real floor's 95th percentile as a band and its value on each split.",
+            JUDGING,
         ),
         # -- the applications
         FigureSpec(
@@ -279,6 +305,7 @@ FIGURES: dict[str, FigureSpec] = {
             "Gap filling on held-out years: two example gaps with the VAE ensemble's range "
             "beside linear interpolation and a climatological fill, and the MAE and CRPS of "
             "each method by gap length.",
+            APPLICATIONS,
         ),
         FigureSpec(
             "anomaly",
@@ -289,6 +316,7 @@ FIGURES: dict[str, FigureSpec] = {
             "The VAE's anomaly score of every 4-day block of the record, standardised by "
             "calendar month, with the top-ranked block, and for each kind of injected fault "
             "an example and the ROC curves of the VAE and a climatological z-score.",
+            APPLICATIONS,
         ),
         FigureSpec(
             "forecast",
@@ -299,6 +327,7 @@ FIGURES: dict[str, FigureSpec] = {
             "Forecasts 1–7 days ahead from held-out dates: an example with the VAE "
             "ensemble's and climatology's 5–95 % ranges and persistence, and the CRPS and "
             "MAE of each method by lead day.",
+            APPLICATIONS,
         ),
     ]
 }
