@@ -9,8 +9,12 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 DATASETS = ["surrogate", "greenway"]  # the bundled data sets (config/config.yaml)
 
 
-@pytest.mark.parametrize("dataset", DATASETS)
-@pytest.mark.parametrize("name", ["comparison", "metrics", "imputation", "anomaly", "forecast"])
+@pytest.mark.parametrize(
+    "dataset, name",
+    [(d, n) for d in DATASETS for n in ["comparison", "metrics", "imputation", "anomaly", "forecast"]]
+    + [("sites", "summary")]  # the cross-site summary
+    + [(f"{d}/extended", n) for d in DATASETS for n in ["imputation", "forecast"]],  # Beyond the article
+)
 def test_readme_tables_are_the_pipelines_tables(dataset, name):
     """Each table the README shows between its markers is the one the pipeline wrote."""
     table = [
@@ -48,10 +52,10 @@ def test_ci_runs_the_readme_commands():
         assert step in ci
 
 
-@pytest.mark.parametrize("dataset", DATASETS)
+@pytest.mark.parametrize("dataset", [*DATASETS, "sites"])
 def test_every_committed_figure_is_shown(dataset):
     pngs = sorted((ROOT / "figures" / dataset).glob("*.png"))
-    assert len(pngs) >= 16
+    assert len(pngs) >= (1 if dataset == "sites" else 16)
     for png in pngs:
         assert f"figures/{dataset}/{png.name}" in README, png.name
 
@@ -87,3 +91,42 @@ def test_citation_file_names_the_article_the_data_and_the_software():
     refs = {ref.get("doi") or ref.get("url") for ref in cff["references"]}
     assert {"10.24381/cds.adbb2d47", "https://azmet.arizona.edu"} <= refs
     assert "10.24381/cds.adbb2d47" in README and "azmet.arizona.edu" in README
+
+
+def test_the_beyond_the_article_table_is_the_metric_tables():
+    """Counts within the floor, classifier accuracy and the six targets' marks, per record and
+    generator, as figures/<dataset>/metrics.md (the evaluate rule's table) has them."""
+    import re
+
+    start = README.index("<!-- beyond table")
+    lines = README[start : README.index("<!-- end of beyond table")].splitlines()
+    rows = [
+        [c.strip() for c in line.strip("|").split("|")]
+        for line in lines
+        if line.startswith("| ") and "`" in line
+    ]
+    assert len(rows) >= 6
+    labels = [
+        "ACF of hourly",
+        "ACF of daily",
+        "daily max",
+        "lag-1 slope, hourly",
+        "lag-1 slope, daily",
+        "lag-1 slope, monthly",
+    ]
+    for record, generator, within, accuracy, marks in rows:
+        text = (
+            ROOT / "figures" / ("greenway" if record.startswith("Greenway") else "surrogate") / "metrics.md"
+        ).read_text()
+        table = [line.replace("\\|", "¦") for line in text.splitlines() if line.startswith("|")]
+        header = [c.strip() for c in table[0].strip("|").split("|")]
+        column = header.index(generator.strip("`"))
+        body = [[c.strip() for c in line.strip("|").split("|")] for line in table[2:]]
+        assert int(within) == sum("✓" in row[column] for row in body), (record, generator)
+        found = re.search(rf"{generator.strip('`')} accuracy ([0-9.]+) \[([0-9.]+), ([0-9.]+)\]", text)
+        assert accuracy == "{:.2f} [{:.2f}, {:.2f}]".format(*map(float, found.groups())), (record, generator)
+        expected = []
+        for label in labels:
+            cell = next(row[column] for row in body if row[1].startswith(label))
+            expected.append("✓" if "✓" in cell else cell.split(" · ")[1])
+        assert marks.split() == expected, (record, generator)
