@@ -61,11 +61,14 @@ def test_every_output_exists(workdir, dataset):
     for key in set(PATHS) - {
         "raw_era5",
         "log",
+        "site_summary_log",
         "benchmark",
         "ablation_metrics",
         "ablation_metrics_floor",
         "ablation_table",
     }:
+        if key.startswith("variant_"):  # build.applications is [] in the small build
+            continue
         names = sorted(wildcards(key))
         for combo in product(*(values[n] for n in names)):
             outputs.append(path(key, **dict(zip(names, combo))))
