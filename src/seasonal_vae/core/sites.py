@@ -1,7 +1,7 @@
 """The site table: many sites in one file, each becoming a data set of the workflow.
 
 A hydrologist's twenty grid points or an energy modeller's cities are rows of a sites file,
-CSV or YAML, given as the config key ``sites`` (``snakemake --config sites=config/sites.csv``).
+CSV or YAML, given as the config key ``sites`` (``snakemake --config sites=config/sites_arizona.csv``).
 Each row becomes one entry of the config's ``datasets`` (the ``dataset`` wildcard: its own
 ``results/<name>/``, ``figures/<name>/`` and ``logs/<name>/``), which the schema then checks
 like an inline one. A row has these columns (``REQUIRED`` and ``OPTIONAL``):
@@ -26,6 +26,10 @@ Optional columns also set the data keys ``label``, ``variable``, ``file_pattern`
 ``max_gap_hours``, ``allow_long_gaps`` and ``max_distance_km``. An unknown or missing
 column, two rows with one name or a value that is not a number where one is needed is
 refused, naming the file, the row and the site.
+
+:func:`load_unique_yaml` is the YAML reader of sites and config files alike: it refuses a key
+given twice in one mapping, which PyYAML would otherwise resolve silently by keeping the last
+(two data sets or sites of one name would become one).
 """
 
 from __future__ import annotations
@@ -67,7 +71,7 @@ NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 RESERVED = ("sites",)
 _FLOATS = ("latitude", "longitude", "utc_offset_hours", "north", "west", "south", "east", "max_distance_km")
 _INTS = ("first_year", "last_year", "max_gap_hours")
-_FIX = "see the column list in src/seasonal_vae/core/sites.py (or config/sites.csv for an example)"
+_FIX = "see the columns in src/seasonal_vae/core/sites.py (examples: config/sites.yaml, sites_arizona.csv)"
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -100,7 +104,7 @@ def read_sites(path: str | Path) -> dict:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(
-            path, "sites file not found", "pass the path of a CSV or YAML sites file, e.g. config/sites.csv"
+            path, "sites file not found", "pass a CSV or YAML sites file, e.g. config/sites_arizona.csv"
         )
     rows = _read_yaml(path) if path.suffix.lower() in (".yaml", ".yml") else _read_csv(path)
     if not rows:
