@@ -140,3 +140,22 @@ def assert_refused(status: int, text: str, out: Path, *words: str) -> None:
     assert not [p for p in out.parent.iterdir() if p.name.startswith(f".{out.stem}.")], (
         "a temporary file was left behind"
     )
+
+
+def extended_vae(latent_dim: int = 3, noise_order: int = 2, **kwargs):
+    """A small untrained extended model: centred prior, AR(``noise_order``) residual, AR(1)
+    latent memory (TensorFlow is imported only by the tests that build one)."""
+    from seasonal_vae.model.vae import SeasonalVAE
+
+    return SeasonalVAE(
+        filters=8,
+        latent_dim=latent_dim,
+        prior="centred",
+        noise="ar",
+        noise_order=noise_order,
+        latent_memory="ar1",
+        data_mean=75.0,
+        data_std=18.0,
+        seed=0,
+        **kwargs,
+    )

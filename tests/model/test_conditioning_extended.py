@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 import scipy.stats as st
 import tensorflow as tf
+from builders import extended_vae
 from scipy.linalg import toeplitz
 
 from seasonal_vae.model import ar_noise
 from seasonal_vae.model.posterior import Posterior, _ancestral_tail, condition, fit_posterior
-from seasonal_vae.model.vae import SeasonalVAE
 
 PACF = np.array([0.9, -0.4, 0.2])
 
@@ -98,17 +98,7 @@ def test_the_residual_continued_into_a_gap_is_the_gaussian_conditional():
 
 
 def _extended(a=0.8):
-    model = SeasonalVAE(
-        filters=8,
-        latent_dim=2,
-        prior="centred",
-        noise="ar",
-        noise_order=3,
-        latent_memory="ar1",
-        data_mean=75.0,
-        data_std=18.0,
-        seed=0,
-    )
+    model = extended_vae(latent_dim=2, noise_order=3)
     model.latent_ar_raw.assign(np.full(2, np.arctanh(a), dtype="float32"))
     model.noise_pacf_raw.assign(np.arctanh(PACF).astype("float32"))
     return model

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import scipy.stats as st
 import tensorflow as tf
+from builders import extended_vae
 from hypothesis import given, settings
 from hypothesis import strategies as st_h
 from scipy.linalg import toeplitz
@@ -74,24 +75,9 @@ def test_the_closed_form_fit_recovers_a_known_residual_process():
     np.testing.assert_allclose(fitted_pacf, pacf, atol=0.03)
 
 
-def _extended(**kwargs):
-    return SeasonalVAE(
-        filters=8,
-        latent_dim=3,
-        prior="centred",
-        noise="ar",
-        noise_order=2,
-        latent_memory="ar1",
-        data_mean=75.0,
-        data_std=18.0,
-        seed=0,
-        **kwargs,
-    )
-
-
 def test_the_chain_kl_given_the_previous_sample_is_the_kl_of_the_chain():
     """E over q of Σ_k KL(q_k ‖ p(z_k | z_{k−1})) is KL(q ‖ p) of the whole chain (Monte Carlo)."""
-    model = _extended()
+    model = extended_vae()
     model.latent_ar_raw.assign(np.arctanh([0.8, -0.5, 0.3]).astype("float32"))
     k, n = 5, 20000
     rng = np.random.default_rng(1)
@@ -118,7 +104,7 @@ def test_the_chain_kl_given_the_previous_sample_is_the_kl_of_the_chain():
 
 @pytest.mark.parametrize("k", [1, 3, 16])
 def test_the_extended_model_takes_any_length_and_saves(tmp_path, k):
-    model = _extended()
+    model = extended_vae()
     x = np.random.default_rng(k).normal(size=(2, 96 * k)).astype("float32")
     features = np.repeat(
         seasonal_features(np.array(["2001-05-01"], dtype="datetime64[ns]"), k), 2, axis=0
@@ -137,7 +123,7 @@ def test_the_extended_model_takes_any_length_and_saves(tmp_path, k):
 
 
 def test_ancestral_sampling_is_reproducible_and_has_memory():
-    model = _extended()
+    model = extended_vae()
     model.latent_ar_raw.assign(np.full(3, np.arctanh(0.9), dtype="float32"))
     model.noise_pacf_raw.assign(np.arctanh([0.9, -0.2]).astype("float32"))
     a = generate(model, "2001-06-01T05:00", 24 * 30, n_paths=3, noise=True, seed=4)
@@ -158,5 +144,5 @@ def test_the_articles_model_has_none_of_the_extensions_weights():
     names = {w.path.split("/")[-1] for w in article.weights}
     assert not names & {"noise_pacf_raw", "noise_scale_weights", "latent_ar_raw"}
     assert {"noise_pacf_raw", "noise_scale_weights", "latent_ar_raw"} <= {
-        w.path.split("/")[-1] for w in _extended().weights
+        w.path.split("/")[-1] for w in extended_vae().weights
     }

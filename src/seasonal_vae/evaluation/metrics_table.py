@@ -167,9 +167,15 @@ def write_outputs(
             floor.to_csv(tmp, index=False, float_format="%.6g")
 
 
+def within_floor(table: pd.DataFrame) -> pd.Series:
+    """The ``within_floor`` column as booleans, whether it holds booleans or, read back from
+    metrics.csv, their text."""
+    return table["within_floor"].astype(str).isin(["True", "1.0"])
+
+
 def summary(table: pd.DataFrame) -> pd.DataFrame:
     """Per generator (in table order): metrics within the floor, metrics judged, median ratio."""
-    within = table["within_floor"].astype(str).isin(["True", "1.0"])
+    within = within_floor(table)
     by = table.assign(within=within).groupby("generator", sort=False)
     order = list(dict.fromkeys(table["generator"]))
     return pd.DataFrame(

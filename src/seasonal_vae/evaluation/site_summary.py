@@ -19,7 +19,7 @@ import pandas as pd
 
 from seasonal_vae.core.atomic import atomic_path
 from seasonal_vae.core.errors import InputError
-from seasonal_vae.evaluation.metrics_table import read_metrics
+from seasonal_vae.evaluation.metrics_table import read_metrics, within_floor
 
 #: Columns of the tidy summary (results/sites/summary.csv).
 COLUMNS = (
@@ -49,8 +49,9 @@ def summarise(files: Mapping[str, str | Path]) -> pd.DataFrame:
     tables, metrics = [], None
     for site, path in files.items():
         table = read_metrics(path)
-        within = table["within_floor"].astype(str).isin(["True", "1.0"])
-        table = table.assign(site=site, within_floor=within, p95_ratio=table["value"] / table["floor_p95"])
+        table = table.assign(
+            site=site, within_floor=within_floor(table), p95_ratio=table["value"] / table["floor_p95"]
+        )
         names = list(dict.fromkeys(table["metric"]))
         if metrics is None:
             metrics = names
