@@ -142,7 +142,7 @@ def worker_throughput(work: Path, setting: dict) -> dict:
     import tensorflow as tf
     import xarray as xr
 
-    from seasonal_vae.model.train import WindowDataset, set_seed
+    from seasonal_vae.model.train import WindowDataset, compile_model, set_seed
     from seasonal_vae.model.vae import SeasonalVAE
 
     cfg = _config(setting)
@@ -172,7 +172,7 @@ def worker_throughput(work: Path, setting: dict) -> dict:
         )
 
     project = new_model()
-    project.compile(optimizer=keras.optimizers.Adam(learning_rate=t["learning_rate"]))
+    compile_model(project, t, len(data))  # as train() compiles it
 
     # The reference: same architecture, same batches (the same PyDataset, redrawn at each
     # epoch's end as fit does), same loss (model.loss_terms), its own optimizer.
@@ -195,8 +195,8 @@ def worker_throughput(work: Path, setting: dict) -> dict:
                 bare_step(x, features)
             data.on_epoch_end()
 
-    def run_fit(epochs):
-        project.fit(data, epochs=epochs, verbose=0)
+    def run_fit(epochs):  # as train() feeds it: the tf.data pipeline, a whole epoch per call
+        project.fit(data.tf_dataset(), steps_per_epoch=len(data), epochs=epochs, verbose=0)
 
     run_fit(2)  # tracing (two batch sizes) and first-call costs are not throughput
     run_bare(2)
@@ -273,8 +273,16 @@ def worker_epoch(work: Path, setting: dict) -> dict:
                 on_test_end,
             )
 
-    for cls in (keras.callbacks.BackupAndRestore, keras.callbacks.ModelCheckpoint, keras.callbacks.CSVLogger):
+    for cls in (train_module.Checkpoints, keras.callbacks.CSVLogger):
         timed(cls)
+    closed_form_begin = train_module.ClosedFormUpdates.on_epoch_begin
+
+    def on_epoch_begin(self, epoch, logs=None):  # the closed-form M-step, at each epoch's start
+        start = time.perf_counter()
+        closed_form_begin(self, epoch, logs)
+        callback_s.setdefault("ClosedFormUpdates", []).append(time.perf_counter() - start)
+
+    train_module.ClosedFormUpdates.on_epoch_begin = on_epoch_begin
 
     cfg = _config(setting)
     cfg["training"]["epochs"] = setting["epoch_epochs"]
@@ -354,7 +362,8 @@ def run_worker(name: str, work: Path, mode: str) -> dict:
         str(work),
         *(["--quick"] if mode == "quick" else []),
     ]
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}
+    # OpenBLAS on one thread, as the CLI sets it for training, the evaluation and the baselines
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore", "OPENBLAS_NUM_THREADS": "1"}
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
     wall = time.perf_counter() - t0
@@ -473,8 +482,8 @@ def build_rows(results: dict, quick: bool) -> list[dict]:
     add(
         "training throughput, model.fit (custom train_step)",
         *_fmt(tp["fit"], "data-h/s", 0),
-        "≥ 0.5 × bare loop",
-        tp["ratio"]["median"] >= 0.5,
+        "≥ 0.9 × bare loop",
+        tp["ratio"]["median"] >= 0.9,
     )
     add(
         "training throughput, bare tf.function loop (reference)",
@@ -485,8 +494,8 @@ def build_rows(results: dict, quick: bool) -> list[dict]:
     add(
         "throughput ratio fit / bare (same run)",
         *_fmt(tp["ratio"], "×"),
-        "≥ 0.5",
-        tp["ratio"]["median"] >= 0.5,
+        "≥ 0.9",
+        tp["ratio"]["median"] >= 0.9,
     )
     ep = results["epoch"]
     add(
@@ -499,7 +508,8 @@ def build_rows(results: dict, quick: bool) -> list[dict]:
     add("  of which training batches", *_fmt(ep["train_batches"], "s", 3), "—", None)
     add("  of which validation", *_fmt(ep["validation"], "s", 3), "—", None)
     for name, s in ep["callbacks"].items():
-        add(f"  of which callback {name}.on_epoch_end", *_fmt(s, "s", 3), "—", None)
+        hook = "on_epoch_begin" if name == "ClosedFormUpdates" else "on_epoch_end"
+        add(f"  of which callback {name}.{hook}", *_fmt(s, "s", 3), "—", None)
     add("1000 epochs at that rate (extrapolated)", f"{1000 * ep['epoch']['median']:,.0f} s", "—", "—", None)
     add(
         "peak RSS, training (train() process)",

@@ -4,21 +4,69 @@ import pytest
 
 pytest.importorskip("keras")
 
-from seasonal_vae.model.train import _best_val_loss  # noqa: E402
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+from seasonal_vae.model import train as train_module  # noqa: E402
+from seasonal_vae.model.train import Checkpoints, _truncate_history, learning_rate  # noqa: E402
 
 
-def test_best_val_loss_of_a_partial_history(tmp_path):
+def test_truncate_history_keeps_the_backed_up_epochs(tmp_path):
     csv = tmp_path / "history.csv"
-    csv.write_text("epoch,kl,loss,val_loss\n0,0.1,1.0,0.9\n1,0.1,0.8,0.7\n2,0.1,0.7,0.75\n")
-    assert _best_val_loss(csv) == pytest.approx(0.7)
-    assert _best_val_loss(tmp_path / "missing.csv") is None
-    (tmp_path / "empty.csv").write_text("epoch,loss,val_loss\n")
-    assert _best_val_loss(tmp_path / "empty.csv") is None
+    csv.write_text("epoch,loss,val_loss\n0,1.0,0.9\n1,0.8,0.7\n2,0.7,0.75\n")
+    _truncate_history(csv, 2)
+    assert csv.read_text() == "epoch,loss,val_loss\n0,1.0,0.9\n1,0.8,0.7\n"
+    _truncate_history(tmp_path / "missing.csv", 1)  # nothing to do
+    assert not (tmp_path / "missing.csv").exists()
+
+
+def _dense():
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, use_bias=False)])
+    model.compile(optimizer="adam", loss="mse")
+    model.optimizer.build(model.trainable_variables)
+    return model
+
+
+def test_checkpoints_back_up_at_most_every_interval_and_resume(tmp_path, monkeypatch):
+    clock = iter([0.0, 10.0, 70.0, 80.0])
+    monkeypatch.setattr(train_module.time, "monotonic", lambda: next(clock))
+    model, cb = _dense(), Checkpoints(tmp_path, seconds=60)
+    cb.set_model(model)
+    cb.on_train_begin()
+    for epoch, loss in enumerate([3.0, 1.0, 2.0, 0.5]):
+        model.layers[0].kernel.assign(np.full((2, 1), epoch, "float32"))
+        cb.on_epoch_end(epoch, {"val_loss": loss})
+    # in memory: the best of all four epochs
+    assert cb.best_loss == 0.5 and np.all(cb.best_weights[0] == 3)
+    # on disk: backups at t = 0 (first epoch) and t = 70 (60 s later), not at t = 10 or 80
+    assert cb.saved_epoch() == 3
+    with np.load(tmp_path / "best.npz") as saved:
+        assert float(saved["loss"]) == 1.0 and np.all(saved["w0"] == 1)
+
+    # a new run resumes the weights and epoch of the backup and the best so far
+    resumed = _dense()
+    cb2 = Checkpoints(tmp_path, seconds=60)
+    cb2.set_model(resumed)
+    assert cb2.resumable()
+    monkeypatch.setattr(train_module.time, "monotonic", lambda: 100.0)
+    cb2.on_train_begin()
+    assert resumed._initial_epoch == 3 and np.all(np.asarray(resumed.layers[0].kernel) == 2)
+    assert cb2.best_loss == 1.0 and np.all(cb2.best_weights[0] == 1)
+    assert not Checkpoints(tmp_path / "other", seconds=60).resumable()
+
+
+def test_cosine_schedule_warms_up_then_decays_to_zero():
+    tcfg = {"schedule": "cosine", "learning_rate": 0.004, "warmup_epochs": 2, "epochs": 12}
+    lr = learning_rate(tcfg, steps_per_epoch=5)  # 10 warm-up steps, 50 of decay
+    assert float(lr(0)) == 0.0
+    assert float(lr(5)) == pytest.approx(0.002, rel=1e-6)
+    assert float(lr(10)) == pytest.approx(0.004, rel=1e-6)
+    assert float(lr(35)) == pytest.approx(0.002, rel=1e-6)  # half-way down the cosine: peak · (1 + cos π/2)/2
+    assert float(lr(60)) < 1e-9
+    assert learning_rate({**tcfg, "schedule": "constant"}, 5) == 0.004
 
 
 # --- the closed-form updates (closed_form.optimal_noise_log_var, .optimal_prior_weights) -------
-
-import numpy as np  # noqa: E402
 
 from seasonal_vae.model.closed_form import optimal_noise_log_var, optimal_prior_weights  # noqa: E402
 

@@ -50,7 +50,7 @@ CFG = {
 # For the kill tests: 8 batches per epoch, so that a kill sent just after an epoch begins
 # falls among its batches, not while Keras writes the checkpoint at the epoch's end (that
 # case is tested separately, by damaging the checkpoint).
-KILL = {"epochs": 20, "batch_size": 2}
+KILL = {"epochs": 20, "batch_size": 2, "checkpoint_seconds": 0}  # a backup every epoch
 
 
 def cfg_json(**training) -> str:

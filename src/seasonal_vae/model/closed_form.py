@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from seasonal_vae.model import ar_noise
 
@@ -32,21 +33,32 @@ def optimal_ar_noise(model, x, x_hat, features) -> None:
     model.noise_pacf_raw.assign(np.arctanh(pacf).astype("float32"))
 
 
-def _log_var_objective(f, b, r) -> float:
-    """Σ [s + r e^{-s}] with s = f·b: the part of the summed KL that depends on s(θ)."""
+def _log_var_objective(f, b, r) -> np.ndarray:
+    """Σ [s + r e^{-s}] with s = f·b, per latent feature (the columns of ``b`` and ``r``): the
+    part of the summed KL that depends on s(θ)."""
     s = np.clip(f @ b, -30, 30)
-    return float(np.sum(s + r * np.exp(-s)))
+    return np.sum(s + r * np.exp(-s), axis=0)
 
 
-def optimal_prior_weights(features, z_mean, z_log_var, kernel, bias=None, iterations=30):
+def _weighted_normal(ff, w) -> np.ndarray:
+    """``Σ_n w[n, l] f[n] f[n]ᵀ`` for every column ``l`` of ``w``, from the outer products
+    ``ff[n] = vec(f[n] f[n]ᵀ)``: ``(L, p, p)``, one matrix product."""
+    p = int(round(np.sqrt(ff.shape[1])))
+    return (ff.T @ w).T.reshape(-1, p, p)
+
+
+def optimal_prior_weights(features, z_mean, z_log_var, kernel, bias=None, iterations=30, tol=1e-7):
     r"""Fourier coefficients of the prior that minimise Σ KL(q(z | x) ‖ p(z | θ)).
 
     For each latent feature the prior is :math:`m = f·a` (+ bias) and :math:`s = f·b`
     (+ bias), with ``f`` the Fourier features of θ. Summed over latent steps, the KL is, up to
     constants, :math:`\tfrac12\sum [s + (v + (μ − m)^2) e^{-s}]` with the posterior means μ
     and variances v. For fixed ``b`` the best ``a`` is weighted least squares (weights
-    :math:`e^{-s}`); for fixed ``a`` the objective is convex in ``b`` (Newton steps). The two
-    are alternated from the current weights.
+    :math:`e^{-s}`); for fixed ``a`` the objective is convex in ``b`` (Newton steps with
+    backtracking). The two are alternated from the current weights, for all latent features at
+    once (batched solves), until no coefficient moves by more than ``tol`` (the weights are
+    stored in float32) or after ``iterations`` rounds. Warm-started from the previous epoch's
+    optimum, as in training, a few rounds suffice.
 
     Parameters
     ----------
@@ -71,22 +83,29 @@ def optimal_prior_weights(features, z_mean, z_log_var, kernel, bias=None, iterat
     weights = np.asarray(kernel, dtype="float64")
     if bias is not None:
         weights = np.vstack([weights, np.asarray(bias, dtype="float64")[None, :]])
-    weights = weights.copy()
+    a, b = weights[:, :latent].copy(), weights[:, latent:].copy()  # (p, L) each
     ridge = 1e-9 * np.eye(f.shape[1])
-    for j in range(latent):
-        a, b = weights[:, j], weights[:, latent + j]
-        for _ in range(iterations):
-            w = np.exp(-np.clip(f @ b, -30, 30))
-            a = np.linalg.solve((f * w[:, None]).T @ f + ridge, (f * w[:, None]).T @ mu[:, j])
-            r = var[:, j] + np.square(mu[:, j] - f @ a)
-            for _ in range(5):  # Newton steps on the convex objective in b, with backtracking
-                g = r * np.exp(-np.clip(f @ b, -30, 30))
-                step = np.linalg.solve((f * g[:, None]).T @ f + ridge, f.T @ (1.0 - g))
-                before, t = _log_var_objective(f, b, r), 1.0
-                while _log_var_objective(f, b - t * step, r) > before and t > 1e-4:
-                    t /= 2
-                b = b - t * step
-        weights[:, j], weights[:, latent + j] = a, b
+    ff = (f[:, :, None] * f[:, None, :]).reshape(len(f), -1)
+    for _ in range(iterations):
+        a_before, b_before = a, b
+        w = np.exp(-np.clip(f @ b, -30, 30))
+        rhs = f.T @ (w * mu)  # (p, L)
+        a = np.linalg.solve(_weighted_normal(ff, w) + ridge, rhs.T[..., None])[..., 0].T
+        r = var + np.square(mu - f @ a)
+        for _ in range(5):  # Newton steps on the convex objective in b, with backtracking
+            g = r * np.exp(-np.clip(f @ b, -30, 30))
+            grad = f.T @ (1.0 - g)  # (p, L)
+            step = np.linalg.solve(_weighted_normal(ff, g) + ridge, grad.T[..., None])[..., 0].T
+            before, t = _log_var_objective(f, b, r), np.ones(latent)
+            while True:
+                worse = (_log_var_objective(f, b - t * step, r) > before) & (t > 1e-4)
+                if not worse.any():
+                    break
+                t = np.where(worse, t / 2, t)
+            b = b - t * step
+        if max(np.max(np.abs(a - a_before)), np.max(np.abs(b - b_before))) <= tol:
+            break
+    weights = np.hstack([a, b])
     if bias is not None:
         return weights[:-1].astype("float32"), weights[-1].astype("float32")
     return weights.astype("float32"), None
@@ -102,38 +121,58 @@ def optimal_latent_ar(z_mean, prior_mean) -> np.ndarray:
 
 
 class ClosedFormUpdates(keras.callbacks.Callback):
-    """At the start of every epoch, set σ² and the seasonal prior to their closed-form
-    optimum given the current encoder and decoder on the epoch's training windows."""
+    """At the start of every epoch, set σ² to its closed-form optimum and move the seasonal
+    prior towards its optimum (two rounds of :func:`optimal_prior_weights` from the last
+    epoch's fit), given the current encoder and decoder on the epoch's training windows;
+    :meth:`update` with the default ``iterations`` converges fully (after training)."""
 
-    def __init__(self, data, noise: bool = True, prior: bool = True, batch: int = 64):
+    def __init__(self, data, noise: bool = True, prior: bool = True, batch: int = 256):
         super().__init__()
         self.data, self.noise, self.prior, self.batch = data, noise, prior, batch
+        self._forward, self._traced_for = None, None
+        self.epoch = 0
 
-    def update(self, model) -> None:
-        outs = [
-            model.encoder(self.data.x[i : i + self.batch], training=False)
-            for i in range(0, len(self.data.x), self.batch)
-        ]
-        z_mean = np.concatenate([np.asarray(o[0]) for o in outs])
-        z_log_var = np.concatenate([np.asarray(o[1]) for o in outs])
+    def _passes(self, model, x):
+        """The encoder's moments and the decoder's mean of a sampled ``z`` for every training
+        window, through one traced function (eager Keras calls cost more than the passes)."""
+        if self._traced_for is not model:
+
+            @tf.function(reduce_retracing=True)
+            def forward(x):
+                z_mean, z_log_var, z = model.encoder(x, training=False)
+                return z_mean, z_log_var, model.decoder(z, training=False)
+
+            self._forward, self._traced_for = forward, model
+        outs = [self._forward(x[i : i + self.batch]) for i in range(0, len(x), self.batch)]
+        return [np.concatenate([np.asarray(o[k]) for o in outs]) for k in range(3)]
+
+    def update(self, model, epoch: int | None = None, iterations: int = 30) -> None:
+        """The M-step on epoch ``epoch``'s training windows (``data.epoch``; by default the
+        epoch of the last update); the prior's fit alternates at most ``iterations`` rounds
+        (:func:`optimal_prior_weights`)."""
+        self.epoch = self.epoch if epoch is None else epoch
+        x, features = self.data.epoch(self.epoch)
+        z_mean, z_log_var, x_hat = self._passes(model, x)
         if self.noise:
-            x_hat = np.concatenate([np.asarray(model.decoder(o[2], training=False)) for o in outs])
             if model.ar_noise_in_loss:
-                optimal_ar_noise(model, self.data.x, x_hat, self.data.features)
+                optimal_ar_noise(model, x, x_hat, features)
             else:
-                model.noise_log_var.assign(optimal_noise_log_var(self.data.x, x_hat))
+                model.noise_log_var.assign(optimal_noise_log_var(x, x_hat))
         if self.prior and model.prior_kind != "standard":
             dense = model.prior.get_layer("fourier_coefficients")
             bias = np.asarray(dense.bias) if dense.use_bias else None
             kernel, bias = optimal_prior_weights(
-                self.data.features, z_mean, z_log_var, np.asarray(dense.kernel), bias
+                features, z_mean, z_log_var, np.asarray(dense.kernel), bias, iterations=iterations
             )
             dense.kernel.assign(kernel)
             if bias is not None:
                 dense.bias.assign(bias)
         if self.prior and model.latent_memory == "ar1":
-            mean = np.asarray(model.prior(self.data.features)[0], dtype="float64")
+            mean = np.asarray(model.prior(features)[0], dtype="float64")
             model.latent_ar_raw.assign(np.arctanh(optimal_latent_ar(z_mean, mean)).astype("float32"))
 
     def on_epoch_begin(self, epoch, logs=None):
-        self.update(self.model)
+        # a partial M-step each epoch (two rounds from last epoch's optimum: the KL still
+        # falls each time, as in generalised EM) at a third of a full one's cost; the update
+        # after training converges fully
+        self.update(self.model, epoch, iterations=2)

@@ -17,9 +17,12 @@ far from their optimum. ``training.noise_closed_form: false`` and
 ``training.prior_closed_form: false`` restore the article's plain gradient training.
 
 Training is deterministic for a given seed on the CPU (Keras global seed plus TensorFlow op
-determinism). If a run is interrupted, rerunning it resumes from the last completed epoch
-(``keras.callbacks.BackupAndRestore``) and ends with the same kind of valid model; the
-final ``.keras`` file is written atomically, so it is never half-written.
+determinism; every epoch's windows are a function of the seed and the epoch). The windows
+reach ``fit`` through a ``tf.data`` pipeline, a whole epoch's batches per call of the traced
+train step. If a run is interrupted, rerunning it resumes from its last backup, written at
+most every ``training.checkpoint_seconds`` (:class:`Checkpoints`), and ends with the same
+kind of valid model; the final ``.keras`` file is written atomically, so it is never
+half-written.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ import json
 import logging
 import math
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import h5py
@@ -49,7 +54,17 @@ log = logging.getLogger(__name__)
 
 
 class WindowDataset(keras.utils.PyDataset):
-    """Batches of ``((x, features),)`` for ``fit``; a new window phase every epoch if asked."""
+    """The training or validation windows: every epoch's windows as a pure function of the
+    seed and the epoch (:meth:`epoch`), fed to ``fit`` as a ``tf.data`` pipeline
+    (:meth:`tf_dataset`) or, as a Keras ``PyDataset``, batch by batch.
+
+    With ``random_offsets`` each epoch draws a fresh window phase per training segment; the
+    training split is shuffled every epoch. Because epoch ``k``'s windows depend on
+    ``(seed, k)`` only, the pipeline can draw the next epoch ahead while the current one
+    trains, the closed-form M-step (:class:`~seasonal_vae.model.closed_form.ClosedFormUpdates`)
+    sees exactly the windows its epoch trains on, and a resumed run draws what the
+    uninterrupted one would have.
+    """
 
     def __init__(
         self,
@@ -63,35 +78,75 @@ class WindowDataset(keras.utils.PyDataset):
     ):
         super().__init__()
         self.sampler = WindowSampler(ds, split, random_offsets=random_offsets, seed=seed)
-        self.batch_size = batch_size
+        self.batch_size, self.seed = batch_size, seed
         self.degree, self.anchor = fourier_degree, theta_anchor
         self.n_steps = self.sampler.window_hours // HOURS_PER_LATENT_STEP
-        self.rng = np.random.default_rng(seed + 1)
         self.shuffle = split == "train"
-        self._draw()
+        self._drawn: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._lock = threading.Lock()  # tf.data draws ahead from its own thread
+        self.current = 0
 
-    def _draw(self) -> None:
-        starts = self.sampler.starts()
-        if self.shuffle:
-            starts = self.rng.permutation(starts)
-        self.x, start_times = self.sampler.arrays(starts)
-        self.features = seasonal_features(
-            start_times, self.n_steps, self.degree, HOURS_PER_LATENT_STEP, self.anchor
-        )
+    def epoch(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Epoch ``k``'s windows ``(N, hours)`` and their Fourier features ``(N, steps, 2d)``."""
+        with self._lock:
+            if k not in self._drawn:
+                self.sampler.rng = np.random.default_rng([self.seed, k])
+                starts = self.sampler.starts()
+                if self.shuffle:
+                    starts = np.random.default_rng([self.seed + 1, k]).permutation(starts)
+                x, start_times = self.sampler.arrays(starts)
+                features = seasonal_features(
+                    start_times, self.n_steps, self.degree, HOURS_PER_LATENT_STEP, self.anchor
+                )
+                self._drawn[k] = (x.astype("float32"), np.asarray(features, dtype="float32"))
+                for old in [e for e in self._drawn if e < k - 4]:  # a few are enough to keep
+                    del self._drawn[old]
+            return self._drawn[k]
+
+    @property
+    def x(self) -> np.ndarray:
+        """The current epoch's windows (``PyDataset`` use; :meth:`on_epoch_end` moves on)."""
+        return self.epoch(self.current)[0]
+
+    @property
+    def features(self) -> np.ndarray:
+        return self.epoch(self.current)[1]
 
     def __len__(self) -> int:
-        return math.ceil(len(self.x) / self.batch_size)
+        return math.ceil(self.sampler.epoch_size / self.batch_size)
 
     def __getitem__(self, index):
         batch = slice(index * self.batch_size, (index + 1) * self.batch_size)
         return ((self.x[batch], self.features[batch]),)
 
     def on_epoch_end(self) -> None:
-        if self.sampler.random_offsets:
-            self._draw()
-        elif self.shuffle:
-            order = self.rng.permutation(len(self.x))
-            self.x, self.features = self.x[order], self.features[order]
+        if self.sampler.random_offsets or self.shuffle:
+            self.current += 1
+
+    def tf_dataset(self, first_epoch: int = 0):
+        """Batches ``((x, features),)`` of epochs ``first_epoch, first_epoch + 1, …`` (for
+        ``fit(..., steps_per_epoch=len(self))``), each epoch drawn by :meth:`epoch` in the
+        pipeline's own thread while the previous one trains. Against the ``PyDataset``,
+        which hands ``fit`` one batch at a time from Python, this took training from 0.64 to
+        1.18 × a bare ``tf.function`` loop (benchmarks/README.md)."""
+        x0, f0 = self.epoch(first_epoch)
+        hours, feature_shape = x0.shape[1], f0.shape[1:]
+        fixed = not (self.sampler.random_offsets or self.shuffle)
+
+        def arrays(k):
+            return self.epoch(first_epoch if fixed else int(k))
+
+        def draw(k):
+            x, f = tf.numpy_function(arrays, [k], [tf.float32, tf.float32], stateful=False)
+            return tf.ensure_shape(x, [None, hours]), tf.ensure_shape(f, [None, *feature_shape])
+
+        return (
+            tf.data.Dataset.range(first_epoch, 2**62)
+            .map(draw)
+            .flat_map(lambda x, f: tf.data.Dataset.from_tensor_slices((x, f)).batch(self.batch_size))
+            .map(lambda x, f: ((x, f),))
+            .prefetch(2)
+        )
 
 
 def _prepare_work_dir(work: Path, windows_path: Path, cfg: dict) -> None:
@@ -140,6 +195,9 @@ def _checkpoint_readable(work: Path) -> bool:
             if path.suffix == ".h5":
                 with h5py.File(path, "r") as fh:
                     fh.visit(lambda name: None)
+            elif path.suffix == ".npz":
+                with np.load(path) as saved:
+                    [saved[name] for name in saved.files]
             elif path.suffix == ".json":
                 json.loads(path.read_text(encoding="utf-8"))
     except Exception:  # h5py and json raise many types for a truncated file
@@ -227,31 +285,31 @@ def train(
         model.prior.trainable = False
         if model.latent_memory == "ar1":
             model.latent_ar_raw.trainable = False
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=tcfg["learning_rate"]))
+    compile_model(model, tcfg, len(train_data))
 
-    backup_dir, best = work_dir / "backup", work_dir / "best.weights.h5"
-    resuming = backup_dir.exists()
-    if resuming:
-        log.info("resuming an interrupted run from %s", backup_dir)
+    checkpoints = Checkpoints(work_dir, tcfg["checkpoint_seconds"])
+    resuming = checkpoints.resumable()
     partial_history = work_dir / "history.csv"
-    # BackupAndRestore restores the model and the epoch, not ModelCheckpoint's best loss so
-    # far: hand it over, so that a resumed run keeps the best weights of the whole run.
-    best_so_far = _best_val_loss(partial_history) if resuming and best.exists() else None
+    first_epoch = checkpoints.saved_epoch() if resuming else 0
+    if resuming:
+        log.info("resuming an interrupted run from %s", checkpoints.backup_path)
+        _truncate_history(partial_history, first_epoch)
     callbacks = [
         closed_form,
-        keras.callbacks.BackupAndRestore(str(backup_dir)),
-        keras.callbacks.ModelCheckpoint(
-            str(best),
-            monitor="val_loss",
-            save_best_only=True,
-            initial_value_threshold=best_so_far,
-            save_weights_only=True,
-        ),
+        checkpoints,
         keras.callbacks.CSVLogger(str(partial_history), append=resuming),
         keras.callbacks.EarlyStopping(monitor="val_loss", patience=tcfg["patience"]),
     ]
-    model.fit(train_data, validation_data=val_data, epochs=tcfg["epochs"], callbacks=callbacks, verbose=2)
-    model.load_weights(str(best))
+    model.fit(
+        train_data.tf_dataset(first_epoch),
+        steps_per_epoch=len(train_data),
+        validation_data=val_data,
+        epochs=tcfg["epochs"],
+        callbacks=callbacks,
+        shuffle=False,  # each epoch's windows come shuffled (WindowDataset.epoch)
+        verbose=2,
+    )
+    model.set_weights(checkpoints.best_weights)
     if closed_form.noise or closed_form.prior:  # the optimum for the best encoder and decoder
         closed_form.update(model)
     if after:  # the AR residual of the best reconstruction; the validation ELBO is then its own
@@ -280,16 +338,87 @@ def train(
     return final
 
 
-def _best_val_loss(history_csv: Path) -> float | None:
-    """Lowest ``val_loss`` in a (partial) Keras CSV history, or None if there is none."""
-    import csv
+def compile_model(model: SeasonalVAE, tcfg: dict, steps_per_epoch: int) -> None:
+    """Adam (:func:`learning_rate`), running a whole epoch's batches per call of the traced
+    train step (``steps_per_execution``): one call per epoch instead of one per batch took
+    fit from 0.69 to 0.82 × a bare ``tf.function`` loop (benchmarks/README.md)."""
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate(tcfg, steps_per_epoch)),
+        steps_per_execution=steps_per_epoch,
+    )
 
-    try:
-        with open(history_csv, newline="", encoding="utf-8") as fh:
-            losses = [float(row["val_loss"]) for row in csv.DictReader(fh) if row.get("val_loss")]
-    except (OSError, ValueError, KeyError):
-        return None
-    return min(losses) if losses else None
+
+def learning_rate(tcfg: dict, steps_per_epoch: int):
+    """Adam's learning rate: a constant, or a linear warm-up then a cosine decay to zero at
+    the last epoch (``training.schedule``)."""
+    if tcfg["schedule"] == "constant":
+        return tcfg["learning_rate"]
+    warmup = min(tcfg["warmup_epochs"], tcfg["epochs"] - 1) * steps_per_epoch
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=0.0 if warmup else tcfg["learning_rate"],
+        decay_steps=tcfg["epochs"] * steps_per_epoch - warmup,
+        warmup_target=tcfg["learning_rate"] if warmup else None,
+        warmup_steps=warmup,
+    )
+
+
+class Checkpoints(keras.callbacks.BackupAndRestore):
+    """The best weights by validation loss, and a resumable backup at most every ``seconds``.
+
+    The best weights are kept in memory (a copy of a few hundred kilobytes on each
+    improvement) instead of written to disk on each improvement, and Keras's backup of the
+    weights, the optimizer's state and the epoch (``BackupAndRestore``) is written when at
+    least ``seconds`` have passed since the last one (and at the first epoch), together with
+    the best weights so far and their loss (``best.npz``). An interrupted run therefore loses
+    at most ``seconds`` of training plus one epoch; ``seconds = 0`` backs up every epoch.
+    Writing both every epoch cost 38 % of an epoch (benchmarks/README.md).
+    """
+
+    def __init__(self, work_dir: Path, seconds: float):
+        super().__init__(str(Path(work_dir) / "backup"))
+        self.backup_path = Path(work_dir) / "backup"
+        self.seconds = float(seconds)
+        self.best_path = Path(work_dir) / "best.npz"
+        self.best_loss, self.best_weights = math.inf, None
+        self._last_save = None
+
+    def resumable(self) -> bool:
+        """Whether a backup of an interrupted run is there to resume from."""
+        return (self.backup_path / "training_metadata.json").is_file() and self.best_path.is_file()
+
+    def saved_epoch(self) -> int:
+        """The number of epochs the backup holds."""
+        return json.loads((self.backup_path / "training_metadata.json").read_text())["epoch"]
+
+    def on_train_begin(self, logs=None):
+        if self.resumable():
+            super().on_train_begin(logs)  # weights, optimizer state, epoch
+            with np.load(self.best_path) as saved:
+                self.best_loss = float(saved["loss"])
+                self.best_weights = [saved[f"w{k}"] for k in range(len(saved.files) - 1)]
+        self._last_save = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._current_epoch = epoch + 1
+        loss = float((logs or {}).get("val_loss", math.inf))
+        if loss < self.best_loss or self.best_weights is None:
+            self.best_loss, self.best_weights = loss, self.model.get_weights()
+        now = time.monotonic()
+        if self._last_save is None or now - self._last_save >= self.seconds:
+            with atomic_path(self.best_path) as tmp:
+                np.savez(tmp, loss=self.best_loss, **{f"w{k}": w for k, w in enumerate(self.best_weights)})
+            self._save_model()
+            self._last_save = now
+
+
+def _truncate_history(history_csv: Path, epochs: int) -> None:
+    """Keep the first ``epochs`` rows of a partial CSV history (a resumed run repeats the
+    epochs after its last backup)."""
+    if not history_csv.exists():
+        return
+    lines = history_csv.read_text(encoding="utf-8").splitlines(keepends=True)
+    with atomic_path(history_csv) as tmp:
+        tmp.write_text("".join(lines[: 1 + epochs]), encoding="utf-8")
 
 
 def load_model(path: str | Path) -> SeasonalVAE:
