@@ -385,7 +385,8 @@ def rebuild(keep: Path | None = None) -> dict:
     tmp.mkdir(parents=True, exist_ok=True)
     shutil.copy2(ROOT / "Snakefile", tmp / "Snakefile")
     shutil.copy2(ROOT / "environment.yml", tmp / "environment.yml")
-    shutil.copytree(ROOT / "config", tmp / "config", dirs_exist_ok=True)
+    for folder in ("config", "rules", "report"):  # the workflow's own files
+        shutil.copytree(ROOT / folder, tmp / folder, dirs_exist_ok=True)
     for bundled in ("surrogate", "greenway"):  # the default build's data sets
         shutil.copytree(ROOT / "data" / bundled, tmp / "data" / bundled, dirs_exist_ok=True)
     env = {

@@ -1,4 +1,4 @@
-"""Training helpers that a resumed run relies on."""
+"""Training helpers: resumable runs (checkpoints), the learning-rate schedule, the closed-form updates."""
 
 import pytest
 
@@ -7,16 +7,17 @@ pytest.importorskip("keras")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from seasonal_vae.model import train as train_module  # noqa: E402
-from seasonal_vae.model.train import Checkpoints, _truncate_history, learning_rate  # noqa: E402
+from seasonal_vae.model import checkpoints as checkpoints_module  # noqa: E402
+from seasonal_vae.model.checkpoints import Checkpoints, truncate_history  # noqa: E402
+from seasonal_vae.model.train import learning_rate  # noqa: E402
 
 
 def test_truncate_history_keeps_the_backed_up_epochs(tmp_path):
     csv = tmp_path / "history.csv"
     csv.write_text("epoch,loss,val_loss\n0,1.0,0.9\n1,0.8,0.7\n2,0.7,0.75\n")
-    _truncate_history(csv, 2)
+    truncate_history(csv, 2)
     assert csv.read_text() == "epoch,loss,val_loss\n0,1.0,0.9\n1,0.8,0.7\n"
-    _truncate_history(tmp_path / "missing.csv", 1)  # nothing to do
+    truncate_history(tmp_path / "missing.csv", 1)  # nothing to do
     assert not (tmp_path / "missing.csv").exists()
 
 
@@ -29,7 +30,7 @@ def _dense():
 
 def test_checkpoints_back_up_at_most_every_interval_and_resume(tmp_path, monkeypatch):
     clock = iter([0.0, 10.0, 70.0, 80.0])
-    monkeypatch.setattr(train_module.time, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(checkpoints_module.time, "monotonic", lambda: next(clock))
     model, cb = _dense(), Checkpoints(tmp_path, seconds=60)
     cb.set_model(model)
     cb.on_train_begin()
@@ -48,7 +49,7 @@ def test_checkpoints_back_up_at_most_every_interval_and_resume(tmp_path, monkeyp
     cb2 = Checkpoints(tmp_path, seconds=60)
     cb2.set_model(resumed)
     assert cb2.resumable()
-    monkeypatch.setattr(train_module.time, "monotonic", lambda: 100.0)
+    monkeypatch.setattr(checkpoints_module.time, "monotonic", lambda: 100.0)
     cb2.on_train_begin()
     assert resumed._initial_epoch == 3 and np.all(np.asarray(resumed.layers[0].kernel) == 2)
     assert cb2.best_loss == 1.0 and np.all(cb2.best_weights[0] == 1)

@@ -20,23 +20,19 @@ Training is deterministic for a given seed on the CPU (Keras global seed plus Te
 determinism; every epoch's windows are a function of the seed and the epoch). The windows
 reach ``fit`` through a ``tf.data`` pipeline, a whole epoch's batches per call of the traced
 train step. If a run is interrupted, rerunning it resumes from its last backup, written at
-most every ``training.checkpoint_seconds`` (:class:`Checkpoints`), and ends with the same
+most every ``training.checkpoint_seconds`` (:class:`~seasonal_vae.model.checkpoints.Checkpoints`), and ends with the same
 kind of valid model; the final ``.keras`` file is written atomically, so it is never
 half-written.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import math
 import shutil
 import threading
-import time
 from pathlib import Path
 
-import h5py
 import keras
 import numpy as np
 import tensorflow as tf
@@ -44,9 +40,9 @@ import xarray as xr
 
 from seasonal_vae.core.atomic import atomic_path
 from seasonal_vae.core.calendar import HOURS_PER_LATENT_STEP, seasonal_features
-from seasonal_vae.core.config import section_json
 from seasonal_vae.core.errors import InputError
 from seasonal_vae.data.windows import WindowSampler
+from seasonal_vae.model.checkpoints import Checkpoints, prepare_work_dir, truncate_history
 from seasonal_vae.model.closed_form import ClosedFormUpdates
 from seasonal_vae.model.vae import SeasonalVAE
 
@@ -149,62 +145,6 @@ class WindowDataset(keras.utils.PyDataset):
         )
 
 
-def _prepare_work_dir(work: Path, windows_path: Path, cfg: dict) -> None:
-    """Keep an interrupted run's checkpoint only if it can be resumed safely.
-
-    :func:`train` resumes from ``work`` (Keras ``BackupAndRestore``). That is right
-    only when the checkpoint was made from the same windows with the same settings, and
-    readable: a run killed while Keras wrote its checkpoint leaves a damaged HDF5 file, and
-    one made with other settings would resume the wrong model. In those cases the folder is
-    discarded (with a warning) and training restarts cleanly from epoch 1. The settings are
-    recorded in ``work/settings.json``; :func:`train` removes the folder on success.
-    """
-    digest = hashlib.sha256()
-    with open(windows_path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    settings = {
-        "windows_sha256": digest.hexdigest(),
-        "config": json.loads(section_json(cfg, "model", "windows", "training")),
-    }
-    stamp = work / "settings.json"
-    if work.exists():
-        reason = None
-        try:
-            previous = json.loads(stamp.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            previous = None
-        if previous != settings:
-            reason = "it was made with other settings or another windows file"
-        elif not _checkpoint_readable(work):
-            reason = "its checkpoint is damaged (the run was killed while writing it)"
-        if reason:
-            log.warning(
-                "discarding the interrupted run in %s: %s; training restarts from epoch 1", work, reason
-            )
-            shutil.rmtree(work)
-    work.mkdir(parents=True, exist_ok=True)
-    with atomic_path(stamp) as tmp:
-        tmp.write_text(json.dumps(settings, sort_keys=True), encoding="utf-8")
-
-
-def _checkpoint_readable(work: Path) -> bool:
-    """Whether every HDF5 and JSON file of a checkpoint folder opens."""
-    try:
-        for path in work.rglob("*"):
-            if path.suffix == ".h5":
-                with h5py.File(path, "r") as fh:
-                    fh.visit(lambda name: None)
-            elif path.suffix == ".npz":
-                with np.load(path) as saved:
-                    [saved[name] for name in saved.files]
-            elif path.suffix == ".json":
-                json.loads(path.read_text(encoding="utf-8"))
-    except Exception:  # h5py and json raise many types for a truncated file
-        return False
-    return True
-
-
 def set_seed(seed: int) -> None:
     """Seed Python, NumPy and TensorFlow, and make TensorFlow's kernels deterministic."""
     keras.utils.set_random_seed(seed)
@@ -236,7 +176,7 @@ def train(
     mcfg, wcfg, tcfg = config["model"], config["windows"], config["training"]
     model_path, history_path = Path(model_path), Path(history_path)
     work_dir = Path(work_dir) if work_dir else model_path.with_name(model_path.name + ".work")
-    _prepare_work_dir(work_dir, Path(windows_path), config)
+    prepare_work_dir(work_dir, Path(windows_path), config)
     set_seed(tcfg["seed"])
 
     with xr.open_dataset(windows_path) as f:
@@ -293,7 +233,7 @@ def train(
     first_epoch = checkpoints.saved_epoch() if resuming else 0
     if resuming:
         log.info("resuming an interrupted run from %s", checkpoints.backup_path)
-        _truncate_history(partial_history, first_epoch)
+        truncate_history(partial_history, first_epoch)
     callbacks = [
         closed_form,
         checkpoints,
@@ -360,65 +300,6 @@ def learning_rate(tcfg: dict, steps_per_epoch: int):
         warmup_target=tcfg["learning_rate"] if warmup else None,
         warmup_steps=warmup,
     )
-
-
-class Checkpoints(keras.callbacks.BackupAndRestore):
-    """The best weights by validation loss, and a resumable backup at most every ``seconds``.
-
-    The best weights are kept in memory (a copy of a few hundred kilobytes on each
-    improvement) instead of written to disk on each improvement, and Keras's backup of the
-    weights, the optimizer's state and the epoch (``BackupAndRestore``) is written when at
-    least ``seconds`` have passed since the last one (and at the first epoch), together with
-    the best weights so far and their loss (``best.npz``). An interrupted run therefore loses
-    at most ``seconds`` of training plus one epoch; ``seconds = 0`` backs up every epoch.
-    Writing both every epoch cost 38 % of an epoch (benchmarks/README.md).
-    """
-
-    def __init__(self, work_dir: Path, seconds: float):
-        super().__init__(str(Path(work_dir) / "backup"))
-        self.backup_path = Path(work_dir) / "backup"
-        self.seconds = float(seconds)
-        self.best_path = Path(work_dir) / "best.npz"
-        self.best_loss, self.best_weights = math.inf, None
-        self._last_save = None
-
-    def resumable(self) -> bool:
-        """Whether a backup of an interrupted run is there to resume from."""
-        return (self.backup_path / "training_metadata.json").is_file() and self.best_path.is_file()
-
-    def saved_epoch(self) -> int:
-        """The number of epochs the backup holds."""
-        return json.loads((self.backup_path / "training_metadata.json").read_text())["epoch"]
-
-    def on_train_begin(self, logs=None):
-        if self.resumable():
-            super().on_train_begin(logs)  # weights, optimizer state, epoch
-            with np.load(self.best_path) as saved:
-                self.best_loss = float(saved["loss"])
-                self.best_weights = [saved[f"w{k}"] for k in range(len(saved.files) - 1)]
-        self._last_save = None
-
-    def on_epoch_end(self, epoch, logs=None):
-        self._current_epoch = epoch + 1
-        loss = float((logs or {}).get("val_loss", math.inf))
-        if loss < self.best_loss or self.best_weights is None:
-            self.best_loss, self.best_weights = loss, self.model.get_weights()
-        now = time.monotonic()
-        if self._last_save is None or now - self._last_save >= self.seconds:
-            with atomic_path(self.best_path) as tmp:
-                np.savez(tmp, loss=self.best_loss, **{f"w{k}": w for k, w in enumerate(self.best_weights)})
-            self._save_model()
-            self._last_save = now
-
-
-def _truncate_history(history_csv: Path, epochs: int) -> None:
-    """Keep the first ``epochs`` rows of a partial CSV history (a resumed run repeats the
-    epochs after its last backup)."""
-    if not history_csv.exists():
-        return
-    lines = history_csv.read_text(encoding="utf-8").splitlines(keepends=True)
-    with atomic_path(history_csv) as tmp:
-        tmp.write_text("".join(lines[: 1 + epochs]), encoding="utf-8")
 
 
 def load_model(path: str | Path) -> SeasonalVAE:
