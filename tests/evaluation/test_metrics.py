@@ -9,7 +9,10 @@ import pytest
 import xarray as xr
 
 from seasonal_vae.core.calendar import day_of_year_365, gap_free
+from seasonal_vae.evaluation import harmonic_climatology as H
 from seasonal_vae.evaluation import metrics as M
+from seasonal_vae.evaluation import set_arrays as A
+from seasonal_vae.evaluation import set_summaries as SS
 from seasonal_vae.evaluation.metric_info import CLASSIFIER_METRICS, METRICS, metric_info
 
 YEARS = (2001, 2002, 2003, 2004)
@@ -156,7 +159,7 @@ def test_acf_never_pairs_values_across_absent_years(a):
     jumpy[8760 - 1] = 500.0  # 31 Dec 2001 23:00
     jumpy[8760] = 500.0  # 1 Jan 2003 00:00
     gapped = M.anomaly_acfs(jumpy)[0][0]
-    naive = M._acf(M.harmonic_anomalies(jumpy).values, 1)[1]  # concatenated: the pair is formed
+    naive = A._acf(M.harmonic_anomalies(jumpy).values, 1)[1]  # concatenated: the pair is formed
     assert naive > gapped + 0.05
 
 
@@ -252,3 +255,82 @@ def test_metric_info_lists_every_metric_once():
     assert len(names) == len(set(names)) == 21
     assert metric_info("q99_djf").label == "DJF 99th percentile (abs. error)"
     assert metric_info("classifier_auroc").family == "classifier"
+
+
+# --------------------------------------------------------------------------------------------
+# The suite's numpy groupings against the definitions they stand for
+# --------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def patchy(a):
+    """Two non-adjacent years of ``a`` with a few missing hours and a missing day."""
+    two = a.sel(time=a["time"].dt.year.isin([2001, 2004])).copy()  # 2004 is a leap year
+    values = two.values.copy()
+    values[[5, 100, 101, 4000]] = np.nan
+    values[24 * 40 : 24 * 41] = np.nan
+    return two.copy(data=values)
+
+
+def test_the_cached_year_designs_are_harmonic_design_of_those_years(patchy):
+    from seasonal_vae.model.harmonic_ar import harmonic_design
+
+    times = patchy["time"].values
+    s = A._Set(patchy)
+    blocks = H._design_blocks(times, s.years, 3, 4)
+    assert [b[3] is not None for b in blocks] == [True, True]  # whole years: the cached designs
+    np.testing.assert_array_equal(np.concatenate([b[2] for b in blocks]), harmonic_design(times, 3, 4))
+    part = patchy.isel(time=slice(30, 9000))  # two partial years: their own designs
+    blocks = H._design_blocks(part["time"].values, A._Set(part).years, 3, 4)
+    assert [b[3] is None for b in blocks] == [True, True]
+
+
+def test_harmonic_anomalies_are_the_least_squares_residuals(patchy):
+    from seasonal_vae.model.harmonic_ar import harmonic_design
+
+    for da in (patchy, patchy.isel(time=slice(30, 9000)), patchy.isel(time=slice(0, 60))):
+        y = da.values
+        ok = np.isfinite(y)
+        X = harmonic_design(da["time"].values)
+        expected = y - X @ np.linalg.lstsq(X[ok], y[ok], rcond=None)[0]
+        got = M.harmonic_anomalies(da).values
+        np.testing.assert_allclose(got[ok], expected[ok], atol=1e-9)
+        assert np.isnan(got[~ok]).all()
+
+
+def test_the_sets_groupings_are_pandas_and_the_statistics_modules(patchy):
+    from seasonal_vae.data.climatology import month_hour_climatology
+    from seasonal_vae.evaluation import statistics as S
+
+    s = A._Set(patchy)
+    mean, std = month_hour_climatology(patchy["time"].values, patchy.values, ddof=1)
+    np.testing.assert_allclose(s.climatology[0], mean, rtol=1e-12)
+    np.testing.assert_allclose(s.climatology[1], std, rtol=1e-10)
+    np.testing.assert_allclose(s.daily_means(s.values), S.daily_means(patchy).values, rtol=1e-12)
+    np.testing.assert_allclose(s.monthly_means[1], S.monthly_means(patchy).values, rtol=1e-12)
+    for key, value in S.lag1_slopes(patchy).items():
+        assert s.lag1_slopes()[key] == pytest.approx(value, rel=1e-12), key
+    series = patchy.to_series()
+    days = series.groupby(series.index.floor("D"))
+    expected = pd.DataFrame({"max": days.max(), "min": days.min()}).where(days.count() == 24)
+    pd.testing.assert_frame_equal(M.daily_extremes(patchy), expected, check_freq=False, check_names=False)
+    assert s.months.tolist() == patchy["time"].dt.month.values.tolist()
+    assert s.hours.tolist() == patchy["time"].dt.hour.values.tolist()
+
+
+def test_shortened_gaps_keep_every_autocovariance_up_to_the_kept_lag(patchy):
+    s = A._Set(patchy)
+    anom = M.harmonic_anomalies(patchy)
+    full = gap_free(anom, "h").values  # 2001, the absent 2002 and 2003, 2004
+    short = s.regular(anom.values, np.timedelta64(1, "h"), 72)
+    assert short.size < full.size / 1.9
+    np.testing.assert_allclose(A._acf(short, 72), A._acf(full, 72), atol=1e-12)
+
+
+def test_the_held_out_years_statistics_are_reused_only_when_they_apply(a, b, threshold):
+    stats_a = SS.set_statistics(a, threshold, 3, 110.0)
+    assert M.metric_suite(a, b, threshold, 3, 110.0, a_statistics=stats_a) == suite(a, b, threshold)
+    holed = b.copy()
+    holed[:5000] = np.nan  # masking changes a: its statistics are computed anew
+    assert M.metric_suite(a, holed, threshold, 3, 110.0, a_statistics=stats_a) == suite(a, holed, threshold)
+    assert SS.compare_statistics(stats_a, stats_a) == suite(a, a.copy(), threshold)
+    with pytest.raises(ValueError, match="different settings"):
+        SS.compare_statistics(stats_a, SS.set_statistics(b, threshold, 4, 110.0))

@@ -17,12 +17,12 @@ from seasonal_vae.evaluation import metrics_table
 from seasonal_vae.evaluation import suite as E
 from seasonal_vae.evaluation import years as Y
 from seasonal_vae.evaluation.classifier import (
-    auroc,
     classifier_scores,
     paired_windows,
     summarise_scores,
     t_interval,
 )
+from seasonal_vae.evaluation.classifier_training import auroc
 from seasonal_vae.evaluation.metric_info import METRICS
 
 
@@ -58,6 +58,36 @@ def test_year_set_is_nan_where_the_series_has_no_value():
     assert int(got.isnull().sum()) == 7  # 17:00-23:00 on 31 December are not in the record
     assert float(got.sel(time="1976-01-01 00:00")) == 7.0
     assert Y.usable_years(da, [1975, 1976]) == [1976]
+
+
+def test_year_set_keeps_a_generator_files_paths():
+    times = pd.date_range("1975-12-31 17:00", "1977-12-31 16:00", freq="h")
+    values = np.arange(2 * len(times), dtype="float32").reshape(2, -1)
+    da = xr.DataArray(values, dims=("path", "time"), coords={"path": [0, 1], "time": times})
+    got = Y.year_set(da, [1977, 1976])
+    assert got.dims == ("path", "time") and got.dtype == "float64"
+    for p in (0, 1):
+        np.testing.assert_array_equal(
+            got.isel(path=p).values, Y.year_set(da.isel(path=p), [1976, 1977]).values
+        )
+
+
+def test_year_blocks_assemble_the_same_sets_as_year_set_and_mapped_set():
+    from seasonal_vae.data.detrend import detrend
+
+    times = pd.date_range("1995-12-31 17:00", "2004-12-31 16:00", freq="h")  # leap years 1996, 2000, 2004
+    rng = np.random.default_rng(0)
+    real = xr.DataArray(70 + rng.normal(0, 5, len(times)), dims="time", coords={"time": times})
+    real[1000:1050] = np.nan  # a gap in 1996
+    years = list(range(1996, 2005))
+    blocks = Y.YearBlocks(real, years, 0.7, 2024)
+    detrended = detrend(real, 0.7, 2024)
+    # leap ← leap, common ← common, common ← leap, leap ← common (29 Feb from 28 Feb), a gap
+    for a, b in (([1996, 1999], [2000, 2001]), ([1997, 2000, 2003], [2004, 1998, 1996])):
+        assert blocks.year_set(a).identical(Y.year_set(real, a))
+        got, expected = blocks.mapped_set(b, a), Y.mapped_set(detrended, b, a, 0.7, 2024)
+        np.testing.assert_array_equal(got["time"].values, expected["time"].values)
+        np.testing.assert_array_equal(got.values, expected.values)  # NaN where the source has none
 
 
 @pytest.mark.parametrize("size,n_random,stride", [(2, 50, 4), (10, 50, 5), (1, 3, None)])

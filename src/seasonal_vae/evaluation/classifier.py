@@ -9,30 +9,29 @@ hour-to-hour changes (scaled by the real training windows' std of changes) in a 
 the window's calendar month as ``sin``/``cos`` of 2π·(month − 1)/12, so it can judge a level or a daily
 cycle *for that time of year*.
 
-Network (Keras): Conv1D(16, 7, stride 2) → Conv1D(16, 5, stride 2) → Conv1D(16, 5, stride 2)
-(ReLU) → global average pooling, concatenated with the month features → Dense(16, ReLU) →
-Dense(1, sigmoid); Adam, binary cross-entropy, ``epochs`` passes, batch 32. Each seed draws a
-different 70/30 split of the dates and a different initialisation
-(``keras.utils.set_random_seed``).
+The network, its initialisation and its training (Adam, binary cross-entropy, ``epochs``
+passes in batches of 32; every fit of an evaluation trained side by side as one stacked
+network) are in :mod:`seasonal_vae.evaluation.classifier_training`. Each seed draws a different
+70/30 split of the dates, a different initialisation and different batches
+(``numpy.random.default_rng(seed)``).
 
-Scores on the held-out 30 %: accuracy (threshold 0.5) and AUROC (the Mann–Whitney U statistic
-of the predicted probabilities, ``scipy.stats.mannwhitneyu``). A classifier that cannot tell
-the sets apart scores 0.5 on both. The metrics are the mean over seeds of ``|accuracy − 0.5|``
-and ``|AUROC − 0.5|`` (0 is ideal, as for every other metric); the mean raw accuracy and
-AUROC and their 95 % t-intervals over seeds are reported beside them (their descriptions:
-:data:`seasonal_vae.evaluation.metric_info.CLASSIFIER_METRICS`).
+Scores on the held-out 30 %: accuracy (threshold 0.5 on the predicted probability) and AUROC
+(the Mann–Whitney U statistic of the predicted probabilities, ``scipy.stats.mannwhitneyu``;
+:func:`~seasonal_vae.evaluation.classifier_training.auroc`). A classifier that cannot tell
+the sets apart scores 0.5 on both. The metrics are the mean over
+seeds of ``|accuracy − 0.5|`` and ``|AUROC − 0.5|`` (0 is ideal, as for every other metric);
+the mean raw accuracy and AUROC and their 95 % t-intervals over seeds are reported beside them
+(their descriptions: :data:`seasonal_vae.evaluation.metric_info.CLASSIFIER_METRICS`).
 """
 
 from __future__ import annotations
-
-import logging
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 from scipy import stats as sps
 
-log = logging.getLogger(__name__)
+from seasonal_vae.evaluation.classifier_training import fit_many
 
 
 def paired_windows(
@@ -55,18 +54,15 @@ def paired_windows(
     index = real.indexes["time"]
     length = 24 * window_days
     r, g = np.asarray(real.values, dtype="float64"), np.asarray(generated.values, dtype="float64")
-    pos = pd.Series(np.arange(len(index)), index=index)
-    starts = []
-    for year in np.unique(index.year):
-        first = pd.Timestamp(year=int(year), month=1, day=1)
-        for k in range(366 // window_days + 1):
-            t0 = first + pd.Timedelta(days=k * window_days)
-            t1 = t0 + pd.Timedelta(hours=length - 1)
-            if t1.year != year:
-                break
-            if t0 in pos.index and t1 in pos.index and pos[t1] - pos[t0] == length - 1:
-                starts.append(pos[t0])
-    starts = np.asarray(starts, dtype=int)
+    years = np.unique(index.year)
+    first = (years - 1970).astype("datetime64[Y]").astype("datetime64[ns]")
+    t0 = first[:, None] + np.arange(366 // window_days + 1) * np.timedelta64(window_days, "D")
+    t1 = t0 + np.timedelta64(length - 1, "h")
+    in_year = t1.astype("datetime64[Y]").astype(np.int64) + 1970 == years[:, None]
+    p0 = index.get_indexer(pd.DatetimeIndex(t0.ravel())).reshape(t0.shape)
+    p1 = index.get_indexer(pd.DatetimeIndex(t1.ravel())).reshape(t1.shape)
+    whole = in_year & (p0 >= 0) & (p1 >= 0) & (p1 - p0 == length - 1)
+    starts = p0[whole].astype(int)  # year by year, in order of date
     if starts.size == 0:
         return np.zeros((0, length)), np.zeros((0, length)), np.zeros(0, int)
     take = starts[:, None] + np.arange(length)[None, :]
@@ -74,37 +70,6 @@ def paired_windows(
     ok = np.isfinite(xr_).all(axis=1) & np.isfinite(xg).all(axis=1)
     months = index[starts + length // 2].month.to_numpy()
     return xr_[ok], xg[ok], months[ok]
-
-
-def _month_features(months: np.ndarray) -> np.ndarray:
-    angle = 2.0 * np.pi * (np.asarray(months, dtype="float64") - 1.0) / 12.0
-    return np.column_stack([np.sin(angle), np.cos(angle)]).astype("float32")
-
-
-def _build(length: int):
-    import keras
-    from keras import layers
-
-    x_in = keras.Input((length, 2), name="window")
-    m_in = keras.Input((2,), name="month")
-    h = x_in
-    for kernel in (7, 5, 5):
-        h = layers.Conv1D(16, kernel, strides=2, padding="same", activation="relu")(h)
-    h = layers.GlobalAveragePooling1D()(h)
-    h = layers.Concatenate()([h, m_in])
-    h = layers.Dense(16, activation="relu")(h)
-    out = layers.Dense(1, activation="sigmoid")(h)
-    model = keras.Model([x_in, m_in], out)
-    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="binary_crossentropy")
-    return model
-
-
-def auroc(p_generated: np.ndarray, p_real: np.ndarray) -> float:
-    """Area under the ROC curve for telling generated (positive) from real: U / (n₁·n₂)."""
-    if len(p_generated) == 0 or len(p_real) == 0:
-        return float("nan")
-    u = sps.mannwhitneyu(p_generated, p_real, alternative="two-sided").statistic
-    return float(u / (len(p_generated) * len(p_real)))
 
 
 def fit_and_score(
@@ -115,48 +80,29 @@ def fit_and_score(
     epochs: int,
     test_fraction: float = 0.3,
 ) -> dict[str, float]:
-    """Train the classifier once (one seed) and score it on held-out dates.
+    """Train the classifier once (one seed) and score it on held-out dates
+    (:func:`~seasonal_vae.evaluation.classifier_training.fit_many` with one task).
 
     Returns
     -------
     dict
         ``seed``, ``accuracy``, ``auroc``, ``n_train`` and ``n_test`` (windows of each set).
     """
-    import keras
+    return fit_many([(real_windows, gen_windows, months, seed)], epochs, test_fraction)[0]
 
-    n = len(months)
-    if n < 4:
-        return {"seed": seed, "accuracy": np.nan, "auroc": np.nan, "n_train": 0, "n_test": 0}
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(n)
-    n_test = max(1, int(round(test_fraction * n)))
-    test, train = order[:n_test], order[n_test:]
-    centre, scale = real_windows[train].mean(), real_windows[train].std()
-    step_scale = np.diff(real_windows[train], axis=1).std()
 
-    def inputs(idx):
-        x = np.concatenate([real_windows[idx], gen_windows[idx]])
-        steps = np.diff(x, axis=1, prepend=x[:, :1]) / step_scale
-        x = np.stack([(x - centre) / scale, steps], axis=-1).astype("float32")
-        m = _month_features(np.concatenate([months[idx], months[idx]]))
-        y = np.concatenate([np.zeros(len(idx)), np.ones(len(idx))]).astype("float32")
-        return x, m, y
+def classifier_scores_many(pairs, epochs: int, window_days: int) -> list[pd.DataFrame]:
+    """:func:`classifier_scores` of several pairs of sets, every fit of every pair side by side.
 
-    keras.backend.clear_session()
-    keras.utils.set_random_seed(int(seed))
-    model = _build(real_windows.shape[1])
-    x, m, y = inputs(train)
-    model.fit({"window": x, "month": m}, y, epochs=epochs, batch_size=32, shuffle=True, verbose=0)
-    x, m, y = inputs(test)
-    p = np.asarray(model({"window": x, "month": m}, training=False)).ravel()
-    accuracy = float(np.mean((p > 0.5) == (y > 0.5)))
-    return {
-        "seed": seed,
-        "accuracy": accuracy,
-        "auroc": auroc(p[y > 0.5], p[y < 0.5]),
-        "n_train": int(len(train)),
-        "n_test": int(n_test),
-    }
+    ``pairs`` holds ``(real, generated, seeds)``; the result, one table per pair, in order.
+    """
+    tasks, owner = [], []
+    for p, (real, generated, seeds) in enumerate(pairs):
+        rw, gw, months = paired_windows(real, generated, window_days)
+        tasks += [(rw, gw, months, int(s)) for s in seeds]
+        owner += [p] * len(seeds)
+    rows = fit_many(tasks, epochs)
+    return [pd.DataFrame([r for r, o in zip(rows, owner) if o == p]) for p in range(len(pairs))]
 
 
 def classifier_scores(
@@ -167,9 +113,7 @@ def classifier_scores(
     ``epochs`` and ``window_days`` are ``evaluation.classifier_epochs`` and
     ``evaluation.window_days``.
     """
-    rw, gw, months = paired_windows(real, generated, window_days)
-    rows = [fit_and_score(rw, gw, months, int(s), epochs) for s in seeds]
-    return pd.DataFrame(rows)
+    return classifier_scores_many([(real, generated, list(seeds))], epochs, window_days)[0]
 
 
 def t_interval(values, level: float = 0.95) -> tuple[float, float, float]:

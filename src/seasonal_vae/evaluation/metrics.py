@@ -25,8 +25,8 @@ persistence
     features of :func:`seasonal_vae.model.harmonic_ar.harmonic_design`), so that this family
     judges persistence, not the mean. Pairs of values in different, non-adjacent years are
     never formed (the gaps are NaN; ``missing="conservative"``). Also the absolute differences
-    of the article's three lag-1 regression slopes
-    (:func:`seasonal_vae.evaluation.statistics.lag1_slopes`: hourly, daily means, monthly means).
+    of the article's three lag-1 regression slopes (those of
+    :func:`seasonal_vae.evaluation.statistics.lag1_slopes`: hourly, daily means, monthly means).
 daily range
     Daily temperature range (max − min over a complete local day): Wasserstein-1 per month,
     averaged over the 12 months (°F).
@@ -45,76 +45,62 @@ variability
     variabilities differ). The per-month ratios are available from
     :func:`interannual_std_ratios`.
 
+How it is computed
+------------------
+The evaluation calls the suite about a hundred times (every path of every generator, every
+split of the noise floor), so each set is read once into numpy arrays with its calendar
+fields (:mod:`seasonal_vae.evaluation.set_arrays`), and everything the metrics need from it is
+gathered in one :class:`~seasonal_vae.evaluation.set_summaries.SetStatistics`
+(:func:`~seasonal_vae.evaluation.set_summaries.set_statistics`);
+:func:`~seasonal_vae.evaluation.set_summaries.compare_statistics` turns two of them into the
+metrics. Groupings by day, month and month × hour are ``numpy.bincount`` and
+``ufunc.reduceat`` sums over the sorted time axis (the same values as pandas' groupby and
+resample to round-off). The harmonic climatology of a whole calendar year reuses one cached
+design matrix per kind of year (common or leap: the regressors depend only on the hour of
+the year), and its least squares are solved through the normal equations
+(:mod:`seasonal_vae.evaluation.harmonic_climatology`). The per-metric functions below
+(:func:`climatology_rmse`, :func:`acf_distances`, …) compute the same values one metric at a
+time.
+
 The two-sample classifier is in :mod:`seasonal_vae.evaluation.classifier`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 import xarray as xr
-from scipy.stats import wasserstein_distance
-from statsmodels.tsa.stattools import acovf
 
-from seasonal_vae.core.calendar import day_of_year_365, gap_free
-from seasonal_vae.core.runs import run_lengths
-from seasonal_vae.data.climatology import month_hour_climatology
-from seasonal_vae.evaluation.metric_info import (
-    METRICS,
-    QUANTILES,
-    SEASONS,
-    quantile_key,
+from seasonal_vae.core.calendar import day_of_year_365
+from seasonal_vae.evaluation.metric_info import QUANTILES
+from seasonal_vae.evaluation.set_arrays import HotSpellStats, _Set, _values
+from seasonal_vae.evaluation.set_summaries import (
+    SetStatistics,
+    _hot_spell_distances,
+    _log_ratio,
+    _monthly_w1,
+    _quantile_errors,
+    _slope_errors,
+    compare_statistics,
+    set_statistics,
 )
-from seasonal_vae.evaluation.statistics import daily_means, lag1_slopes, monthly_means
-from seasonal_vae.model.harmonic_ar import (
-    ANNUAL_HARMONICS,
-    DIURNAL_HARMONICS,
-    harmonic_design,
-)
-
-
-# --------------------------------------------------------------------------------------------
-# Helpers
-# --------------------------------------------------------------------------------------------
-def _values(da: xr.DataArray) -> np.ndarray:
-    return np.asarray(da.values, dtype="float64")
-
-
-def _months(da: xr.DataArray) -> np.ndarray:
-    return da["time"].dt.month.values
-
-
-def _w1(a: np.ndarray, b: np.ndarray) -> float:
-    """Wasserstein-1 of the finite values; 0 if both are empty, NaN if one is."""
-    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
-    if a.size == 0 and b.size == 0:
-        return 0.0
-    if a.size == 0 or b.size == 0:
-        return float("nan")
-    return float(wasserstein_distance(a, b))
-
-
-def _monthly_w1(a: xr.DataArray, b: xr.DataArray) -> np.ndarray:
-    """Wasserstein-1 distance between the values of each calendar month (12 values)."""
-    va, vb, ma, mb = _values(a), _values(b), _months(a), _months(b)
-    return np.array([_w1(va[ma == m], vb[mb == m]) for m in range(1, 13)])
+from seasonal_vae.model.harmonic_ar import ANNUAL_HARMONICS, DIURNAL_HARMONICS
 
 
 # --------------------------------------------------------------------------------------------
 # Climatology and marginals
 # --------------------------------------------------------------------------------------------
 def climatology_grid(da: xr.DataArray, stat: str = "mean") -> np.ndarray:
-    """``stat`` (``"mean"`` or the sample ``"std"``) of the values in each calendar month ×
-    local hour (:func:`seasonal_vae.data.climatology.month_hour_climatology`, ``ddof=1``).
+    """``stat`` (``"mean"`` or the sample ``"std"``, ``ddof=1``) of the values in each calendar
+    month × local hour (the grid of
+    :func:`seasonal_vae.data.climatology.month_hour_climatology`).
 
     Returns
     -------
     numpy.ndarray
-        Shape ``(12, 24)``; NaN for an empty cell.
+        Shape ``(12, 24)``; NaN for an empty cell (and the std of a cell with one value).
     """
-    mean, std = month_hour_climatology(da["time"].values, da.values, ddof=1)
+    mean, std = _Set(da).climatology
     return mean if stat == "mean" else std
 
 
@@ -126,19 +112,12 @@ def climatology_rmse(a: xr.DataArray, b: xr.DataArray, stat: str = "mean") -> fl
 
 def monthly_wasserstein(a: xr.DataArray, b: xr.DataArray) -> float:
     """Mean over calendar months of the Wasserstein-1 distance of the hourly values (°F)."""
-    return float(np.nanmean(_monthly_w1(a, b)))
+    return _monthly_w1(_Set(a).hourly_by_month, _Set(b).hourly_by_month)
 
 
 def seasonal_quantile_errors(a: xr.DataArray, b: xr.DataArray, quantiles=QUANTILES) -> dict[str, float]:
     """Absolute differences of hourly quantiles in JJA and DJF, keyed like ``q01_jja``."""
-    out = {}
-    for season, months in SEASONS.items():
-        va = _values(a)[np.isin(_months(a), months)]
-        vb = _values(b)[np.isin(_months(b), months)]
-        qa, qb = np.nanquantile(va, quantiles), np.nanquantile(vb, quantiles)
-        for q, x, y in zip(quantiles, qa, qb):
-            out[f"q{quantile_key(q)}_{season}"] = float(abs(x - y))
-    return out
+    return _quantile_errors(_Set(a).quantiles(quantiles), _Set(b).quantiles(quantiles), quantiles)
 
 
 # --------------------------------------------------------------------------------------------
@@ -149,8 +128,11 @@ def harmonic_anomalies(
 ) -> xr.DataArray:
     """Departures from the series' own harmonic climatology (time of year × hour of day).
 
-    The climatology is the least-squares fit (``numpy.linalg.lstsq``) of
-    :func:`seasonal_vae.model.harmonic_ar.harmonic_design` to the valid values; NaN stays NaN.
+    The climatology is the least-squares fit of
+    :func:`seasonal_vae.model.harmonic_ar.harmonic_design` to the valid values (normal
+    equations; ``numpy.linalg.lstsq``'s solution to round-off,
+    :func:`seasonal_vae.evaluation.harmonic_climatology._harmonic_residuals`);
+    NaN stays NaN.
 
     This is the "hourly anomaly" of the persistence metrics. It is fitted on each compared set
     alone, with a few smooth harmonics, so it works the same on a single held-out year and on
@@ -158,11 +140,7 @@ def harmonic_anomalies(
     from a smoothed calendar-day × hour climatology of the whole record) would be that year's
     own weather, and its anomalies mostly noise.
     """
-    y = _values(da)
-    ok = np.isfinite(y)
-    X = harmonic_design(da["time"].values, annual, diurnal)
-    params = np.linalg.lstsq(X[ok], y[ok], rcond=None)[0]  # OLS; statsmodels adds ~1 s of SVDs
-    return da.copy(data=y - X @ params)
+    return da.copy(data=_Set(da).anomalies(annual, diurnal))
 
 
 def anomaly_acfs(
@@ -170,20 +148,7 @@ def anomaly_acfs(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Autocorrelation of hourly anomalies (lags 1 … ``max_lag_hours``) and of their daily
     means (lags 1 … ``max_lag_days``), with absent years as gaps, never as neighbours."""
-    anom = harmonic_anomalies(da)
-    hourly = gap_free(anom, "h")
-    daily = daily_means(hourly)
-    return _acf(_values(hourly), max_lag_hours)[1:], _acf(_values(daily), max_lag_days)[1:]
-
-
-def _acf(x: np.ndarray, nlags: int) -> np.ndarray:
-    """Autocorrelation at lags 0 … ``nlags`` of a series with NaN gaps.
-
-    statsmodels' ``acovf`` with ``missing="conservative"`` (pairs with a NaN are skipped) and
-    ``nlag`` given (the direct O(n·nlags) sum; its ``acf`` would form all n lags, O(n²)).
-    """
-    acov = acovf(x, nlag=nlags, missing="conservative", fft=False)
-    return acov / acov[0]
+    return _Set(da).anomaly_acfs(max_lag_hours, max_lag_days)
 
 
 def acf_distances(
@@ -197,8 +162,7 @@ def acf_distances(
 
 def lag1_slope_errors(a: xr.DataArray, b: xr.DataArray) -> dict[str, float]:
     """Absolute differences of the article's three lag-1 slopes (``lag1_hourly`` …)."""
-    sa, sb = lag1_slopes(a), lag1_slopes(b)
-    return {f"lag1_{k}": float(abs(sa[k] - sb[k])) for k in sa}
+    return _slope_errors(_Set(a).lag1_slopes(), _Set(b).lag1_slopes())
 
 
 # --------------------------------------------------------------------------------------------
@@ -213,25 +177,15 @@ def daily_extremes(da: xr.DataArray) -> pd.DataFrame:
         Index: the days present in ``da``; columns ``max`` and ``min``, NaN for an
         incomplete day.
     """
-    series = da.to_series()
-    days = series.groupby(series.index.floor("D"))
-    frame = pd.DataFrame({"max": days.max(), "min": days.min(), "n": days.count()})
-    frame.loc[frame["n"] < 24, ["max", "min"]] = np.nan
-    return frame[["max", "min"]]
+    days, tmax, tmin = _Set(da).daily_extremes
+    unit = np.datetime_data(da["time"].values.dtype)[0]  # that of the series' own timestamps
+    index = pd.DatetimeIndex(days.astype("datetime64[D]").astype(f"datetime64[{unit}]"))
+    return pd.DataFrame({"max": tmax, "min": tmin}, index=index)
 
 
 def daily_range_wasserstein(a: xr.DataArray, b: xr.DataArray) -> float:
     """Mean over calendar months of the Wasserstein-1 distance of the daily range (°F)."""
-    ea, eb = daily_extremes(a), daily_extremes(b)
-    ra, rb = (ea["max"] - ea["min"]), (eb["max"] - eb["min"])
-    return float(
-        np.nanmean(
-            [
-                _w1(ra[ra.index.month == m].to_numpy(), rb[rb.index.month == m].to_numpy())
-                for m in range(1, 13)
-            ]
-        )
-    )
+    return _monthly_w1(_Set(a).range_by_month, _Set(b).range_by_month)
 
 
 def hot_threshold(da: xr.DataArray, percentile: float, half_window: int) -> np.ndarray:
@@ -263,15 +217,6 @@ def hot_threshold(da: xr.DataArray, percentile: float, half_window: int) -> np.n
     return out
 
 
-@dataclass
-class HotSpellStats:
-    """Run lengths of hot days, hot-spell days per year and days ≥ the extreme threshold per year."""
-
-    run_lengths: np.ndarray
-    spell_days_per_year: np.ndarray
-    extreme_days_per_year: np.ndarray
-
-
 def hot_spell_stats(
     da: xr.DataArray, threshold: np.ndarray, min_spell_days: int, extreme: float
 ) -> HotSpellStats:
@@ -287,42 +232,20 @@ def hot_spell_stats(
     min_spell_days
         Shortest run that counts as a hot spell (``evaluation.min_spell_days``).
     extreme
-        Absolute threshold of the daily maximum (°F) for :attr:`HotSpellStats.extreme_days_per_year`
-        (``evaluation.extreme_degF``).
+        Absolute threshold of the daily maximum (°F) for the ``extreme_days_per_year`` of
+        :class:`~seasonal_vae.evaluation.set_arrays.HotSpellStats` (``evaluation.extreme_degF``).
     """
-    tmax = daily_extremes(da)["max"]
-    tmax = tmax[tmax.notna().groupby(tmax.index.year).transform("any")]  # years with data
-    hot = tmax.to_numpy() > threshold[day_of_year_365(tmax.index)]
-    years = tmax.index.year.to_numpy()
-    runs, spell_days, extreme_days = [], [], []
-    for year in np.unique(years):
-        sel = years == year
-        r = run_lengths(hot[sel])
-        runs.append(r)
-        spell_days.append(r[r >= min_spell_days].sum())
-        extreme_days.append(int((tmax.to_numpy()[sel] >= extreme).sum()))
-    return HotSpellStats(
-        np.concatenate(runs) if runs else np.zeros(0, int),
-        np.asarray(spell_days, dtype=float),
-        np.asarray(extreme_days, dtype=float),
-    )
+    return _Set(da).hot_spells(threshold, min_spell_days, extreme)
 
 
 def hot_spell_distances(
     a: xr.DataArray, b: xr.DataArray, threshold: np.ndarray, min_spell_days: int, extreme: float
 ) -> dict[str, float]:
     """``hot_run_w1``, ``hot_spell_days`` and ``days_ge_110`` between two sets."""
-    sa = hot_spell_stats(a, threshold, min_spell_days, extreme)
-    sb = hot_spell_stats(b, threshold, min_spell_days, extreme)
-
-    def mean(x):
-        return x.mean() if x.size else np.nan
-
-    return {
-        "hot_run_w1": _w1(sa.run_lengths.astype(float), sb.run_lengths.astype(float)),
-        "hot_spell_days": float(abs(mean(sa.spell_days_per_year) - mean(sb.spell_days_per_year))),
-        "days_ge_110": float(abs(mean(sa.extreme_days_per_year) - mean(sb.extreme_days_per_year))),
-    }
+    return _hot_spell_distances(
+        hot_spell_stats(a, threshold, min_spell_days, extreme),
+        hot_spell_stats(b, threshold, min_spell_days, extreme),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -333,9 +256,7 @@ def interannual_std(da: xr.DataArray) -> np.ndarray:
 
     NaN for a month with fewer than two years of (≥ 90 % complete) data.
     """
-    means = monthly_means(da).to_series().dropna()
-    std = means.groupby(means.index.month).std(ddof=1)
-    return std.reindex(range(1, 13)).to_numpy()
+    return _Set(da).interannual_std.copy()
 
 
 def interannual_std_ratios(real: xr.DataArray, generated: xr.DataArray) -> np.ndarray:
@@ -345,9 +266,7 @@ def interannual_std_ratios(real: xr.DataArray, generated: xr.DataArray) -> np.nd
 
 def interannual_log_ratio(a: xr.DataArray, b: xr.DataArray) -> float:
     """Mean over months of ``|log(std_b / std_a)|`` of the monthly means across years."""
-    ratio = interannual_std_ratios(a, b)
-    ratio = ratio[np.isfinite(ratio) & (ratio > 0)]
-    return float(np.mean(np.abs(np.log(ratio)))) if ratio.size else float("nan")
+    return _log_ratio(interannual_std(a), interannual_std(b))
 
 
 # --------------------------------------------------------------------------------------------
@@ -369,6 +288,7 @@ def metric_suite(
     extreme: float,
     max_lag_hours: int = 72,
     max_lag_days: int = 30,
+    a_statistics: SetStatistics | None = None,
 ) -> dict[str, float]:
     """Every metric of :data:`~seasonal_vae.evaluation.metric_info.METRICS` between two sets of years.
 
@@ -381,6 +301,10 @@ def metric_suite(
         Calendar-day hot-day threshold from :func:`hot_threshold` (training years).
     min_spell_days, extreme, max_lag_hours, max_lag_days
         See :func:`hot_spell_distances` and :func:`acf_distances`.
+    a_statistics
+        :func:`~seasonal_vae.evaluation.set_summaries.set_statistics` of ``a`` as given, with
+        the same settings (the held-out years, compared with many paths): used when ``b``
+        leaves none of ``a``'s hours out.
 
     Returns
     -------
@@ -388,17 +312,10 @@ def metric_suite(
         ``{metric name: value}`` in the order of
         :data:`~seasonal_vae.evaluation.metric_info.METRICS`.
     """
+    a_given = a
     if a.sizes["time"] == b.sizes["time"] and np.array_equal(a["time"].values, b["time"].values):
         a, b = mask_common(a, b)
-    out = {
-        "clim_mean_rmse": climatology_rmse(a, b, "mean"),
-        "clim_std_rmse": climatology_rmse(a, b, "std"),
-        "w1_monthly": monthly_wasserstein(a, b),
-        **seasonal_quantile_errors(a, b),
-        **acf_distances(a, b, max_lag_hours, max_lag_days),
-        **lag1_slope_errors(a, b),
-        "dtr_w1_monthly": daily_range_wasserstein(a, b),
-        **hot_spell_distances(a, b, threshold, min_spell_days, extreme),
-        "interannual_log_ratio": interannual_log_ratio(a, b),
-    }
-    return {m.name: out[m.name] for m in METRICS}
+    settings = (threshold, min_spell_days, extreme, max_lag_hours, max_lag_days)
+    same_hours = np.array_equal(np.isfinite(_values(a)), np.isfinite(_values(a_given)))
+    sa = a_statistics if a_statistics is not None and same_hours else set_statistics(a, *settings)
+    return compare_statistics(sa, set_statistics(b, *settings))

@@ -28,6 +28,15 @@ set of real years is"; *within floor* means value ≤ the floor's 95th percentil
 is a distance (0 ideal; the year-to-year variability ratio enters as ``|log ratio|``, the
 classifier as ``|score − 0.5|``), so the ratio needs no special case. The table is assembled
 and written by :mod:`seasonal_vae.evaluation.metrics_table`.
+
+How it is computed
+------------------
+The held-out years' statistics are computed once and reused for every path that leaves none
+of their hours out (:func:`seasonal_vae.evaluation.set_summaries.set_statistics`); the floor's sets
+are assembled from the record cut once into calendar years
+(:class:`seasonal_vae.evaluation.years.YearBlocks`); and the classifier's fits, every seed of
+every generator and the floor's classifier splits, are trained together, side by side
+(:func:`seasonal_vae.evaluation.classifier_training.fit_many`), after the metric suite.
 """
 
 from __future__ import annotations
@@ -43,20 +52,20 @@ import xarray as xr
 from seasonal_vae.core.config import split_years
 from seasonal_vae.core.errors import InputError
 from seasonal_vae.core.io import load_samples
-from seasonal_vae.data.detrend import detrend
 from seasonal_vae.data.series import load_series
 from seasonal_vae.evaluation.classifier import (
-    classifier_scores,
+    classifier_scores_many,
     summarise_scores,
     t_interval,
 )
 from seasonal_vae.evaluation.metric_info import METRICS
 from seasonal_vae.evaluation.metrics import hot_threshold, metric_suite
 from seasonal_vae.evaluation.metrics_table import assemble
+from seasonal_vae.evaluation.set_summaries import SetStatistics, set_statistics
 from seasonal_vae.evaluation.years import (
     YEAR_COVERAGE,
+    YearBlocks,
     floor_splits,
-    mapped_set,
     usable_years,
     year_set,
 )
@@ -128,10 +137,20 @@ class Context:
     threshold: np.ndarray
     settings: EvaluationSettings
     stride: int
+    #: :meth:`statistics` of the held-out years (reused for every path of every generator).
+    target_statistics: SetStatistics | None = None
 
-    def suite(self, a: xr.DataArray, b: xr.DataArray) -> dict[str, float]:
+    def suite(
+        self, a: xr.DataArray, b: xr.DataArray, a_statistics: SetStatistics | None = None
+    ) -> dict[str, float]:
+        """:func:`~seasonal_vae.evaluation.metrics.metric_suite` of ``a`` and ``b``."""
         s = self.settings
-        return metric_suite(a, b, self.threshold, s.min_spell_days, s.extreme_degF)
+        return metric_suite(a, b, self.threshold, s.min_spell_days, s.extreme_degF, a_statistics=a_statistics)
+
+    def statistics(self, a: xr.DataArray) -> SetStatistics:
+        """:func:`~seasonal_vae.evaluation.set_summaries.set_statistics` of ``a`` under these settings."""
+        s = self.settings
+        return set_statistics(a, self.threshold, s.min_spell_days, s.extreme_degF)
 
     def classifier_seeds(self) -> list[int]:
         return [self.settings.seed * 100 + k for k in range(self.settings.classifier_seeds)]
@@ -176,18 +195,19 @@ def _check_coverage(name: str, target: xr.DataArray, generated: xr.DataArray, pa
         )
 
 
-def evaluate_generator(name: str, path: str | Path, target: xr.DataArray, ctx: Context) -> list[dict]:
-    """Rows of the metrics table for one generator file."""
+def evaluate_generator(
+    name: str, path: str | Path, target: xr.DataArray, ctx: Context
+) -> tuple[list[dict], xr.DataArray]:
+    """Rows of the metrics table for one generator file (the metric suite), and its path 0 on
+    the held-out dates (for the classifier, :func:`classifier_rows`)."""
     t2m, _ = load_samples(path)
     n_paths = t2m.sizes["path"]
+    paths = year_set(t2m, ctx.holdout_years)
     per_path = []
-    gen0 = None
     for p in range(n_paths):
-        gen = year_set(t2m.isel(path=p, drop=True), ctx.holdout_years)
+        gen = paths.isel(path=p, drop=True)
         _check_coverage(name, target, gen, path)
-        if p == 0:
-            gen0 = gen
-        per_path.append(ctx.suite(target, gen))
+        per_path.append(ctx.suite(target, gen, ctx.target_statistics))
     log.info("%s: %d metrics on %d path(s)", name, len(per_path[0]), n_paths)
     rows = []
     for info in METRICS:
@@ -203,39 +223,51 @@ def evaluate_generator(name: str, path: str | Path, target: xr.DataArray, ctx: C
                 "spread": f"min-max over {n_paths} paths" if n_paths > 1 else "",
             }
         )
-    if ctx.settings.classifier:
-        scores = classifier_scores(
-            target, gen0, ctx.classifier_seeds(), ctx.settings.classifier_epochs, ctx.settings.window_days
+    return rows, paths.isel(path=0, drop=True)
+
+
+def classifier_rows(name: str, scores: pd.DataFrame) -> list[dict]:
+    """The two classifier rows of the metrics table for one generator, from its scores
+    (:func:`~seasonal_vae.evaluation.classifier.classifier_scores`: one row per seed)."""
+    summary = summarise_scores(scores)
+    rows = []
+    for key, column in (("classifier_accuracy", "accuracy"), ("classifier_auroc", "auroc")):
+        s = summary[key]
+        _, low, high = t_interval(np.abs(scores[column].to_numpy(dtype=float) - 0.5))
+        rows.append(
+            {
+                "metric": key,
+                "generator": name,
+                "value": s["value"],
+                "spread_low": low,
+                "spread_high": high,
+                "spread": f"95% t-interval over {s['n']} seeds (path 0)",
+                "score": s["raw"],
+                "score_low": s["low"],
+                "score_high": s["high"],
+            }
         )
-        summary = summarise_scores(scores)
-        for key, column in (("classifier_accuracy", "accuracy"), ("classifier_auroc", "auroc")):
-            s = summary[key]
-            _, low, high = t_interval(np.abs(scores[column].to_numpy(dtype=float) - 0.5))
-            rows.append(
-                {
-                    "metric": key,
-                    "generator": name,
-                    "value": s["value"],
-                    "spread_low": low,
-                    "spread_high": high,
-                    "spread": f"95% t-interval over {s['n']} seeds (path 0)",
-                    "score": s["raw"],
-                    "score_low": s["low"],
-                    "score_high": s["high"],
-                }
-            )
-        log.info(
-            "%s: classifier accuracy %.3f, AUROC %.3f (mean of %d seeds)",
-            name,
-            summary["classifier_accuracy"]["raw"],
-            summary["classifier_auroc"]["raw"],
-            summary["classifier_auroc"]["n"],
-        )
+    log.info(
+        "%s: classifier accuracy %.3f, AUROC %.3f (mean of %d seeds)",
+        name,
+        summary["classifier_accuracy"]["raw"],
+        summary["classifier_auroc"]["raw"],
+        summary["classifier_auroc"]["n"],
+    )
     return rows
 
 
-def noise_floor(real: xr.DataArray, ctx: Context) -> pd.DataFrame:
-    """Every metric between disjoint sets of real years (one row per split and metric)."""
+@dataclass
+class FloorSplit:
+    """One real-vs-real split of the noise floor: its label, set A and set B on A's dates."""
+
+    label: dict
+    a: xr.DataArray
+    b: xr.DataArray
+
+
+def floor_sets(real: xr.DataArray, ctx: Context) -> list[FloorSplit]:
+    """The noise floor's splits, each with its two sets of real years."""
     s = ctx.settings
     size = len(ctx.holdout_years)
     if len(ctx.floor_years) < 2 * size:
@@ -249,7 +281,7 @@ def noise_floor(real: xr.DataArray, ctx: Context) -> pd.DataFrame:
         )
     if size < 1:
         log.warning("too few real years for a noise floor: metrics are reported without one")
-        return pd.DataFrame(columns=["split", "years_a", "years_b", "metric", "value"])
+        return []
     splits = floor_splits(ctx.floor_years, size, s.n_splits, s.seed, stride=ctx.stride)
     if len(splits) < s.n_splits:
         log.warning(
@@ -261,35 +293,45 @@ def noise_floor(real: xr.DataArray, ctx: Context) -> pd.DataFrame:
             len(ctx.floor_years),
             len(splits),
         )
-    detrended = detrend(real.astype("float64"), ctx.rate_per_decade, ctx.reference_year)
+    blocks = YearBlocks(real, ctx.floor_years, ctx.rate_per_decade, ctx.reference_year)
     rng = np.random.default_rng([s.seed, 2])
-    rows = []
+    out = []
     for k, (years_a, years_b) in enumerate(splits):
-        a = year_set(real, years_a)
-        b = mapped_set(
-            detrended, rng.permutation(years_b).tolist(), years_a, ctx.rate_per_decade, ctx.reference_year
-        )
         label = {"split": k, "years_a": " ".join(map(str, years_a)), "years_b": " ".join(map(str, years_b))}
-        for metric, value in ctx.suite(a, b).items():
-            rows.append({**label, "metric": metric, "value": value})
-        if s.classifier and k < s.classifier_floor_splits:
-            scores = classifier_scores(a, b, [s.seed * 100 + 50 + k], s.classifier_epochs, s.window_days)
-            for key, value in summarise_scores(scores).items():
-                rows.append({**label, "metric": key, "value": value["value"]})
-    log.info(
-        "noise floor: %d splits of %d vs %d real years (classifier on %d of them)",
-        len(splits),
-        size,
-        size,
-        min(len(splits), s.classifier_floor_splits) if s.classifier else 0,
-    )
-    return pd.DataFrame(rows)
+        b = blocks.mapped_set(rng.permutation(years_b).tolist(), years_a)
+        out.append(FloorSplit(label, blocks.year_set(years_a), b))
+    return out
+
+
+def noise_floor(sets: list[FloorSplit], ctx: Context, classifier: dict[int, pd.DataFrame]) -> pd.DataFrame:
+    """Every metric between the floor's sets of real years (one row per split and metric),
+    with the classifier's scores of the splits in ``classifier`` (by split)."""
+    rows = []
+    for k, split in enumerate(sets):
+        for metric, value in ctx.suite(split.a, split.b).items():
+            rows.append({**split.label, "metric": metric, "value": value})
+        if k in classifier:
+            for key, value in summarise_scores(classifier[k]).items():
+                rows.append({**split.label, "metric": key, "value": value["value"]})
+    if sets:
+        size = len(sets[0].label["years_a"].split())
+        log.info(
+            "noise floor: %d splits of %d vs %d real years (classifier on %d of them)",
+            len(sets),
+            size,
+            size,
+            len(classifier),
+        )
+    return pd.DataFrame(rows, columns=["split", "years_a", "years_b", "metric", "value"])
 
 
 def evaluate(
     series_path: str | Path, generators: dict[str, str | Path], cfg: dict
 ) -> tuple[pd.DataFrame, pd.DataFrame, Context]:
     """Compute every metric for every generator and the noise floor.
+
+    The classifier's fits (every seed of every generator, the floor's classifier splits) are
+    trained together, side by side (:func:`seasonal_vae.evaluation.classifier_training.fit_many`).
 
     Parameters
     ----------
@@ -320,8 +362,20 @@ def evaluate(
         len(ctx.floor_years),
     )
     target = year_set(real, ctx.holdout_years)
-    rows = []
+    ctx.target_statistics = ctx.statistics(target)
+    rows, first_paths = [], {}
     for name, path in generators.items():
-        rows += evaluate_generator(name, path, target, ctx)
-    floor = noise_floor(real, ctx)
+        metric_rows, first_paths[name] = evaluate_generator(name, path, target, ctx)
+        rows += metric_rows
+    sets = floor_sets(real, ctx)
+    floor_classifier: dict[int, pd.DataFrame] = {}
+    if settings.classifier:
+        n_floor = min(len(sets), settings.classifier_floor_splits)
+        pairs = [(target, gen, ctx.classifier_seeds()) for gen in first_paths.values()]
+        pairs += [(sets[k].a, sets[k].b, [settings.seed * 100 + 50 + k]) for k in range(n_floor)]
+        scores = classifier_scores_many(pairs, settings.classifier_epochs, settings.window_days)
+        for name, table in zip(first_paths, scores):
+            rows += classifier_rows(name, table)
+        floor_classifier = dict(enumerate(scores[len(first_paths) :]))
+    floor = noise_floor(sets, ctx, floor_classifier)
     return assemble(rows, floor), floor, ctx
