@@ -25,7 +25,7 @@ TINY_CONFIG = {
     },
     "windows": {"holdout_every": 3, "holdout_offset": 2},  # 1976 held out
     "model": {"filters": 8, "latent_dim": 4},
-    "training": {"epochs": 3, "batch_size": 8, "learning_rate": 0.003},
+    "training": {"epochs": 10, "batch_size": 8, "learning_rate": 0.003},
     "sampling": {"n_paths": 2},
 }
 

@@ -1,5 +1,6 @@
 """Gap filling, anomaly detection and forecasting on the tiny trained pipeline: mechanics."""
 
+import dataclasses
 import json
 
 import matplotlib.image as mpimg
@@ -49,6 +50,11 @@ def test_record_and_window_starts(record, tiny_pipeline):
     assert (record.times[starts].hour == 0).all()
     assert record.holdout[starts].all() and record.holdout[starts + 383].all()
     assert set(record.times[starts].year) == {1976}
+    # what the split says, computed once (the record is frozen, so it stays true)
+    assert record.training_years.tolist() == sorted(set(record.times.year[record.split == 1]))
+    assert record.training is record.training and not (record.training & record.holdout).any()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        record.split = record.split.copy()
 
 
 def test_climatology_is_the_training_month_hour_mean(record):
@@ -146,6 +152,31 @@ def test_score_imputation_shapes_and_sense(model, record):
     assert "| 6 h |" in impute.markdown(summary) and "| 2 days |" in impute.markdown(summary)
 
 
+def test_gap_filling_and_forecasts_score_the_same_in_chunks_of_any_size(model, record, monkeypatch):
+    """Gap filling and forecasting take the ensemble a few windows at a time (as many as
+    posterior.CHUNK_VALUES values); one window a chunk gives the same numbers, examples
+    included, as the whole ensemble at once."""
+    imputation = {
+        "gap_hours": (6, 48),
+        "n_cases": 3,
+        "context_hours": 384,
+        "margin_hours": 96,
+        "n_members": 6,
+        "n_steps": 5,
+        "learning_rate": 0.2,
+        "seed": 5,
+    }
+    forecasts = {"n_cases": 3, "context_days": 8, "lead_days": 3}
+    forecasts.update({key: imputation[key] for key in ("n_members", "n_steps", "learning_rate", "seed")})
+    whole = (
+        impute.score_imputation(model, record, **imputation),
+        forecast.score_forecasts(model, record, **forecasts),
+    )
+    monkeypatch.setattr(posterior, "CHUNK_VALUES", 1)
+    xr.testing.assert_identical(impute.score_imputation(model, record, **imputation), whole[0])
+    xr.testing.assert_identical(forecast.score_forecasts(model, record, **forecasts), whole[1])
+
+
 def test_gap_labels_are_hours_then_whole_days():
     assert [impute.gap_label(h) for h in (6, 24, 36, 48, 72, 168, 50)] == [
         "6 h",
@@ -211,7 +242,7 @@ def test_score_record_covers_the_record_in_blocks(model, record):
 
 @pytest.fixture(scope="module")
 def trained_model(tiny_pipeline, tmp_path_factory):
-    """The tiny pipeline's model barely learns (3 epochs, noise σ ≈ 1 std unit ≈ 18 °F); this
+    """The tiny pipeline's model barely learns (10 epochs of 2 batches, noise σ ≈ 1 std unit ≈ 18 °F); this
     one trains 40 epochs (≈ 12 s) so that its reconstructions carry the diurnal cycle."""
     cfg = tiny_pipeline["config"]
     run = {**cfg, "training": {**cfg["training"], "epochs": 40, "learning_rate": 0.01, "batch_size": 4}}

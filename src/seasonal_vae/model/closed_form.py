@@ -130,7 +130,7 @@ class ClosedFormUpdates(keras.callbacks.Callback):
         super().__init__()
         self.data, self.noise, self.prior, self.batch = data, noise, prior, batch
         self._forward, self._traced_for = None, None
-        self.epoch = 0
+        self.epoch, self._warm = 0, False
 
     def _passes(self, model, x):
         """The encoder's moments and the decoder's mean of a sampled ``z`` for every training
@@ -172,7 +172,12 @@ class ClosedFormUpdates(keras.callbacks.Callback):
             model.latent_ar_raw.assign(np.arctanh(optimal_latent_ar(z_mean, mean)).astype("float32"))
 
     def on_epoch_begin(self, epoch, logs=None):
-        # a partial M-step each epoch (two rounds from last epoch's optimum: the KL still
-        # falls each time, as in generalised EM) at a third of a full one's cost; the update
-        # after training converges fully
-        self.update(self.model, epoch, iterations=2)
+        # the first epoch of a fit converges fully from the initial weights; later ones take a
+        # partial M-step (two rounds from last epoch's fit: the KL still falls each time, as in
+        # generalised EM) at a third of a full one's cost; the update after training
+        # converges fully again
+        self.update(self.model, epoch, iterations=2 if self._warm else 30)
+        self._warm = True
+
+    def on_train_begin(self, logs=None):
+        self._warm = False
