@@ -1,6 +1,11 @@
 """The shared figure style and the five-panel comparison figure: files, text and layout."""
 
+import importlib
 import json
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
 
 import matplotlib
 import matplotlib.image as mpimg
@@ -209,3 +214,54 @@ def test_the_registry_makes_every_figure_from_its_own_code():
     assert get("imputation").inputs == ("imputation",)
     with pytest.raises(InputError, match="no figure called"):
         get("nonsense")
+
+
+def _imported_code(module: ModuleType) -> list[Path]:
+    """The files of ``module`` and of the figures-package modules its namespace holds, followed
+    through theirs (what the registry listed when it imported every module)."""
+    found: dict[str, Path] = {}
+
+    def visit(mod: ModuleType) -> None:
+        if mod.__name__ not in found:
+            found[mod.__name__] = Path(mod.__file__)
+            for value in vars(mod).values():
+                name = value.__name__ if isinstance(value, ModuleType) else getattr(value, "__module__", None)
+                if isinstance(name, str) and name.startswith("seasonal_vae.figures.") and name in sys.modules:
+                    visit(sys.modules[name])
+
+    visit(module)
+    return list(found.values())
+
+
+def test_the_code_lists_read_from_the_source_are_the_imported_modules():
+    """The registry reads each step's files from the import statements, without importing:
+    the same files, in the same order, as the modules hold once imported (what the registry
+    listed when it imported every figure module; so the workflow's code inputs are as
+    before)."""
+    style = Path(importlib.import_module("seasonal_vae.figures.draw.style").__file__)
+    for name, spec in FIGURES.items():
+        compute = importlib.import_module(f"seasonal_vae.figures.compute.{name}")
+        draw = importlib.import_module(f"seasonal_vae.figures.draw.{name}")
+        assert spec.compute_code == _imported_code(compute), name
+        assert spec.draw_code == list(dict.fromkeys([*_imported_code(draw), style])), name
+        assert spec.compute is compute.compute and spec.draw is draw.draw
+
+
+def _loaded_after(code: str) -> set[str]:
+    """The heavy packages a fresh interpreter has loaded after running ``code``."""
+    heavy = ("tensorflow", "keras", "matplotlib", "seaborn", "statsmodels", "xarray")
+    probe = f"import sys\n{code}\nprint(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    return set(out.split()) & set(heavy)
+
+
+def test_each_step_loads_only_what_it_needs():
+    """Reading the registry (as the Snakefile does) imports no figure module; a drawing
+    module imports no TensorFlow; a compute module imports neither TensorFlow nor matplotlib
+    until it runs (the model figures load the model inside ``compute``)."""
+    registry = "from seasonal_vae.figures.registry import FIGURES\n[spec.code for spec in FIGURES.values()]"
+    assert _loaded_after(registry) == set()
+    draws = "\n".join(f"import seasonal_vae.figures.draw.{name}" for name in FIGURES)
+    assert not _loaded_after(draws) & {"tensorflow", "keras"}
+    computes = "\n".join(f"import seasonal_vae.figures.compute.{name}" for name in FIGURES)
+    assert not _loaded_after(computes) & {"tensorflow", "keras", "matplotlib", "seaborn"}

@@ -1,7 +1,8 @@
 """Conditioning the extended model on observed hours: the AR residual's likelihood of the
 observed hours against scipy's multivariate normal, the residual continued into a gap
-against the Gaussian conditional, the AR(1) latent tail against its closed-form moments, and
-gap filling and forecasting with the extended model end to end."""
+against the Gaussian conditional, the AR(1) latent tail against its closed-form moments,
+gap filling and forecasting with the extended model end to end, and its ensemble the same
+numbers whether drawn at once or a few windows at a time."""
 
 import numpy as np
 import pytest
@@ -11,7 +12,14 @@ from builders import extended_vae
 from scipy.linalg import toeplitz
 
 from seasonal_vae.model import ar_noise
-from seasonal_vae.model.posterior import Posterior, _ancestral_tail, condition, fit_posterior
+from seasonal_vae.model.posterior import (
+    Posterior,
+    _ancestral_tail,
+    _decode,
+    condition,
+    fit_posterior,
+    sample_posterior,
+)
 
 PACF = np.array([0.9, -0.4, 0.2])
 
@@ -150,8 +158,9 @@ def test_gap_filling_and_forecasting_with_the_extended_model():
     mask[2, :] = True
     starts = np.array(["2001-06-01", "2001-07-01", "2001-08-01"], dtype="datetime64[ns]")
     kwargs = {"n_members": 6, "n_steps": 20, "learning_rate": 0.1, "seed": 3}
-    members, post = condition(model, adjusted, mask, starts, **kwargs)
-    again, _ = condition(model, adjusted, mask, starts, **kwargs)
+    chunks, post = condition(model, adjusted, mask, starts, **kwargs)
+    members = np.concatenate([chunk for _, chunk in chunks])
+    again = np.concatenate([chunk for _, chunk in condition(model, adjusted, mask, starts, **kwargs)[0]])
     np.testing.assert_array_equal(members, again)
     assert members.shape == (3, 6, 96 * k) and np.isfinite(members).all()
     np.testing.assert_array_equal(
@@ -161,3 +170,43 @@ def test_gap_filling_and_forecasting_with_the_extended_model():
     assert np.isfinite(post.loss).all() and post.log_scale.shape == (3, 96 * k)
     fitted = fit_posterior(model, (adjusted - 75) / 18, mask, starts, 0, 0.1)
     assert fitted.mean.shape == (3, k, 2)
+
+
+@pytest.mark.parametrize("noise", [True, False])
+def test_the_draws_are_the_same_numbers_whatever_the_chunks(noise):
+    """The ensemble comes a few windows at a time, and its numbers do not depend on how many:
+    the AR(1) tail, the AR residual continued into the gaps and the white noise all come from
+    one generator in the order of the windows."""
+    model = _extended(0.9)
+    k, n_members = 3, 4
+    rng = np.random.default_rng(8)
+    adjusted = 75 + rng.normal(0, 3, (5, 96 * k))
+    mask = np.ones(adjusted.shape, bool)
+    mask[0, 40:90] = False
+    mask[1, 96:] = False
+    mask[3, :30] = False
+    starts = np.array(
+        ["2001-01-01", "2001-03-01", "2001-05-01", "2001-07-01", "2001-09-01"], "datetime64[ns]"
+    )
+    post = fit_posterior(model, (adjusted - 75) / 18, mask, starts, 5, 0.1, seed=2)
+    whole = [draws for _, draws in sample_posterior(model, post, n_members, noise, seed=6)]
+    assert len(whole) == 1 and whole[0].shape == (5, n_members, 96 * k)  # all in one chunk
+    for windows in (1, 2):  # one window a chunk; two (the last chunk holds one)
+        chunks = list(
+            sample_posterior(model, post, n_members, noise, seed=6, chunk_values=windows * 96 * k * 4)
+        )
+        assert [(rows.start, rows.stop) for rows, _ in chunks] == [
+            (first, min(5, first + windows)) for first in range(0, 5, windows)
+        ]
+        np.testing.assert_array_equal(np.concatenate([draws for _, draws in chunks]), whole[0])
+
+
+def test_decoding_in_a_graph_gives_the_decoder_numbers():
+    """The traced decoder and the Keras call give the same numbers for the same batch (a batch
+    of another size may differ in the last bits, so the draws keep their batches)."""
+    model = _extended()
+    for n in (1, 3, 7):
+        z = np.random.default_rng(n).standard_normal((n, 3, 2)).astype("float32")
+        np.testing.assert_array_equal(
+            np.asarray(_decode(model, tf.constant(z))), model.decoder(z, training=False)
+        )

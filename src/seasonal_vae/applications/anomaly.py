@@ -59,13 +59,15 @@ from seasonal_vae.core.calendar import HOURS_PER_LATENT_STEP as BLOCK
 from seasonal_vae.core.errors import InputError
 from seasonal_vae.data.climatology import lookup
 from seasonal_vae.data.windows import SPLITS
-from seasonal_vae.model.posterior import (
-    elbo_terms,
+from seasonal_vae.model.posterior import elbo_terms
+from seasonal_vae.model.record import (
+    Record,
+    load_record,
     noise_sigma_degf,
     standardise,
     to_degf,
+    training_climatology,
 )
-from seasonal_vae.model.record import Record, load_record, training_climatology
 from seasonal_vae.model.train import load_model
 from seasonal_vae.model.vae import SeasonalVAE
 

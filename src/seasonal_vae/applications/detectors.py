@@ -26,7 +26,8 @@ import pandas as pd
 
 from seasonal_vae.core.calendar import HOURS_PER_LATENT_STEP as BLOCK
 from seasonal_vae.data.climatology import lookup
-from seasonal_vae.model.posterior import elbo_terms, standardise
+from seasonal_vae.model.posterior import elbo_terms
+from seasonal_vae.model.record import standardise
 from seasonal_vae.model.vae import SeasonalVAE
 
 DETECTORS = ("vae_elbo", "vae_season", "vae_max", "z_mean", "z_max")

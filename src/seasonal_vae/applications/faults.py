@@ -17,8 +17,8 @@ from seasonal_vae.applications.detectors import DETECTORS, score_windows
 from seasonal_vae.core.calendar import HOURS_PER_LATENT_STEP as BLOCK
 from seasonal_vae.core.errors import InputError
 from seasonal_vae.evaluation.scores import roc_auc
-from seasonal_vae.model.posterior import elbo_terms, standardise, to_degf
-from seasonal_vae.model.record import Record, training_climatology, window_starts
+from seasonal_vae.model.posterior import elbo_terms
+from seasonal_vae.model.record import Record, standardise, to_degf, training_climatology, window_starts
 from seasonal_vae.model.vae import SeasonalVAE
 
 FAULTS = ("stuck", "spikes", "shift", "units")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from seasonal_vae.core.runs import run_pairs
-from seasonal_vae.model.posterior import interpolate_gaps
+from seasonal_vae.model.record import interpolate_gaps
 
 
 def linear_fill(values: np.ndarray, mask: np.ndarray) -> np.ndarray:

@@ -44,8 +44,8 @@ from seasonal_vae.applications.results import (
 from seasonal_vae.core.calendar import HOURS_PER_LATENT_STEP
 from seasonal_vae.core.errors import InputError
 from seasonal_vae.evaluation.scores import crps_ensemble
-from seasonal_vae.model.posterior import condition, noise_sigma_degf
-from seasonal_vae.model.record import Record, window_starts
+from seasonal_vae.model.posterior import condition
+from seasonal_vae.model.record import Record, noise_sigma_degf, window_starts
 from seasonal_vae.model.vae import SeasonalVAE
 
 log = logging.getLogger(__name__)
@@ -105,7 +105,7 @@ def forecast(
     values[:, :c] = np.nan_to_num(context)
     mask = np.zeros((n, length), dtype=bool)
     mask[:, :c] = np.isfinite(context)
-    members, _ = condition(
+    chunks, _ = condition(
         model,
         values,
         mask,
@@ -116,7 +116,10 @@ def forecast(
         learning_rate=learning_rate,
         seed=seed,
     )
-    return members[:, :, c : c + lead_hours]
+    out = np.empty((n, n_members, lead_hours))
+    for rows, members in chunks:  # a few windows at a time: only the lead hours are kept
+        out[rows] = members[:, :, c : c + lead_hours]
+    return out
 
 
 def analogs(record: Record, issue: pd.Timestamp, before: int, after: int) -> np.ndarray:
@@ -126,9 +129,8 @@ def analogs(record: Record, issue: pd.Timestamp, before: int, after: int) -> np.
     date-and-hour in each training year to ``after`` hours after it; only years whose whole
     trajectory lies in training years with no missing value (29 February maps to the 28th).
     """
-    years = np.unique(record.times.year[record.training])
     rows = []
-    for year in years:
+    for year in record.training_years:
         day = min(issue.day, 28) if (issue.month, issue.day) == (2, 29) else issue.day
         t = pd.Timestamp(year=int(year), month=issue.month, day=day, hour=issue.hour)
         i = record.times.searchsorted(t)

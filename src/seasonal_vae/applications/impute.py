@@ -31,6 +31,7 @@ from seasonal_vae.applications.results import (
     EXAMPLE_QUANTILES,
     application_settings,
     bold_best,
+    gap_label,
     run_on_files,
     settings_attrs,
 )
@@ -38,8 +39,8 @@ from seasonal_vae.core.calendar import HOURS_PER_LATENT_STEP
 from seasonal_vae.core.errors import InputError
 from seasonal_vae.data.climatology import lookup
 from seasonal_vae.evaluation.scores import crps_ensemble
-from seasonal_vae.model.posterior import condition, noise_sigma_degf
-from seasonal_vae.model.record import Record, training_climatology, window_starts
+from seasonal_vae.model.posterior import condition
+from seasonal_vae.model.record import Record, noise_sigma_degf, training_climatology, window_starts
 from seasonal_vae.model.vae import SeasonalVAE
 
 log = logging.getLogger(__name__)
@@ -64,14 +65,6 @@ SETTINGS = (
 )
 
 
-def gap_label(hours: int) -> str:
-    """A gap length in words: whole days from two days on (``"3 days"``), else hours (``"24 h"``).
-
-    The score table and the imputation figure both label gaps with it.
-    """
-    return f"{hours // 24} days" if hours % 24 == 0 and hours >= 48 else f"{hours} h"
-
-
 def impute(
     model: SeasonalVAE,
     values,
@@ -89,7 +82,7 @@ def impute(
     ``values`` are adjusted (detrended) °F in windows of ``96·k`` hours beginning at local
     midnight ``starts``; see :func:`seasonal_vae.model.posterior.condition`.
     """
-    members, _ = condition(
+    chunks, _ = condition(
         model,
         values,
         mask,
@@ -100,7 +93,7 @@ def impute(
         learning_rate=learning_rate,
         seed=seed,
     )
-    return members
+    return np.concatenate([members for _, members in chunks])
 
 
 def draw_cases(
@@ -199,7 +192,10 @@ def score_imputation(
         n_members,
         n_steps,
     )
-    members = impute(
+    # the ensemble (gaps × cases, members, hours) a few windows at a time: of each window
+    # only its mean, CRPS and central 90 % range are kept, and the examples' members
+    example_rows = np.arange(n_gaps) * n_cases  # one example per gap length (the first case)
+    chunks, _ = condition(
         model,
         truth,
         mask,
@@ -209,8 +205,16 @@ def score_imputation(
         learning_rate=learning_rate,
         seed=seed,
     )
+    vae_fill, crps_vae, lo, hi = (np.empty_like(truth) for _ in range(4))
+    example_members = np.empty((n_gaps, n_members, context_hours))
+    for rows, members in chunks:
+        vae_fill[rows] = members.mean(axis=1)
+        crps_vae[rows] = crps_ensemble(truth[rows], members, member_axis=1)
+        lo[rows], hi[rows] = np.quantile(members, CENTRAL_90, axis=1)
+        shown = (example_rows >= rows.start) & (example_rows < rows.stop)
+        example_members[shown] = members[example_rows[shown] - rows.start]
     fills = {
-        "vae": members.mean(axis=1),
+        "vae": vae_fill,
         "linear": linear_fill(truth, mask),
         "climatology": climatology_fill(truth, mask, clim),
     }
@@ -222,16 +226,13 @@ def score_imputation(
 
     mae = np.stack([per_case(np.abs(fills[m] - truth)) for m in METHODS], axis=-1)
     mse = np.stack([per_case((fills[m] - truth) ** 2) for m in METHODS], axis=-1)
-    crps_vae = crps_ensemble(truth, members, member_axis=1)
     crps = mae.copy()  # deterministic fills: CRPS = absolute error
     crps[..., 0] = per_case(crps_vae)
-    lo, hi = np.quantile(members, CENTRAL_90, axis=1)
     coverage = per_case(((truth >= lo) & (truth <= hi)).astype(float))
 
-    # one example per gap length (the first case), in observed °F
-    example_rows = np.arange(n_gaps) * n_cases
+    # the examples, in observed °F
     trends = np.tile(record.trend(window_index[0] + hours), (n_gaps, 1))  # same window
-    quant = np.quantile(members[example_rows], EXAMPLE_QUANTILES, axis=1)  # (q, gap, hour)
+    quant = np.quantile(example_members, EXAMPLE_QUANTILES, axis=1)  # (q, gap, hour)
     times_ex = record.times[window_index[0] + hours]
 
     ds = xr.Dataset(
@@ -280,7 +281,7 @@ def score_imputation(
             ),
             "example_member": (
                 ("gap", "member", "hour"),
-                members[example_rows, :EXAMPLE_MEMBERS] + trends[:, None, :],
+                example_members[:, :EXAMPLE_MEMBERS] + trends[:, None, :],
                 {"units": "degF", "long_name": "first VAE ensemble members"},
             ),
         },

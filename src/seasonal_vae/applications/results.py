@@ -4,7 +4,11 @@ Each application (gap filling, anomaly detection, forecasting) reads its setting
 configuration's ``applications`` section (:func:`application_settings`), runs on the trained
 model and the windows file (:func:`run_on_files`), and writes its results as netCDF, its
 scores as JSON and its score table as Markdown (:func:`write_results`), with its settings
-recorded as netCDF attributes (:func:`settings_attrs`).
+recorded as netCDF attributes (:func:`settings_attrs`). Gap filling's tables and its figure
+name gap lengths alike (:func:`gap_label`).
+
+The trained model and the record are read only inside :func:`run_on_files`, so that the
+figures, which import this module for its constants and labels, do not load TensorFlow.
 """
 
 from __future__ import annotations
@@ -15,8 +19,6 @@ from pathlib import Path
 import xarray as xr
 
 from seasonal_vae.core.atomic import atomic_path
-from seasonal_vae.model.record import load_record
-from seasonal_vae.model.train import load_model
 
 #: Quantiles of an ensemble kept for the example case of gap filling and forecasting.
 EXAMPLE_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -24,6 +26,14 @@ EXAMPLE_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 EXAMPLE_MEMBERS = 5
 #: The central 90 % range of an ensemble, whose coverage of the truth is scored.
 CENTRAL_90 = (0.05, 0.95)
+
+
+def gap_label(hours: int) -> str:
+    """A gap length in words: whole days from two days on (``"3 days"``), else hours (``"24 h"``).
+
+    The score table of gap filling and the imputation figure both label gaps with it.
+    """
+    return f"{hours // 24} days" if hours % 24 == 0 and hours >= 48 else f"{hours} h"
 
 
 def application_settings(cfg: dict, section: str, names) -> dict:
@@ -92,6 +102,9 @@ def run_on_files(
     and ``markdown(summary) -> str`` make the scores and their table (gap filling and
     forecasting share this; anomaly detection also writes a table of the top blocks).
     """
+    from seasonal_vae.model.record import load_record
+    from seasonal_vae.model.train import load_model  # TensorFlow: only when a model is run
+
     model = load_model(model_path)
     record = load_record(windows_path)
     ds = score(model, record, **settings)

@@ -16,57 +16,33 @@ retrains) anything:
 config sections its steps read (``settings``: the Snakefile passes exactly these, so that
 changing another section reruns nothing), and the source files of its two steps
 (``compute_code``, ``draw_code``), so that each rule depends on its own code only.
+
+The steps of a figure are the modules of its name (``compute/<name>.py``, ``draw/<name>.py``),
+imported only when a step runs, and the source files are read from the modules' import
+statements without importing them: reading the registry costs no imports beyond the path
+table, and each ``figure-data`` or ``plot`` call loads only its own figure's modules and what
+they need (a drawing job no TensorFlow, a compute job no matplotlib).
 """
 
 from __future__ import annotations
 
-import sys
+import ast
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
-
-import xarray as xr
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING
 
 from seasonal_vae.core.atomic import atomic_path
 from seasonal_vae.core.errors import InputError
 from seasonal_vae.core.paths import PATHS
-from seasonal_vae.figures.compute import acf as acf_numbers
-from seasonal_vae.figures.compute import anomaly as anomaly_numbers
-from seasonal_vae.figures.compute import comparison as comparison_numbers
-from seasonal_vae.figures.compute import conv_matrix as conv_matrix_numbers
-from seasonal_vae.figures.compute import diurnal as diurnal_numbers
-from seasonal_vae.figures.compute import evaluation as evaluation_numbers
-from seasonal_vae.figures.compute import forecast as forecast_numbers
-from seasonal_vae.figures.compute import free_time_axis as free_time_axis_numbers
-from seasonal_vae.figures.compute import graphical_model as graphical_model_numbers
-from seasonal_vae.figures.compute import imputation as imputation_numbers
-from seasonal_vae.figures.compute import prior as prior_numbers
-from seasonal_vae.figures.compute import samples as samples_numbers
-from seasonal_vae.figures.compute import seasonal as seasonal_numbers
-from seasonal_vae.figures.compute import strides as strides_numbers
-from seasonal_vae.figures.compute import training as training_numbers
-from seasonal_vae.figures.compute import trend as trend_numbers
-from seasonal_vae.figures.draw import acf as acf_drawing
-from seasonal_vae.figures.draw import anomaly as anomaly_drawing
-from seasonal_vae.figures.draw import comparison as comparison_drawing
-from seasonal_vae.figures.draw import conv_matrix as conv_matrix_drawing
-from seasonal_vae.figures.draw import diurnal as diurnal_drawing
-from seasonal_vae.figures.draw import evaluation as evaluation_drawing
-from seasonal_vae.figures.draw import forecast as forecast_drawing
-from seasonal_vae.figures.draw import free_time_axis as free_time_axis_drawing
-from seasonal_vae.figures.draw import graphical_model as graphical_model_drawing
-from seasonal_vae.figures.draw import imputation as imputation_drawing
-from seasonal_vae.figures.draw import prior as prior_drawing
-from seasonal_vae.figures.draw import samples as samples_drawing
-from seasonal_vae.figures.draw import seasonal as seasonal_drawing
-from seasonal_vae.figures.draw import strides as strides_drawing
-from seasonal_vae.figures.draw import style
-from seasonal_vae.figures.draw import training as training_drawing
-from seasonal_vae.figures.draw import trend as trend_drawing
+
+if TYPE_CHECKING:
+    import xarray as xr
+    from matplotlib.figure import Figure
 
 _PACKAGE = "seasonal_vae.figures."
+_ROOT = Path(__file__).parent  # the figures package: seasonal_vae/figures/
+_STYLE = _ROOT / "draw" / "style.py"
 
 #: The figures' categories, in the order the README shows them: each figure belongs to one
 #: (:attr:`FigureSpec.category`), and Snakemake's report (``snakemake --report``) groups its
@@ -81,13 +57,18 @@ HOW_IT_WORKS, CLIMATE, JUDGING, APPLICATIONS = CATEGORIES = (
 
 @dataclass(frozen=True)
 class FigureSpec:
-    """One figure: its name, what it reads, its compute and draw steps, and its caption."""
+    """One figure: its name, what it reads, its compute and draw steps, and its caption.
+
+    The two steps are the functions ``compute`` of :mod:`seasonal_vae.figures.compute.<name>`
+    and ``draw`` of :mod:`seasonal_vae.figures.draw.<name>`; each module is imported only
+    when its step is asked for, so that reading the registry (the Snakefile does, and so
+    does every ``figure-data`` and ``plot`` call) loads neither the other figures' modules nor
+    what they import (TensorFlow, statsmodels, matplotlib).
+    """
 
     name: str
     inputs: tuple[str, ...]  # keys of seasonal_vae.core.paths.PATHS
     settings: tuple[str, ...]  # config sections its compute and draw steps read ("data" first)
-    compute: Callable[[Mapping[str, Path], dict], xr.Dataset]
-    draw: Callable[[xr.Dataset, dict], Figure]
     caption: str  # one sentence: what the figure shows (used in the README, notebooks, report)
     category: str  # one of CATEGORIES: the README's section and the report's category
 
@@ -105,17 +86,36 @@ class FigureSpec:
                 f"figure {self.name!r}: its settings must start with 'data' (its "
                 f"footer names the data set), not {self.settings}"
             )
+        for step in ("compute", "draw"):
+            if not _module_file(f"{_PACKAGE}{step}.{self.name}"):
+                raise ValueError(
+                    f"figure {self.name!r} has no module seasonal_vae.figures.{step}.{self.name}"
+                )
+
+    @property
+    def compute(self) -> Callable[[Mapping[str, Path], dict], xr.Dataset]:
+        """The compute step, ``compute(paths, cfg) -> xarray.Dataset`` (its module imported now)."""
+        from seasonal_vae.figures import compute
+
+        return compute.figure_module(self.name).compute
+
+    @property
+    def draw(self) -> Callable[[xr.Dataset, dict], Figure]:
+        """The drawing step, ``draw(data, cfg) -> Figure`` (its module imported now)."""
+        from seasonal_vae.figures import draw
+
+        return draw.figure_module(self.name).draw
 
     @property
     def compute_code(self) -> list[Path]:
         """The source files of the compute step: its module and the figure modules it uses."""
-        return _code(self.compute)
+        return _code(f"{_PACKAGE}compute.{self.name}")
 
     @property
     def draw_code(self) -> list[Path]:
         """The source files of the drawing step: its module, the figure modules it uses, and
         the shared style."""
-        return _code(self.draw, [Path(style.__file__)])
+        return _code(f"{_PACKAGE}draw.{self.name}", [_STYLE])
 
     @property
     def code(self) -> list[Path]:
@@ -123,21 +123,47 @@ class FigureSpec:
         return list(dict.fromkeys(self.compute_code + self.draw_code))
 
 
-def _code(step: Callable, extra: list[Path] | None = None) -> list[Path]:
-    """The file of the module defining ``step``, and of every module of the figures package
-    it uses (followed through what each module's namespace holds), in order of discovery."""
+def _module_file(name: str) -> Path | None:
+    """The source file of module ``name`` of the figures package (a package: its
+    ``__init__.py``), found without importing it; ``None`` if there is none."""
+    if not name.startswith(_PACKAGE):
+        return None
+    path = _ROOT.joinpath(*name.removeprefix(_PACKAGE).split("."))
+    for candidate in (path.with_suffix(".py"), path / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imported_modules(path: Path) -> list[str]:
+    """The figures-package modules that the source file ``path`` imports, anywhere in it (at
+    the top or inside a function), in the order of the file: ``from package import name``
+    counts as module ``package.name`` where that is a module, else as ``package``."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                sub = f"{node.module}.{alias.name}"
+                found.append((node.lineno, sub if _module_file(sub) else node.module))
+    return [name for _, name in sorted(found, key=lambda item: item[0]) if _module_file(name)]
+
+
+def _code(module: str, extra: list[Path] | None = None) -> list[Path]:
+    """The file of ``module`` and of every module of the figures package it imports
+    (followed through what those import), in order of discovery. Read from the source, not
+    by importing it: the Snakefile asks for it for every figure."""
     found: dict[str, Path] = {}
 
-    def visit(module: ModuleType) -> None:
-        if module.__name__ in found:
+    def visit(name: str) -> None:
+        if name in found:
             return
-        found[module.__name__] = Path(module.__file__)
-        for value in vars(module).values():
-            name = value.__name__ if isinstance(value, ModuleType) else getattr(value, "__module__", None)
-            if isinstance(name, str) and name.startswith(_PACKAGE) and name in sys.modules:
-                visit(sys.modules[name])
+        found[name] = _module_file(name)
+        for imported in _imported_modules(found[name]):
+            visit(imported)
 
-    visit(sys.modules[step.__module__])
+    visit(module)
     return list(dict.fromkeys([*found.values(), *(extra or [])]))
 
 
@@ -153,8 +179,6 @@ FIGURES: dict[str, FigureSpec] = {
             "conv_matrix",
             _MODEL,
             ("data",),
-            conv_matrix_numbers.compute,
-            conv_matrix_drawing.draw,
             "A 1-D convolution as a banded, strided matrix built from the trained first "
             "encoder layer (kernel 5, stride 3) on one real day, and the decoder's last "
             "layer as the transposed matrix that spreads each input over overlapping hours.",
@@ -164,8 +188,6 @@ FIGURES: dict[str, FigureSpec] = {
             "strides",
             _MODEL,
             ("data",),
-            strides_numbers.compute,
-            strides_drawing.draw,
             "How the encoder's strides 3·2·2·2·2·2 make one latent step per 96 hours: the "
             "input hours feeding each layer's units, each layer's receptive field and "
             "jump, and a perturbation test of the trained encoder.",
@@ -175,8 +197,6 @@ FIGURES: dict[str, FigureSpec] = {
             "free_time_axis",
             _MODEL,
             ("data",),
-            free_time_axis_numbers.compute,
-            free_time_axis_drawing.draw,
             "One trained model encodes and reconstructs real stretches of 4, 40 and 400 "
             "days (k = 1, 10 and 100 latent steps of 96 hours) and generates series of "
             "the same lengths.",
@@ -186,8 +206,6 @@ FIGURES: dict[str, FigureSpec] = {
             "prior",
             _MODEL,
             ("data",),
-            prior_numbers.compute,
-            prior_drawing.draw,
             "The learned seasonal prior of every latent feature over the year, mean m(θ) "
             "with ±1 and ±2 standard deviations exp(s(θ)/2), over the encoder's posterior "
             "means of all training and validation windows.",
@@ -197,8 +215,6 @@ FIGURES: dict[str, FigureSpec] = {
             "graphical_model",
             ("model",),
             ("data",),
-            graphical_model_numbers.compute,
-            graphical_model_drawing.draw,
             "The model as a probabilistic graphical model: time of year θ sets the prior "
             "of the latent steps z, which generate the hourly temperatures x with learned "
             "noise σ², and the encoder q(z | x) approximates the posterior.",
@@ -208,8 +224,6 @@ FIGURES: dict[str, FigureSpec] = {
             "training",
             ("history", "model"),
             ("data",),
-            training_numbers.compute,
-            training_drawing.draw,
             "Training and validation loss (the negative ELBO per value), its "
             "reconstruction and KL terms, and the learned noise σ in °F per epoch, with "
             "the epoch of the saved (best validation) model marked.",
@@ -220,8 +234,6 @@ FIGURES: dict[str, FigureSpec] = {
             "trend",
             ("series", "detrended", "trend"),
             ("data", "detrend"),
-            trend_numbers.compute,
-            trend_drawing.draw,
             "Yearly mean temperature of the observed record with its fitted linear warming rate "
             "(± standard error) beside the configured rate removed by the detrend step, and the "
             "adjusted (detrended) record's yearly means, which no longer warm.",
@@ -231,8 +243,6 @@ FIGURES: dict[str, FigureSpec] = {
             "seasonal",
             _PAIR,
             ("data",),
-            seasonal_numbers.compute,
-            seasonal_drawing.draw,
             "Seasonal cycle of real and generated hourly temperature: monthly and 31-day "
             "smoothed day-of-year mean and spread of the hourly values, and the generated − "
             "real differences for every generated path.",
@@ -242,8 +252,6 @@ FIGURES: dict[str, FigureSpec] = {
             "diurnal",
             _PAIR,
             ("data", "site"),
-            diurnal_numbers.compute,
-            diurnal_drawing.draw,
             "Mean diurnal cycle in local standard time, real vs generated, over the whole year "
             "and for each month, with month × hour maps of the generated − real difference "
             "of the mean and of the standard deviation.",
@@ -253,8 +261,6 @@ FIGURES: dict[str, FigureSpec] = {
             "acf",
             _PAIR,
             ("data",),
-            acf_numbers.compute,
-            acf_drawing.draw,
             "Autocorrelation of hourly and of daily-mean anomalies from each series' own "
             "smoothed calendar-day climatology (lags 1 h to 30 days and 1 to 60 days), real "
             "vs generated, with the real record's year-to-year 5–95 % range, and the "
@@ -265,8 +271,6 @@ FIGURES: dict[str, FigureSpec] = {
             "samples",
             _PAIR,
             ("data", "figures"),
-            samples_numbers.compute,
-            samples_drawing.draw,
             "A recent full year of daily mean temperature and two windows of a few weeks of "
             "hourly values (summer and year end), real vs generated on the same dates.",
             CLIMATE,
@@ -276,8 +280,6 @@ FIGURES: dict[str, FigureSpec] = {
             "comparison",
             ("comparison", *_PAIR),
             ("data", "figures"),
-            comparison_numbers.compute,
-            comparison_drawing.draw,
             "The article's result figure, real vs generated hourly temperature: seasonal and "
             "diurnal profiles, the last weeks of hourly values, the last year of daily "
             "means, and the lag-1 regression slopes at three resolutions beside the "
@@ -288,8 +290,6 @@ FIGURES: dict[str, FigureSpec] = {
             "evaluation",
             ("metrics", "metrics_floor"),
             ("data",),
-            evaluation_numbers.compute,
-            evaluation_drawing.draw,
             "Every metric of every generator against the held-out years as a ratio to the "
             "median of the same metric between two disjoint sets of real years, with the "
             "real-vs-real floor's 95th percentile as a band and its value on each split.",
@@ -300,8 +300,6 @@ FIGURES: dict[str, FigureSpec] = {
             "imputation",
             ("imputation",),
             ("data",),
-            imputation_numbers.compute,
-            imputation_drawing.draw,
             "Gap filling on held-out years: two example gaps with the VAE ensemble's range "
             "beside linear interpolation and a climatological fill, and the MAE and CRPS of "
             "each method by gap length.",
@@ -311,8 +309,6 @@ FIGURES: dict[str, FigureSpec] = {
             "anomaly",
             ("anomaly",),
             ("data",),
-            anomaly_numbers.compute,
-            anomaly_drawing.draw,
             "The VAE's anomaly score of every 4-day block of the record, standardised by "
             "calendar month, with the top-ranked block, and for each kind of injected fault "
             "an example and the ROC curves of the VAE and a climatological z-score.",
@@ -322,8 +318,6 @@ FIGURES: dict[str, FigureSpec] = {
             "forecast",
             ("forecast",),
             ("data",),
-            forecast_numbers.compute,
-            forecast_drawing.draw,
             "Forecasts 1–7 days ahead from held-out dates: an example with the VAE "
             "ensemble's and climatology's 5–95 % ranges and persistence, and the CRPS and "
             "MAE of each method by lead day.",
@@ -375,8 +369,13 @@ def write_figure_data(
 
 def plot_figure(name: str, data_path: str | Path, out_png: str | Path, cfg: dict) -> tuple[Path, Path]:
     """Draw figure ``name`` from its computed numbers; write PNG and SVG."""
+    import xarray as xr
+
+    from seasonal_vae.figures.draw import style
+
     spec = get(name)
+    draw = spec.draw  # its module (and matplotlib) imported before the style is applied, as always
     style.apply_style()
     with xr.open_dataset(data_path) as f:
         ds = f.load()
-    return style.save_figure(spec.draw(ds, cfg), out_png)
+    return style.save_figure(draw(ds, cfg), out_png)

@@ -3,8 +3,9 @@ r"""Condition the trained VAE on partially observed series: the machinery of the
 Gap filling, forecasting and anomaly scoring all ask the same question of the model: what
 latent path explains the values we have? Here a series is a batch of windows of ``96·k``
 hours that begin at local midnight (the grid the model was trained on), in the model's
-standard units ``x = (adjusted °F − data_mean) / data_std`` (:func:`standardise`,
-:func:`to_degf`), with an observation mask.
+standard units ``x = (adjusted °F − data_mean) / data_std``
+(:func:`~seasonal_vae.model.record.standardise`, :func:`~seasonal_vae.model.record.to_degf`),
+with an observation mask.
 
 :func:`fit_posterior` fits, for each window, a diagonal Gaussian ``q(z) = N(μ, diag σ²)``
 over the ``(k, L)`` latents by maximising the ELBO of the *observed* values only,
@@ -26,7 +27,9 @@ Latent steps without any observed hour are held to the prior by the KL term, exc
 the decoder's receptive field (about one latent step either side) ties them to observed
 hours: that is the forecasting case. :func:`sample_posterior` draws ``z ~ q``, decodes, and
 adds the learned observation noise (on by default: the ensemble then describes hourly values,
-as CRPS needs). :func:`condition` does all of it and keeps the observed values.
+as CRPS needs). :func:`condition` does all of it and keeps the observed values. Both hand out
+the ensemble a few windows at a time, so that an application scores it window by window
+without holding all of it (an ensemble of gap fills is 15 million values).
 
 :func:`elbo_terms` scores windows with the encoder alone (no optimisation): the per-hour
 negative log-likelihood at the posterior mean and the per-step KL, for anomaly detection.
@@ -35,64 +38,24 @@ negative log-likelihood at the posterior mean and the per-step KL, for anomaly d
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import tensorflow as tf
 
-from seasonal_vae.core.calendar import HOURS_PER_LATENT_STEP, seasonal_features
+from seasonal_vae.core.calendar import HOURS_PER_LATENT_STEP
 from seasonal_vae.model import ar_noise
+from seasonal_vae.model.record import interpolate_gaps, standardise, to_degf, window_features
 from seasonal_vae.model.vae import SeasonalVAE, ar1_prior
 
 LOG_2PI = math.log(2.0 * math.pi)
-
-
-# --- model-space conversions -----------------------------------------------------------------
-
-
-def standardise(model: SeasonalVAE, adjusted_degf) -> np.ndarray:
-    """Adjusted °F → the model's standard units."""
-    return (np.asarray(adjusted_degf, dtype="float64") - model.data_mean) / model.data_std
-
-
-def to_degf(model: SeasonalVAE, x) -> np.ndarray:
-    """The model's standard units → adjusted °F."""
-    return np.asarray(x, dtype="float64") * model.data_std + model.data_mean
-
-
-def noise_sigma_degf(model: SeasonalVAE) -> float:
-    """The learned observation-noise standard deviation σ_n in °F."""
-    return model.noise_sigma * model.data_std
-
-
-def window_features(model: SeasonalVAE, starts, n_steps: int) -> np.ndarray:
-    """Fourier features of θ for windows beginning at ``starts`` (datetime64), as in training."""
-    return seasonal_features(
-        np.asarray(starts, dtype="datetime64[ns]"),
-        n_steps,
-        model.fourier_degree,
-        HOURS_PER_LATENT_STEP,
-        model.theta_anchor,
-    )
 
 
 def _n_steps(length: int) -> int:
     if length % HOURS_PER_LATENT_STEP or length == 0:
         raise ValueError(f"window length {length} h is not a positive multiple of {HOURS_PER_LATENT_STEP} h")
     return length // HOURS_PER_LATENT_STEP
-
-
-def interpolate_gaps(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Each row with its unobserved values filled linearly (held flat beyond the ends).
-
-    A row with no observed value becomes zeros (the standardised mean).
-    """
-    out = np.zeros(x.shape, dtype="float64")
-    index = np.arange(x.shape[1])
-    for i, (row, m) in enumerate(zip(x, mask)):
-        if m.any():
-            out[i] = np.interp(index, index[m], row[m])
-    return out
 
 
 # --- fitting q(z) to the observed values -----------------------------------------------------
@@ -251,6 +214,12 @@ def _adam(model, x, mask, mean0, log_var0, prior_mean, prior_log_var, n_steps, l
     return mean, log_var, losses.stack()
 
 
+#: Values (windows × members × hours) of one chunk of an ensemble, 8 MB of float64: memory the
+#: allocator reuses, where a whole ensemble of gap fills (15 million values) would touch fresh
+#: memory for every temporary, which is slow.
+CHUNK_VALUES = 1_000_000
+
+
 def sample_posterior(
     model: SeasonalVAE,
     posterior: Posterior,
@@ -258,13 +227,19 @@ def sample_posterior(
     noise: bool = True,
     seed: int = 0,
     batch: int = 512,
-) -> np.ndarray:
-    """Draw ``z ~ q``, decode, optionally add the learned noise: ``(N, M, 96k)`` standard units.
+    chunk_values: int | None = None,
+) -> Iterator[tuple[slice, np.ndarray]]:
+    """Draw ``z ~ q``, decode, optionally add the learned noise, a few windows at a time:
+    ``(rows, draws)`` for consecutive slices ``rows`` of the windows, ``draws`` of shape
+    ``(len(rows), M, 96k)`` in standard units (at most ``chunk_values`` values a chunk,
+    default :data:`CHUNK_VALUES`, and at least one window).
 
     With the extended model's parts: the latent steps after the last observed one are drawn
     ancestrally from the AR(1) prior, starting from the draw of the last observed step (the
     mean-field q would forget how uncertain that step is), and the noise is the AR residual
     continued from the observed hours' residuals (:func:`~seasonal_vae.model.ar_noise.continue_residual`).
+    The latents of every window are drawn and decoded (``batch`` sequences at a time) first,
+    the noise chunk by chunk in the order of the windows: the same numbers whatever the chunks.
     """
     if n_members < 1:
         raise ValueError("n_members must be positive")
@@ -275,19 +250,33 @@ def sample_posterior(
     if model.latent_memory == "ar1" and posterior.mask is not None:
         z = _ancestral_tail(model, posterior, z, rng)
     z = z.reshape(n * n_members, k, dim)
-    out = np.concatenate(
-        [np.asarray(model.decoder(z[i : i + batch], training=False)) for i in range(0, len(z), batch)]
-    )
-    out = out.reshape(n, n_members, -1).astype("float64")
-    if noise and model.noise_kind == "ar" and posterior.mask is not None:
-        mask = np.repeat(posterior.mask, n_members, axis=0)
-        residual = np.repeat(posterior.x, n_members, axis=0) - out.reshape(n * n_members, -1)
-        log_s = np.repeat(posterior.log_scale, n_members, axis=0).astype("float64")
-        e = ar_noise.continue_residual(np.asarray(model.noise_pacf), log_s, residual, mask, rng)
-        out += np.where(mask, 0.0, e).reshape(out.shape)
-    elif noise:
-        out += model.noise_sigma * rng.standard_normal(out.shape)
-    return out
+    decoded = [np.asarray(_decode(model, tf.constant(z[i : i + batch]))) for i in range(0, len(z), batch)]
+    decoded = np.concatenate(decoded).reshape(n, n_members, -1)  # float32: a quarter of the memory
+    ar = noise and model.noise_kind == "ar" and posterior.mask is not None
+    per_chunk = max(1, (chunk_values or CHUNK_VALUES) // decoded[0].size)
+
+    def chunks() -> Iterator[tuple[slice, np.ndarray]]:
+        for first in range(0, n, per_chunk):
+            rows = slice(first, min(n, first + per_chunk))
+            out = decoded[rows].astype("float64")
+            if ar:
+                mask = np.repeat(posterior.mask[rows], n_members, axis=0)
+                residual = np.repeat(posterior.x[rows], n_members, axis=0) - out.reshape(len(mask), -1)
+                log_s = np.repeat(posterior.log_scale[rows], n_members, axis=0).astype("float64")
+                e = ar_noise.continue_residual(np.asarray(model.noise_pacf), log_s, residual, mask, rng)
+                out += np.where(mask, 0.0, e).reshape(out.shape)
+            elif noise:
+                out += model.noise_sigma * rng.standard_normal(out.shape)
+            yield rows, out
+
+    return chunks()
+
+
+@tf.function(reduce_retracing=True)
+def _decode(model, z):
+    """The decoder in a traced graph: the Keras call's numbers for the same batch, without its
+    per-call cost."""
+    return model.decoder(z, training=False)
 
 
 def _ancestral_tail(model: SeasonalVAE, posterior: Posterior, z: np.ndarray, rng) -> np.ndarray:
@@ -324,7 +313,7 @@ def condition(
     learning_rate: float,
     noise: bool = True,
     seed: int = 0,
-) -> tuple[np.ndarray, Posterior]:
+) -> tuple[Iterator[tuple[slice, np.ndarray]], Posterior]:
     """An ensemble of plausible complete series given the observed part of each window.
 
     Parameters
@@ -346,18 +335,22 @@ def condition(
 
     Returns
     -------
-    members : numpy.ndarray
-        ``(N, M, 96k)`` adjusted °F: the observed values where ``mask``, ensemble draws
-        elsewhere.
+    members : iterator
+        ``(rows, members)`` for consecutive slices ``rows`` of the windows, ``members``
+        ``(len(rows), M, 96k)`` adjusted °F: the observed values where ``mask``, ensemble
+        draws elsewhere (:func:`sample_posterior`'s chunks; ``numpy.concatenate`` of the
+        ``members`` is the whole ensemble).
     posterior : Posterior
+        Fitted for every window before the first chunk.
     """
     mask = np.asarray(mask, dtype=bool)
     adjusted = np.asarray(adjusted, dtype="float64")
     posterior = fit_posterior(model, standardise(model, adjusted), mask, starts, n_steps, learning_rate, seed)
-    draws = to_degf(
-        model, sample_posterior(model, posterior, n_members, noise, seed=np.random.SeedSequence([seed, 1]))
+    draws = sample_posterior(model, posterior, n_members, noise, seed=np.random.SeedSequence([seed, 1]))
+    members = (
+        (rows, np.where(mask[rows, None, :], adjusted[rows, None, :], to_degf(model, chunk)))
+        for rows, chunk in draws
     )
-    members = np.where(mask[:, None, :], adjusted[:, None, :], draws)
     return members, posterior
 
 

@@ -6,25 +6,39 @@ and the trend that was removed; :func:`load_record` reads it from the windows fi
 :func:`window_starts` finds the local midnights at which a complete stretch of a given length
 begins (the grid the model was trained on), and :func:`training_climatology` is the training
 years' month × hour climate, the baselines' reference.
+
+Between the record and the model: its standard units (:func:`standardise`, :func:`to_degf`,
+:func:`noise_sigma_degf`), the seasonal features of windows (:func:`window_features`) and
+gaps filled linearly (:func:`interpolate_gaps`), all without TensorFlow.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
+from seasonal_vae.core.calendar import HOURS_PER_LATENT_STEP, seasonal_features
 from seasonal_vae.data.climatology import month_hour_climatology
 from seasonal_vae.data.detrend import trend_offset
 from seasonal_vae.data.windows import SPLITS, check_windows_file
 
+if TYPE_CHECKING:
+    from seasonal_vae.model.vae import SeasonalVAE
 
-@dataclass
+
+@dataclass(frozen=True)
 class Record:
     """The adjusted (detrended) hourly series and its split, as read from the windows file.
+
+    Frozen, so that what is derived from the split (:attr:`holdout`, :attr:`training`,
+    :attr:`training_years`) is computed once, on first use, and stays true (read-only
+    arrays, shared by every caller): the forecasts ask for it once per case and year.
 
     Attributes
     ----------
@@ -50,15 +64,26 @@ class Record:
         times = self.times if index is None else self.times[index]
         return trend_offset(times, self.trend_rate_per_decade, self.trend_reference_year)
 
-    @property
+    @cached_property
     def holdout(self) -> np.ndarray:
-        """Hours of the held-out (validation) years."""
-        return self.split == SPLITS["val"]
+        """Hours of the held-out (validation) years (read-only)."""
+        return _read_only(self.split == SPLITS["val"])
 
-    @property
+    @cached_property
     def training(self) -> np.ndarray:
-        """Hours of the training years."""
-        return self.split == SPLITS["train"]
+        """Hours of the training years (read-only)."""
+        return _read_only(self.split == SPLITS["train"])
+
+    @cached_property
+    def training_years(self) -> np.ndarray:
+        """The calendar years that have training hours, ascending (read-only)."""
+        return _read_only(np.unique(self.times.year[self.training]))
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    """``a``, made read-only: a computed-once array that every caller shares."""
+    a.setflags(write=False)
+    return a
 
 
 def load_record(windows_path: str | Path) -> Record:
@@ -106,3 +131,45 @@ def training_climatology(record: Record) -> tuple[np.ndarray, np.ndarray]:
     """
     keep = record.training & np.isfinite(record.adjusted)
     return month_hour_climatology(record.times[keep], record.adjusted[keep], ddof=0)
+
+
+# --- model-space conversions -----------------------------------------------------------------
+
+
+def standardise(model: SeasonalVAE, adjusted_degf) -> np.ndarray:
+    """Adjusted °F → the model's standard units."""
+    return (np.asarray(adjusted_degf, dtype="float64") - model.data_mean) / model.data_std
+
+
+def to_degf(model: SeasonalVAE, x) -> np.ndarray:
+    """The model's standard units → adjusted °F."""
+    return np.asarray(x, dtype="float64") * model.data_std + model.data_mean
+
+
+def noise_sigma_degf(model: SeasonalVAE) -> float:
+    """The learned observation-noise standard deviation σ_n in °F."""
+    return model.noise_sigma * model.data_std
+
+
+def window_features(model: SeasonalVAE, starts, n_steps: int) -> np.ndarray:
+    """Fourier features of θ for windows beginning at ``starts`` (datetime64), as in training."""
+    return seasonal_features(
+        np.asarray(starts, dtype="datetime64[ns]"),
+        n_steps,
+        model.fourier_degree,
+        HOURS_PER_LATENT_STEP,
+        model.theta_anchor,
+    )
+
+
+def interpolate_gaps(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Each row with its unobserved values filled linearly (held flat beyond the ends).
+
+    A row with no observed value becomes zeros (the standardised mean).
+    """
+    out = np.zeros(x.shape, dtype="float64")
+    index = np.arange(x.shape[1])
+    for i, (row, m) in enumerate(zip(x, mask)):
+        if m.any():
+            out[i] = np.interp(index, index[m], row[m])
+    return out

@@ -32,7 +32,7 @@ from seasonal_vae.data.detrend import retrend as apply_trend
 from seasonal_vae.data.detrend import shift_to_year
 from seasonal_vae.data.series import load_series
 from seasonal_vae.model import ar_noise
-from seasonal_vae.model.posterior import noise_sigma_degf
+from seasonal_vae.model.record import noise_sigma_degf
 from seasonal_vae.model.samples_file import samples_dataset, write_samples_file
 from seasonal_vae.model.train import load_model
 from seasonal_vae.model.vae import SeasonalVAE

@@ -15,18 +15,9 @@ import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from seasonal_vae.applications.results import gap_label  # as the score table (no TensorFlow)
 from seasonal_vae.figures.draw.methods import METHOD_STYLE, date_axis
 from seasonal_vae.figures.draw.style import GENERATED_COLOR, REAL_COLOR, REFERENCE_COLOR, data_note
-
-
-def _gap_label(hours: int) -> str:
-    """A gap length in words, as the score table gives it
-    (:func:`seasonal_vae.applications.impute.gap_label`)."""
-    # imported here, not at the top: the applications import TensorFlow, which the drawing
-    # (and the registry that lists every figure) should not wait for
-    from seasonal_vae.applications.impute import gap_label
-
-    return gap_label(hours)
 
 
 def plot_fill_example(ax: Axes, ds: xr.Dataset, gap: int, pad_hours: int = 72) -> None:
@@ -72,7 +63,7 @@ def plot_fill_example(ax: Axes, ds: xr.Dataset, gap: int, pad_hours: int = 72) -
     date_axis(ax)
     ax.set(
         ylabel="Temperature (°F)",
-        title=f"A {_gap_label(int(gap))} gap ({gap_t[0]:%d %b %Y %H:%M}): fills vs truth",
+        title=f"A {gap_label(int(gap))} gap ({gap_t[0]:%d %b %Y %H:%M}): fills vs truth",
     )
 
 
@@ -93,7 +84,7 @@ def plot_gap_scores(ax: Axes, ds: xr.Dataset, score: str) -> None:
             label=METHOD_STYLE[m]["label"],
         )
         ax.bar_label(bars, fmt="%.1f", fontsize=8, padding=1)
-    ax.set_xticks(x, [_gap_label(int(g)) for g in gaps])
+    ax.set_xticks(x, [gap_label(int(g)) for g in gaps])
     names = {"mae": "MAE", "rmse": "RMSE", "crps": "CRPS"}
     ax.set(
         xlabel="Gap length",
@@ -129,7 +120,7 @@ def imputation_figure(ds: xr.Dataset, data_label: str = "") -> Figure:
         "CRPS of a deterministic fill = its MAE. VAE 90 % range covers "
         + ", ".join(f"{100 * c:.0f} %" for c in cov)
         + " of true values ("
-        + ", ".join(_gap_label(g) for g in gaps)
+        + ", ".join(gap_label(g) for g in gaps)
         + ")."
     )
     data_note(f"{note}\n{data_label}" if data_label else note, fig)
