@@ -20,8 +20,9 @@ Training is deterministic for a given seed on the CPU (Keras global seed plus Te
 determinism; every epoch's windows are a function of the seed and the epoch). The windows
 reach ``fit`` through a ``tf.data`` pipeline, a whole epoch's batches per call of the traced
 train step. If a run is interrupted, rerunning it resumes from its last backup, written at
-most every ``training.checkpoint_seconds`` (:class:`~seasonal_vae.model.checkpoints.Checkpoints`), and ends with the same
-kind of valid model; the final ``.keras`` file is written atomically, so it is never
+most every ``training.checkpoint_seconds``
+(:class:`~seasonal_vae.model.checkpoints.Checkpoints`), and ends with the same kind of valid
+model; the final ``.keras`` file is written atomically, so it is never
 half-written.
 """
 
