@@ -10,14 +10,36 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-import jsonschema
 import yaml
 
 from seasonal_vae.core.errors import ConfigError
 from seasonal_vae.core.sites import RESERVED, load_unique_yaml, read_sites
+
+
+def _import_jsonschema():
+    """jsonschema without its optional IRI format checker.
+
+    jsonschema imports every optional ``format`` checker it finds; the IRI one
+    (``rfc3987_syntax``, installed with jupyterlab) compiles a grammar at import, 0.8-2 s in
+    every pipeline step. The schema uses no ``format``, so that checker is kept out while
+    jsonschema loads and the module stays importable afterwards for anyone else.
+    """
+    blocked = "rfc3987_syntax" not in sys.modules
+    if blocked:
+        sys.modules["rfc3987_syntax"] = None  # an import of it raises ImportError
+    try:
+        import jsonschema
+    finally:
+        if blocked and sys.modules.get("rfc3987_syntax", 0) is None:
+            del sys.modules["rfc3987_syntax"]
+    return jsonschema
+
+
+jsonschema = _import_jsonschema()
 
 SCHEMA_PATH = Path(__file__).with_name("schema.yaml")
 

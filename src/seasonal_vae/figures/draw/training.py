@@ -115,7 +115,7 @@ def training_figure(ds: xr.Dataset, data_label: str) -> Figure:
             linestyle="--",
             marker="o",
             markerfacecolor="white",
-            label=f"best epoch (lowest validation loss): {best} of {n}; saved with "
+            label=f"best epoch (lowest validation loss): {best} of {n};\nsaved with "
             "σ² and the prior set once more in closed form",
         ),
     ]
