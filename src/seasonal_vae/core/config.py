@@ -34,7 +34,7 @@ def _import_jsonschema():
     try:
         import jsonschema
     finally:
-        if blocked and sys.modules.get("rfc3987_syntax", 0) is None:
+        if blocked:
             del sys.modules["rfc3987_syntax"]
     return jsonschema
 
