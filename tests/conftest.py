@@ -13,6 +13,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 ROOT = Path(__file__).resolve().parents[1]
 
+#: The test modules that read the small build (the session fixture ``workdir``: minutes to
+#: build). With pytest-xdist (``-n 2`` in pyproject.toml) they run on one worker, which builds
+#: it first thing while the other worker runs the rest (``pytest_xdist_make_scheduler``); the
+#: Slurm test compares its own build with it at its end, wherever it runs (``workdir``
+#: is shared by the workers). ``pytest_collection_modifyitems`` refuses a test elsewhere that
+#: asks for ``workdir``.
+SMALL_BUILD_MODULES = frozenset(
+    f"tests/workflow/test_{name}.py" for name in ("notebooks", "report", "sites_workflow", "workflow")
+)
+SLURM_MODULE = "tests/workflow/test_slurm.py"
+
 #: The tiny pipeline's settings: three surrogate years, one held out, a small model and a few
 #: epochs. It learns little; it exists so that figures, metrics and applications run on a
 #: real trained model and real pipeline files in seconds.
@@ -84,6 +95,43 @@ def tiny_pipeline(tmp_path_factory):
     return p
 
 
+def pytest_collection_modifyitems(config, items):
+    strays = [
+        item.nodeid
+        for item in items
+        if "workdir" in getattr(item, "fixturenames", ())
+        and item.nodeid.split("::")[0] not in SMALL_BUILD_MODULES | {SLURM_MODULE}
+    ]
+    if strays:
+        raise pytest.UsageError(
+            "these tests use the `workdir` fixture outside the modules that share one pytest-xdist "
+            "worker (another worker would build the small build again): "
+            + ", ".join(strays)
+            + ". Fix: move them into one of those modules, or add theirs to "
+            "`SMALL_BUILD_MODULES` in tests/conftest.py."
+        )
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist load`` (pyproject.toml: ``-n 2``), except that the tests of
+    ``SMALL_BUILD_MODULES`` form one unit of work, handed out first (the largest unit): one
+    worker builds the small build while the other runs the tests in their order, the Slurm
+    test near the end (by then the small build it compares with is there; started beside
+    the small build, it waited minutes for it). xdist's own ``--dist loadgroup`` would group by
+    marks, but it does not group under pytest 9.2 (pytest-dev/pytest-xdist#1386: the group
+    goes into a node id field that pytest no longer reads)."""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SmallBuildScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "small build" if nodeid.split("::")[0] in SMALL_BUILD_MODULES else nodeid
+
+    return SmallBuildScheduling(config, log)
+
+
 def run_cli(args, caplog) -> tuple[int, str]:
     """``python -m seasonal_vae ARGS`` in this process: (exit status, what it logged)."""
     from seasonal_vae.cli import main
@@ -146,10 +194,28 @@ def copy_workflow(work: Path) -> Path:
 def workdir(tmp_path_factory):
     """The whole workflow built by Snakemake in a temporary copy, on the small test slice
     (config/test.yaml: 8 surrogate and 5 station years, 200 short epochs); shared by the
-    workflow and notebook tests."""
-    work = copy_workflow(tmp_path_factory.mktemp("workflow"))
-    run = snakemake(["--cores", "2", "--configfile", "config/test.yaml"], work)
-    if run.returncode != 0:
-        logs = "\n".join(f"--- {p}\n{p.read_text()[-3000:]}" for p in sorted(work.glob("logs/**/*.log")))
-        pytest.fail(f"snakemake failed:\n{run.stderr[-5000:]}\n{logs}")
+    workflow and notebook tests.
+
+    Built once per test run: under pytest-xdist the workers share it through a folder beside
+    their own temporary folders, the first one to ask building it under a lock while another
+    that asks waits (the Slurm test, on the other worker, needs it only at its end)."""
+    import fcntl
+
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # pytest-of-<user>/pytest-<n>/, above popen-gw0/ and popen-gw1/
+    work, done, failed = shared / "small_build", shared / "small_build.done", shared / "small_build.failed"
+    with open(shared / "small_build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if failed.exists():
+            pytest.fail(failed.read_text())
+        if not done.exists():
+            work.mkdir()
+            run = snakemake(["--cores", "2", "--configfile", "config/test.yaml"], copy_workflow(work))
+            if run.returncode != 0:
+                logs = sorted(work.glob("logs/**/*.log"))
+                logs = "\n".join(f"--- {p}\n{p.read_text()[-3000:]}" for p in logs)
+                failed.write_text(f"snakemake failed:\n{run.stderr[-5000:]}\n{logs}")
+                pytest.fail(failed.read_text())
+            done.touch()
     return work

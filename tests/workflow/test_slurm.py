@@ -252,7 +252,7 @@ def _rule_of(comment: str) -> str:
 
 
 @pytest.mark.slow
-def test_small_workflow_on_slurm(slurm_packages, workdir, slurm, tmp_path):
+def test_small_workflow_on_slurm(slurm_packages, slurm, tmp_path, request):
     (tmp_path / "workflow").mkdir()
     work = copy_workflow(tmp_path / "workflow")
     env = {**snakemake_env(work), "SBATCH_ACCOUNT": ACCOUNT, "SBATCH_PARTITION": PARTITION}
@@ -308,8 +308,10 @@ def test_small_workflow_on_slurm(slurm_packages, workdir, slurm, tmp_path):
     slurm_logs = list((work / "logs" / "slurm").rglob("*.log"))
     assert len(slurm_logs) == len(jobs), failure(f"{len(slurm_logs)} Slurm logs for {len(jobs)} jobs")
 
-    # the same outputs as the local build
+    # the same outputs as the local build (asked for only now: under pytest-xdist another worker
+    # builds it while this one runs the Slurm build, conftest.workdir)
     assert (work / TARGET).is_file(), failure(f"no {TARGET}")
+    workdir = request.getfixturevalue("workdir")
     differences = compare_builds(workdir, work, subset=True)
     assert not differences, "the Slurm build differs from the local one:\n" + "\n".join(differences)
 
