@@ -1,7 +1,7 @@
 # The models: each variant of build.models (config `models`: the article's model, its N(0, I)
-# ablation, the centred prior, the extended model) trained, then sampled over the real
-# record's dates with and without observation noise; and the two classical baselines fitted
-# on the training years.
+# ablation, the extended model; `snakemake ablations` adds build.ablations) trained, then
+# sampled over the real record's dates with and without observation noise; and the two
+# classical baselines fitted on the training years.
 
 
 rule train:
