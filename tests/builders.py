@@ -142,9 +142,9 @@ def assert_refused(status: int, text: str, out: Path, *words: str) -> None:
     )
 
 
-def extended_vae(latent_dim: int = 3, noise_order: int = 2, **kwargs):
-    """A small untrained extended model: centred prior, AR(``noise_order``) residual, AR(1)
-    latent memory (TensorFlow is imported only by the tests that build one)."""
+def extended_vae(latent_dim: int = 3, noise_order: int = 2, latent_memory: str = "ar1", **kwargs):
+    """A small untrained extended model: centred prior, AR(``noise_order``) residual, latent
+    memory ``ar1`` (or ``var1``) (TensorFlow is imported only by the tests that build one)."""
     from seasonal_vae.model.vae import SeasonalVAE
 
     return SeasonalVAE(
@@ -153,7 +153,7 @@ def extended_vae(latent_dim: int = 3, noise_order: int = 2, **kwargs):
         prior="centred",
         noise="ar",
         noise_order=noise_order,
-        latent_memory="ar1",
+        latent_memory=latent_memory,
         data_mean=75.0,
         data_std=18.0,
         seed=0,

@@ -161,3 +161,46 @@ def test_closed_form_training_poses_sigma_well(tiny_pipeline, tmp_path):
     assert var == pytest.approx(mse, rel=0.25)
     var, mse = result[False]
     assert var > 0.8 and mse < 0.7
+
+
+def test_var1_memory_is_diagonal_while_training_and_whole_after(tiny_pipeline, tmp_path):
+    """latent_memory_fit: after: each epoch's M-step holds the var1 chain to its diagonal (the
+    ar1 chain: R = I, Q = I − A²); the saved model's chain is the whole closed-form fit to the
+    best encoder's posteriors on the last epoch's windows (R a correlation matrix, Q ≻ 0)."""
+    import xarray as xr
+
+    from seasonal_vae.model import latent_chain
+    from seasonal_vae.model.closed_form import ClosedFormUpdates
+    from seasonal_vae.model.train import WindowDataset, train
+
+    cfg = tiny_pipeline["config"]
+    epochs = 6
+    run = {
+        **cfg,
+        "model": {**cfg["model"], "prior": "centred", "noise": "ar", "latent_memory": "var1"},
+        "training": {**cfg["training"], "epochs": epochs, "patience": epochs},
+    }
+    model = train(tiny_pipeline["windows"], tmp_path / "m.keras", tmp_path / "h.csv", run)
+    chain = (model.latent_var_a, model.latent_corr_chol, model.latent_innov_chol)
+    with xr.open_dataset(tiny_pipeline["windows"]) as f:
+        windows = WindowDataset(
+            f.load(),
+            "train",
+            batch_size=8,
+            fourier_degree=3,
+            theta_anchor="centre",
+            random_offsets=cfg["windows"]["random_offsets"],
+            seed=cfg["training"]["seed"],
+        )
+    x, features = windows.epoch(epochs - 1)
+    z_mean, z_log_var, _ = model.encoder(x)
+    expected = latent_chain.fit_var1(z_mean, z_log_var, *model.prior(features))
+    for weight, value in zip(chain, expected):
+        np.testing.assert_allclose(weight.numpy(), value, atol=1e-5)
+    a, r_chol, _ = (w.numpy() for w in chain)
+    assert np.abs(a - np.diag(np.diag(a))).max() > 0 and np.abs(np.tril(r_chol, -1)).max() > 0
+    ClosedFormUpdates(windows, full_chain=False).update(model, 0)
+    a, r_chol, q_chol = (w.numpy() for w in chain)
+    np.testing.assert_array_equal(a, np.diag(np.diag(a)))
+    np.testing.assert_array_equal(r_chol, np.eye(len(a)))
+    np.testing.assert_allclose(q_chol, np.diag(np.sqrt(1 - np.diag(a) ** 2)), rtol=1e-6)

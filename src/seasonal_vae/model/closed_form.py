@@ -1,10 +1,11 @@
 """The closed-form updates of training: parameters set to their optimum given the rest.
 
 The noise variance σ² (the mean squared residual), the AR residual's scale and partial
-autocorrelations (:func:`seasonal_vae.model.ar_noise.fit`) and the seasonal prior's Fourier
-coefficients (weighted least squares and Newton steps on the summed KL), applied at the start
-of every epoch by :class:`ClosedFormUpdates`: an EM-like M-step beside the gradient steps of
-the encoder and decoder.
+autocorrelations (:func:`seasonal_vae.model.ar_noise.fit`), the seasonal prior's Fourier
+coefficients (weighted least squares and Newton steps on the summed KL) and the latent
+memory's chain (:func:`optimal_latent_ar`, :func:`seasonal_vae.model.latent_chain.fit_var1`),
+applied at the start of every epoch by :class:`ClosedFormUpdates`: an EM-like M-step beside
+the gradient steps of the encoder and decoder.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from seasonal_vae.model import ar_noise
+from seasonal_vae.model import ar_noise, latent_chain
 
 
 def optimal_noise_log_var(x, x_hat) -> float:
@@ -111,11 +112,12 @@ def optimal_prior_weights(features, z_mean, z_log_var, kernel, bias=None, iterat
     return weights.astype("float32"), None
 
 
-def optimal_latent_ar(z_mean, prior_mean) -> np.ndarray:
-    """The diagonal of A: per latent feature, the lag-1 regression slope of the posterior means'
-    departures from the prior mean, over consecutive steps within the windows (clipped to
-    ±0.99). With m(θ) and exp(s(θ)) the marginal moments, this is the M-step for A."""
-    d = np.asarray(z_mean, dtype="float64") - prior_mean
+def optimal_latent_ar(z_mean, prior_mean, prior_log_var) -> np.ndarray:
+    """The diagonal of A (``latent_memory: ar1``): per latent feature, the lag-1 regression slope
+    of the posterior means' departures from the prior mean in the prior's whitened coordinates
+    (:mod:`~seasonal_vae.model.latent_chain`), over consecutive steps within the windows
+    (clipped to ±0.99). With m(θ) and exp(s(θ)) the marginal moments, this is the M-step for A."""
+    d = (np.asarray(z_mean, dtype="float64") - prior_mean) / np.exp(0.5 * np.asarray(prior_log_var))
     now, before = d[:, 1:].reshape(-1, d.shape[-1]), d[:, :-1].reshape(-1, d.shape[-1])
     return np.clip(np.sum(now * before, axis=0) / np.sum(before * before, axis=0), -0.99, 0.99)
 
@@ -124,11 +126,17 @@ class ClosedFormUpdates(keras.callbacks.Callback):
     """At the start of every epoch, set σ² to its closed-form optimum and move the seasonal
     prior towards its optimum (two rounds of :func:`optimal_prior_weights` from the last
     epoch's fit), given the current encoder and decoder on the epoch's training windows;
-    :meth:`update` with the default ``iterations`` converges fully (after training)."""
+    :meth:`update` with the default ``iterations`` converges fully (after training).
 
-    def __init__(self, data, noise: bool = True, prior: bool = True, batch: int = 256):
+    The ``var1`` latent memory is fitted whole (:func:`~seasonal_vae.model.latent_chain.fit_var1`)
+    when ``full_chain`` is set, else held to its diagonal (``training.latent_memory_fit``)."""
+
+    def __init__(
+        self, data, noise: bool = True, prior: bool = True, batch: int = 256, full_chain: bool = True
+    ):
         super().__init__()
         self.data, self.noise, self.prior, self.batch = data, noise, prior, batch
+        self.full_chain = full_chain
         self._forward, self._traced_for = None, None
         self.epoch, self._warm = 0, False
 
@@ -167,9 +175,20 @@ class ClosedFormUpdates(keras.callbacks.Callback):
             dense.kernel.assign(kernel)
             if bias is not None:
                 dense.bias.assign(bias)
-        if self.prior and model.latent_memory == "ar1":
-            mean = np.asarray(model.prior(features)[0], dtype="float64")
-            model.latent_ar_raw.assign(np.arctanh(optimal_latent_ar(z_mean, mean)).astype("float32"))
+        if self.prior and model.latent_memory != "none":
+            mean, log_var = (np.asarray(m, dtype="float64") for m in model.prior(features))
+            if model.latent_memory == "ar1":
+                a = optimal_latent_ar(z_mean, mean, log_var)
+                model.latent_ar_raw.assign(np.arctanh(a).astype("float32"))
+            elif self.full_chain:
+                fitted = latent_chain.fit_var1(z_mean, z_log_var, mean, log_var)
+            else:  # var1 held to its diagonal: the ar1 chain in var1's weights
+                a = optimal_latent_ar(z_mean, mean, log_var)
+                fitted = (np.diag(a), np.eye(len(a)), np.diag(np.sqrt(1.0 - a * a)))
+            if model.latent_memory == "var1":
+                weights = (model.latent_var_a, model.latent_corr_chol, model.latent_innov_chol)
+                for weight, value in zip(weights, fitted):
+                    weight.assign(np.asarray(value, dtype="float32"))
 
     def on_epoch_begin(self, epoch, logs=None):
         # the first epoch of a fit converges fully from the initial weights; later ones take a

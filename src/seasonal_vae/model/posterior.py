@@ -45,9 +45,9 @@ import numpy as np
 import tensorflow as tf
 
 from seasonal_vae.core.calendar import HOURS_PER_LATENT_STEP
-from seasonal_vae.model import ar_noise
+from seasonal_vae.model import ar_noise, latent_chain
 from seasonal_vae.model.record import interpolate_gaps, standardise, to_degf, window_features
-from seasonal_vae.model.vae import SeasonalVAE, ar1_prior
+from seasonal_vae.model.vae import SeasonalVAE
 
 LOG_2PI = math.log(2.0 * math.pi)
 
@@ -161,26 +161,18 @@ def _negative_elbo(model, x, mask, mean, log_var, prior_mean, prior_log_var, eps
     """Per-window negative observed-data ELBO (one Monte Carlo draw), ``(N,)``.
 
     The extended model's parts enter as in training: the AR residual's likelihood of the
-    observed hours (:func:`~seasonal_vae.model.ar_noise.ar_nll_observed`), and the AR(1)
-    prior of each step given the draw of the step before, so that the latent steps after the
+    observed hours (:func:`~seasonal_vae.model.ar_noise.ar_nll_observed`), and the latent
+    memory's prior of each step given the draw of the step before, so that the latent steps after the
     last observed hour follow the last observed days instead of the climatology."""
     z = mean + tf.exp(0.5 * log_var) * eps
     x_hat = model.decoder(z, training=False)
-    if model.latent_memory == "ar1":
-        prior_mean, prior_log_var = ar1_prior(prior_mean, prior_log_var, z, model.latent_ar)
     if model.noise_kind == "ar":
         nll_sum = ar_noise.ar_nll_observed(x - x_hat, log_s, model.noise_pacf, mask)
     else:
         noise_log_var = tf.cast(model.noise_log_var, tf.float32)
         nll = 0.5 * (LOG_2PI + noise_log_var + tf.square(x - x_hat) / tf.exp(noise_log_var))
         nll_sum = tf.reduce_sum(nll * mask, axis=1)
-    kl = 0.5 * (
-        prior_log_var
-        - log_var
-        + (tf.exp(log_var) + tf.square(mean - prior_mean)) / tf.exp(prior_log_var)
-        - 1.0
-    )
-    return nll_sum + tf.reduce_sum(kl, axis=[1, 2])
+    return nll_sum + model.latent_kl(mean, log_var, z, prior_mean, prior_log_var)
 
 
 @tf.function(reduce_retracing=True)
@@ -235,7 +227,7 @@ def sample_posterior(
     default :data:`CHUNK_VALUES`, and at least one window).
 
     With the extended model's parts: the latent steps after the last observed one are drawn
-    ancestrally from the AR(1) prior, starting from the draw of the last observed step (the
+    ancestrally from the latent memory's chain, starting from the draw of the last observed step (the
     mean-field q would forget how uncertain that step is), and the noise is the AR residual
     continued from the observed hours' residuals (:func:`~seasonal_vae.model.ar_noise.continue_residual`).
     The latents of every window are drawn and decoded (``batch`` sequences at a time) first,
@@ -247,7 +239,7 @@ def sample_posterior(
     n, k, dim = posterior.mean.shape
     eps = rng.standard_normal((n, n_members, k, dim)).astype("float32")
     z = posterior.mean[:, None] + np.exp(0.5 * posterior.log_var)[:, None] * eps
-    if model.latent_memory == "ar1" and posterior.mask is not None:
+    if model.latent_memory != "none" and posterior.mask is not None:
         z = _ancestral_tail(model, posterior, z, rng)
     z = z.reshape(n * n_members, k, dim)
     decoded = [np.asarray(_decode(model, tf.constant(z[i : i + batch]))) for i in range(0, len(z), batch)]
@@ -281,12 +273,12 @@ def _decode(model, z):
 
 def _ancestral_tail(model: SeasonalVAE, posterior: Posterior, z: np.ndarray, rng) -> np.ndarray:
     """``z`` ``(N, M, k, L)`` with the steps after each window's last observed step redrawn
-    from the AR(1) prior given the step before."""
+    from the latent memory's chain given the step before (:mod:`~seasonal_vae.model.latent_chain`)."""
     n, _, k, _ = z.shape
     seen = posterior.mask.reshape(n, k, HOURS_PER_LATENT_STEP).any(axis=-1)
     last = np.where(seen.any(axis=1), k - 1 - np.argmax(seen[:, ::-1], axis=1), -1)
-    a = np.asarray(model.latent_ar, dtype="float32")
-    m, s = posterior.prior_mean[:, None], np.exp(0.5 * posterior.prior_log_var)[:, None]
+    a, r_chol, q_chol = (np.asarray(m, dtype="float32") for m in latent_chain.transition(model))
+    m, log_var = posterior.prior_mean[:, None], posterior.prior_log_var[:, None]
     eps = rng.standard_normal(z.shape).astype("float32")
     z = z.copy()
     for step in range(k):
@@ -294,10 +286,12 @@ def _ancestral_tail(model: SeasonalVAE, posterior: Posterior, z: np.ndarray, rng
         if not tail.any():
             continue
         if step == 0:
-            draw = m[:, :, 0] + s[:, :, 0] * eps[:, :, 0]
+            draw = m[:, :, 0] + np.exp(0.5 * log_var[:, :, 0]) * (eps[:, :, 0] @ r_chol.T)
         else:
-            innovation = s[:, :, step] * np.sqrt(1.0 - a * a)
-            draw = m[:, :, step] + a * (z[:, :, step - 1] - m[:, :, step - 1]) + innovation * eps[:, :, step]
+            before, now = (slice(None), slice(None), step - 1), (slice(None), slice(None), step)
+            draw = latent_chain.next_step(
+                m[before], log_var[before], z[before], m[now], log_var[now], eps[now], a, q_chol
+            )
         z[tail, :, step] = draw[tail]
     return z
 

@@ -31,7 +31,7 @@ from seasonal_vae.core.calendar import (
 from seasonal_vae.data.detrend import retrend as apply_trend
 from seasonal_vae.data.detrend import shift_to_year
 from seasonal_vae.data.series import load_series
-from seasonal_vae.model import ar_noise
+from seasonal_vae.model import ar_noise, latent_chain
 from seasonal_vae.model.record import noise_sigma_degf
 from seasonal_vae.model.samples_file import samples_dataset, write_samples_file
 from seasonal_vae.model.train import load_model
@@ -127,19 +127,11 @@ def generate(
 
 def draw_latent(model: SeasonalVAE, prior_mean, prior_log_var, eps) -> np.ndarray:
     """Latent paths ``(n, k, L)`` from the prior given standard normal draws ``eps``: each step
-    on its own (the article), or ancestrally with the AR(1) memory across steps."""
-    scale = np.exp(0.5 * prior_log_var)
+    on its own (the article), or ancestrally along the chain of the latent memory
+    (:func:`seasonal_vae.model.latent_chain.draw`)."""
     if model.latent_memory == "none":
-        return prior_mean + scale * eps
-    a = np.asarray(model.latent_ar, dtype="float32")
-    innovation = np.sqrt(1.0 - a * a)  # exp(s(θ)) stays the marginal variance of every step
-    z = np.empty_like(eps)
-    z[:, 0] = prior_mean[:, 0] + scale[:, 0] * eps[:, 0]
-    for k in range(1, eps.shape[1]):
-        z[:, k] = (
-            prior_mean[:, k] + a * (z[:, k - 1] - prior_mean[:, k - 1]) + scale[:, k] * innovation * eps[:, k]
-        )
-    return z
+        return prior_mean + np.exp(0.5 * prior_log_var) * eps
+    return latent_chain.draw(prior_mean, prior_log_var, eps, *latent_chain.transition(model))
 
 
 def climate_description(model: SeasonalVAE, retrend: str | int) -> str:

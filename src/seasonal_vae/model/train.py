@@ -41,7 +41,7 @@ import xarray as xr
 
 from seasonal_vae.core.atomic import atomic_path
 from seasonal_vae.core.calendar import HOURS_PER_LATENT_STEP, seasonal_features
-from seasonal_vae.core.errors import InputError
+from seasonal_vae.core.errors import ConfigError, InputError
 from seasonal_vae.data.windows import WindowSampler
 from seasonal_vae.model.checkpoints import Checkpoints, prepare_work_dir, truncate_history
 from seasonal_vae.model.closed_form import ClosedFormUpdates
@@ -175,6 +175,12 @@ def train(
         windows and settings resumes from it; a damaged or foreign one is discarded.
     """
     mcfg, wcfg, tcfg = config["model"], config["windows"], config["training"]
+    if mcfg["latent_memory"] == "var1" and not tcfg["prior_closed_form"]:
+        raise ConfigError(
+            "training.prior_closed_form",
+            "the var1 latent memory is set in closed form only (it has no gradient steps)",
+            "set training.prior_closed_form: true, or use model.latent_memory: ar1",
+        )
     model_path, history_path = Path(model_path), Path(history_path)
     work_dir = Path(work_dir) if work_dir else model_path.with_name(model_path.name + ".work")
     prepare_work_dir(work_dir, Path(windows_path), config)
@@ -213,7 +219,10 @@ def train(
         seed=tcfg["seed"],
     )
     closed_form = ClosedFormUpdates(
-        train_data, noise=tcfg["noise_closed_form"], prior=tcfg["prior_closed_form"]
+        train_data,
+        noise=tcfg["noise_closed_form"],
+        prior=tcfg["prior_closed_form"],
+        full_chain=tcfg["latent_memory_fit"] == "joint",
     )
     after = model.noise_kind == "ar" and tcfg["ar_noise_fit"] == "after"
     if after:  # encoder and decoder against white noise; the AR residual fitted to theirs
@@ -251,6 +260,7 @@ def train(
         verbose=2,
     )
     model.set_weights(checkpoints.best_weights)
+    closed_form.full_chain = True  # var1 fitted whole to the best encoder (latent_memory_fit: after)
     if closed_form.noise or closed_form.prior:  # the optimum for the best encoder and decoder
         closed_form.update(model)
     if after:  # the AR residual of the best reconstruction; the validation ELBO is then its own

@@ -29,10 +29,12 @@ default, so that the article's model has exactly the article's weights):
   (:mod:`seasonal_vae.model.ar_noise`) with exact likelihood, its scale depending on the hour
   of day and the season; ``noise_log_var`` is then the scale's log-variance bias (training
   fits it to the residuals of the trained reconstruction, ``training.ar_noise_fit``);
-* ``latent_memory="ar1"``: the prior carries memory across 96-hour steps,
-  ``z_k = m(θ_k) + A (z_{k−1} − m(θ_{k−1})) + exp(s(θ_k)/2) √(1 − A²) ε_k`` with a stable
-  diagonal ``A = tanh(α)``, so that m(θ) and exp(s(θ)) stay each step's marginal mean and
-  variance; the KL of each step is taken given the posterior's sample of ``z_{k−1}``.
+* ``latent_memory``: the prior carries memory across 96-hour steps as a stationary Gaussian
+  VAR(1) chain in the prior's whitened coordinates (:mod:`seasonal_vae.model.latent_chain`),
+  so that m(θ) and exp(s(θ)) stay each step's marginal mean and variance: ``"ar1"`` a stable
+  diagonal ``A = tanh(α)`` (each latent feature its own AR(1)), ``"var1"`` a full ``A`` with
+  latent features correlated within and across steps (set in closed form by training); the KL
+  of each step is taken given the posterior's sample of ``z_{k−1}``.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ import tensorflow as tf
 from keras import layers, ops
 
 from seasonal_vae.core.calendar import HOURS_PER_LATENT_STEP
-from seasonal_vae.model import ar_noise
+from seasonal_vae.model import ar_noise, latent_chain
 
 STRIDES = (3, 2, 2, 2, 2, 2)  # one unit per 3 h, then 6 h, 12 h, 1 day, 2 days, 4 days
 assert math.prod(STRIDES) == HOURS_PER_LATENT_STEP  # 96 hours per latent step
@@ -58,16 +60,6 @@ def gaussian_nll(x, mean, log_var):
     return ops.sum(
         0.5 * (math.log(2.0 * math.pi) + log_var + ops.square(x - mean) / ops.exp(log_var)), axis=-1
     )
-
-
-def ar1_prior(mean, log_var, z, a):
-    """The AR(1) latent prior's moments of every step given the previous step's ``z``:
-    ``m(θ_k) + A (z_{k−1} − m(θ_{k−1}))`` and ``s(θ_k) + log(1 − a²)``, so that m(θ) and
-    exp(s(θ)) stay the marginal moments; the first step keeps its marginal. ``(N, k, L)``."""
-    shifted = a * (z[:, :-1] - mean[:, :-1])
-    mean = ops.concatenate([mean[:, :1], mean[:, 1:] + shifted], axis=1)
-    innovation = log_var[:, 1:] + ops.log(1.0 - ops.square(a))  # s(θ) stays the marginal
-    return mean, ops.concatenate([log_var[:, :1], innovation], axis=1)
 
 
 def kl_diagonal_gaussians(mean_q, log_var_q, mean_p, log_var_p):
@@ -203,9 +195,9 @@ class SeasonalVAE(keras.Model):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if noise not in ("white", "ar") or latent_memory not in ("none", "ar1"):
+        if noise not in ("white", "ar") or latent_memory not in ("none", "ar1", "var1"):
             raise ValueError(
-                f"noise must be 'white' or 'ar' and latent_memory 'none' or 'ar1', "
+                f"noise must be 'white' or 'ar' and latent_memory 'none', 'ar1' or 'var1', "
                 f"not {noise!r} and {latent_memory!r}"
             )
         self.noise_kind, self.noise_order, self.latent_memory = noise, int(noise_order), latent_memory
@@ -232,6 +224,15 @@ class SeasonalVAE(keras.Model):
             self.latent_ar_raw = self.add_weight(
                 name="latent_ar_raw", shape=(latent_dim,), initializer="zeros"
             )
+        if latent_memory == "var1":  # A, chol R, chol Q: set in closed form (latent_chain.fit_var1)
+            self.latent_var_a, self.latent_corr_chol, self.latent_innov_chol = (
+                self.add_weight(name=name, shape=(latent_dim, latent_dim), initializer=init, trainable=False)
+                for name, init in (
+                    ("latent_var_a", "zeros"),
+                    ("latent_corr_chol", "identity"),
+                    ("latent_innov_chol", "identity"),
+                )
+            )
         self.trackers = {
             name: keras.metrics.Mean(name=name) for name in ("loss", "reconstruction", "kl", "noise_sigma")
         }
@@ -251,22 +252,24 @@ class SeasonalVAE(keras.Model):
         """(reconstruction, KL) per input value, averaged over the batch."""
         z_mean, z_log_var, z = self.encoder(x, training=training)
         x_hat = self.decoder(z, training=training)
-        prior_mean, prior_log_var = self.conditional_prior(features, z, training=training)
+        prior_mean, prior_log_var = self.prior(features, training=training)
         length = ops.cast(ops.shape(x)[1], x_hat.dtype)
         if self.ar_noise_in_loss:
             nll = ar_noise.ar_nll(x - x_hat, self.noise_log_scale(features, ops.shape(x)[1]), self.noise_pacf)
         else:
             nll = gaussian_nll(x, x_hat, self.noise_log_var)
-        kl = kl_diagonal_gaussians(z_mean, z_log_var, prior_mean, prior_log_var)
+        kl = self.latent_kl(z_mean, z_log_var, z, prior_mean, prior_log_var)
         return ops.mean(nll) / length, ops.mean(kl) / length
 
-    def conditional_prior(self, features, z, training=False):
-        """The prior of every step: m(θ), s(θ), or with latent memory the AR(1) prior given
-        the previous step's ``z`` (the first step: its stationary variance)."""
-        mean, log_var = self.prior(features, training=training)
+    def latent_kl(self, z_mean, z_log_var, z, prior_mean, prior_log_var):
+        """KL(q(z | x) ‖ p(z | θ)) per window ``(N,)``: of two diagonal Gaussians (the article),
+        or with latent memory the chain's, each step given the posterior's sample ``z`` of
+        the step before (:func:`seasonal_vae.model.latent_chain.chain_kl`)."""
         if self.latent_memory == "none":
-            return mean, log_var
-        return ar1_prior(mean, log_var, z, self.latent_ar)
+            return kl_diagonal_gaussians(z_mean, z_log_var, prior_mean, prior_log_var)
+        return latent_chain.chain_kl(
+            z_mean, z_log_var, prior_mean, prior_log_var, z, *latent_chain.transition(self)
+        )
 
     @property
     def latent_ar(self):

@@ -38,13 +38,15 @@ GENERATOR_STYLE = {
     "vae_noise": ("#E69F00", "v", "VAE, seasonal prior, + observation noise"),
     "vae_standard_prior": ("#CC79A7", "D", "VAE, N(0, I) prior"),
     "vae_centred_prior": ("#56B4E9", "P", "VAE, centred seasonal prior (extension)"),
-    "vae_extended": ("#000000", "X", "extended VAE: AR residual, AR(1) latent"),
+    "vae_extended": ("#000000", "X", "extended VAE: AR residual, VAR(1) latent"),
+    "vae_extended_ar1": ("#882255", "p", "extended VAE, diagonal AR(1) latent (ablation)"),
     "vae_ar_noise": ("#F0E442", "h", "VAE + AR(3) residual only (ablation)"),
     "vae_latent_ar1": ("#999999", "*", "VAE + AR(1) latent only (ablation)"),
+    "vae_latent_var1": ("#999999", "*", "VAE + VAR(1) latent only (ablation)"),
     "harmonic_ar": ("#009E73", "s", "harmonic + AR baseline"),
     "bootstrap": (REAL_COLOR, "^", "bootstrap of real years"),
 }
-_SPARE = [("#882255", "p"), ("#44AA99", "d"), ("#DDCC77", "H")]
+_SPARE = [("#44AA99", "d"), ("#DDCC77", "H"), ("#AA4499", "8")]
 FLOOR_BAND = "#DDDDDD"
 
 
