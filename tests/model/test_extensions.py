@@ -5,8 +5,7 @@ The AR(p) likelihood against scipy's multivariate normal with the AR covariance,
 of every parameter value, simulated noise with the model's autocorrelation, the closed-form
 fit recovering known parameters, the chain KL against Monte Carlo (both memories), the VAR(1)
 fit recovering a known chain and always stable, generated latents with the chain's moments,
-and the extended model's
-shapes for any length, save/load and seeds.
+and the extended model's shapes for any length, save/load and seeds.
 """
 
 import numpy as np

@@ -3,9 +3,10 @@
 The noise variance σ² (the mean squared residual), the AR residual's scale and partial
 autocorrelations (:func:`seasonal_vae.model.ar_noise.fit`), the seasonal prior's Fourier
 coefficients (weighted least squares and Newton steps on the summed KL) and the latent
-memory's chain (:func:`optimal_latent_ar`, :func:`seasonal_vae.model.latent_chain.fit_var1`),
-applied at the start of every epoch by :class:`ClosedFormUpdates`: an EM-like M-step beside
-the gradient steps of the encoder and decoder.
+memory's chain (:func:`~seasonal_vae.model.latent_chain.fit_ar1`,
+:func:`~seasonal_vae.model.latent_chain.fit_var1`), applied at the start of every epoch by
+:class:`ClosedFormUpdates`: an EM-like M-step beside the gradient steps of the encoder and
+decoder.
 """
 
 from __future__ import annotations
@@ -112,16 +113,6 @@ def optimal_prior_weights(features, z_mean, z_log_var, kernel, bias=None, iterat
     return weights.astype("float32"), None
 
 
-def optimal_latent_ar(z_mean, prior_mean, prior_log_var) -> np.ndarray:
-    """The diagonal of A (``latent_memory: ar1``): per latent feature, the lag-1 regression slope
-    of the posterior means' departures from the prior mean in the prior's whitened coordinates
-    (:mod:`~seasonal_vae.model.latent_chain`), over consecutive steps within the windows
-    (clipped to ±0.99). With m(θ) and exp(s(θ)) the marginal moments, this is the M-step for A."""
-    d = (np.asarray(z_mean, dtype="float64") - prior_mean) / np.exp(0.5 * np.asarray(prior_log_var))
-    now, before = d[:, 1:].reshape(-1, d.shape[-1]), d[:, :-1].reshape(-1, d.shape[-1])
-    return np.clip(np.sum(now * before, axis=0) / np.sum(before * before, axis=0), -0.99, 0.99)
-
-
 class ClosedFormUpdates(keras.callbacks.Callback):
     """At the start of every epoch, set σ² to its closed-form optimum and move the seasonal
     prior towards its optimum (two rounds of :func:`optimal_prior_weights` from the last
@@ -178,14 +169,13 @@ class ClosedFormUpdates(keras.callbacks.Callback):
         if self.prior and model.latent_memory != "none":
             mean, log_var = (np.asarray(m, dtype="float64") for m in model.prior(features))
             if model.latent_memory == "ar1":
-                a = optimal_latent_ar(z_mean, mean, log_var)
+                a = latent_chain.fit_ar1(z_mean, mean, log_var)
                 model.latent_ar_raw.assign(np.arctanh(a).astype("float32"))
-            elif self.full_chain:
-                fitted = latent_chain.fit_var1(z_mean, z_log_var, mean, log_var)
-            else:  # var1 held to its diagonal: the ar1 chain in var1's weights
-                a = optimal_latent_ar(z_mean, mean, log_var)
-                fitted = (np.diag(a), np.eye(len(a)), np.diag(np.sqrt(1.0 - a * a)))
-            if model.latent_memory == "var1":
+            else:  # var1: whole, or held to its diagonal (the ar1 chain in var1's weights)
+                if self.full_chain:
+                    fitted = latent_chain.fit_var1(z_mean, z_log_var, mean, log_var)
+                else:
+                    fitted = latent_chain.diagonal(latent_chain.fit_ar1(z_mean, mean, log_var))
                 weights = (model.latent_var_a, model.latent_corr_chol, model.latent_innov_chol)
                 for weight, value in zip(weights, fitted):
                     weight.assign(np.asarray(value, dtype="float32"))

@@ -36,7 +36,7 @@ MIN_INNOVATION_EIGENVALUE = 1e-3
 def transition(model) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
     """``(A, chol R, chol Q)`` of a model with latent memory, float32 ``(L, L)`` each."""
     if model.latent_memory == "ar1":
-        a = tf.tanh(tf.convert_to_tensor(model.latent_ar_raw))
+        a = tf.convert_to_tensor(model.latent_ar)
         return tf.linalg.diag(a), tf.eye(model.latent_dim), tf.linalg.diag(tf.sqrt(1.0 - a * a))
     return (
         tf.convert_to_tensor(model.latent_var_a),
@@ -85,6 +85,18 @@ def chain_kl(mean_q, log_var_q, prior_mean, prior_log_var, z, a, r_chol, q_chol)
     return first + tf.reduce_sum(rest, axis=-1)
 
 
+def whiten(z, prior_mean, prior_log_var) -> np.ndarray:
+    """The prior's whitened coordinates ``u = (z − m(θ)) / e^{s(θ)/2}`` (numpy, float64)."""
+    z, mean = np.asarray(z, dtype="float64"), np.asarray(prior_mean, dtype="float64")
+    return (z - mean) / np.exp(0.5 * np.asarray(prior_log_var, dtype="float64"))
+
+
+def first_step(mean, log_var, eps, r_chol) -> np.ndarray:
+    """``z_1`` from its stationary distribution given standard normal ``eps`` (arrays
+    ``(…, L)``, numpy): ``m_1 + e^{s_1/2} chol(R) ε``."""
+    return mean + np.exp(0.5 * log_var) * (eps @ r_chol.T)
+
+
 def next_step(mean_before, log_var_before, z_before, mean, log_var, eps, a, q_chol) -> np.ndarray:
     """``z_k`` given ``z_{k−1}`` and standard normal ``eps`` (arrays ``(…, L)``, numpy):
     ``m_k + e^{s_k/2} (A u_{k−1} + chol(Q) ε)``."""
@@ -97,7 +109,7 @@ def draw(prior_mean, prior_log_var, eps, a, r_chol, q_chol) -> np.ndarray:
     ``eps`` ``(n, k, L)`` and the prior's moments ``(1 or n, k, L)`` (numpy)."""
     a, r_chol, q_chol = (np.asarray(m, dtype="float32") for m in (a, r_chol, q_chol))
     z = np.empty(np.broadcast_shapes(np.shape(eps), np.shape(prior_mean)), dtype="float32")
-    z[:, 0] = prior_mean[:, 0] + np.exp(0.5 * prior_log_var[:, 0]) * (eps[:, 0] @ r_chol.T)
+    z[:, 0] = first_step(prior_mean[:, 0], prior_log_var[:, 0], eps[:, 0], r_chol)
     for k in range(1, z.shape[1]):
         z[:, k] = next_step(
             prior_mean[:, k - 1],
@@ -112,6 +124,21 @@ def draw(prior_mean, prior_log_var, eps, a, r_chol, q_chol) -> np.ndarray:
     return z
 
 
+def fit_ar1(z_mean, prior_mean, prior_log_var) -> np.ndarray:
+    """The diagonal of A (``latent_memory: ar1``): per latent feature, the lag-1 regression slope
+    of the whitened posterior means (:func:`whiten`) over consecutive steps within the windows
+    (clipped to ±0.99). With m(θ) and exp(s(θ)) the marginal moments, this is the M-step for A."""
+    d = whiten(z_mean, prior_mean, prior_log_var)
+    now, before = d[:, 1:].reshape(-1, d.shape[-1]), d[:, :-1].reshape(-1, d.shape[-1])
+    return np.clip(np.sum(now * before, axis=0) / np.sum(before * before, axis=0), -0.99, 0.99)
+
+
+def diagonal(a) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(A, chol R, chol Q)`` of the diagonal chain with coefficients ``a`` (the ``ar1`` chain):
+    ``diag(a)``, ``I``, ``diag(√(1 − a²))``."""
+    return np.diag(a), np.eye(len(a)), np.diag(np.sqrt(1.0 - a * a))
+
+
 def fit_var1(z_mean, z_log_var, prior_mean, prior_log_var) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(A, chol R, chol Q)`` of the ``var1`` chain from the posteriors of training windows
     (all ``(N, k, L)``, ``k ≥ 1``), in closed form.
@@ -123,9 +150,8 @@ def fit_var1(z_mean, z_log_var, prior_mean, prior_log_var) -> tuple[np.ndarray, 
     ``A = C₁ R⁻¹`` and ``Q = R − A R Aᵀ``; should Q's smallest eigenvalue fall below
     :data:`MIN_INNOVATION_EIGENVALUE` (a sampling accident), ``A`` is shrunk until it does not,
     so the chain is always stable."""
-    mean, log_var = np.asarray(prior_mean, dtype="float64"), np.asarray(prior_log_var, dtype="float64")
-    u = (np.asarray(z_mean, dtype="float64") - mean) / np.exp(0.5 * log_var)
-    v = np.exp(np.asarray(z_log_var, dtype="float64") - log_var)
+    u = whiten(z_mean, prior_mean, prior_log_var)
+    v = np.exp(np.asarray(z_log_var, dtype="float64") - np.asarray(prior_log_var, dtype="float64"))
     dim = u.shape[-1]
     flat = u.reshape(-1, dim)
     covariance = flat.T @ flat / len(flat) + np.diag(v.reshape(-1, dim).mean(axis=0))

@@ -286,7 +286,7 @@ def _ancestral_tail(model: SeasonalVAE, posterior: Posterior, z: np.ndarray, rng
         if not tail.any():
             continue
         if step == 0:
-            draw = m[:, :, 0] + np.exp(0.5 * log_var[:, :, 0]) * (eps[:, :, 0] @ r_chol.T)
+            draw = latent_chain.first_step(m[:, :, 0], log_var[:, :, 0], eps[:, :, 0], r_chol)
         else:
             before, now = (slice(None), slice(None), step - 1), (slice(None), slice(None), step)
             draw = latent_chain.next_step(
