@@ -188,6 +188,43 @@ def test_outputs_are_written_and_read_back(evaluated):
     assert len(pd.read_csv(tmp / "f.csv")) == len(floor)
 
 
+def test_each_path_is_judged_against_the_floor_and_path_0_is_the_tables_mark(evaluated):
+    table, floor, ctx, gens, tmp = evaluated
+    vae = table[(table["generator"] == "vae") & (table["within_by_path"] != "")]
+    assert len(vae) == len(METRICS) - 1  # every metric with a floor (not the 1-year spread)
+    n_paths = xr.open_dataset(gens["vae"]).sizes["path"]
+    assert n_paths > 1 and (vae["within_by_path"].str.len() == n_paths).all()
+    for _, row in vae.iterrows():  # path 0's mark is the table's ✓ (the value is path 0's)
+        assert (row["within_by_path"][0] == "y") == bool(row["within_floor"]), row["metric"]
+        # the paths' spread brackets the floor: some path in, some out, only if it straddles
+        if row["spread_low"] > row["floor_p95"]:
+            assert set(row["within_by_path"]) == {"n"}
+        if row["spread_high"] <= row["floor_p95"]:
+            assert set(row["within_by_path"]) == {"y"}
+    counts = metrics_table.path_counts(table, "vae")
+    assert len(counts) == n_paths
+    assert counts[0] == int(vae["within_floor"].astype(bool).sum())
+    metrics_table.write_outputs(table, floor, ctx, tmp / "p.csv", tmp / "p.md")
+    assert f"vae {', '.join(map(str, counts))}" in (tmp / "p.md").read_text()
+    back = metrics_table.read_metrics(tmp / "p.csv")  # "nyy…" is read back as text, not a number
+    assert metrics_table.path_counts(back, "vae") == counts
+
+
+def test_by_path_and_the_counts_per_path():
+    assert metrics_table.by_path([0.5, 2.0, np.nan, 1.0], 1.0) == "yn-y"
+    assert metrics_table.by_path([0.5], np.nan) == ""  # no floor
+    assert metrics_table.by_path(np.nan, 1.0) == ""  # judged on path 0 only (the classifier)
+    table = pd.DataFrame(
+        {
+            "generator": ["a", "a", "a", "b"],
+            "within_by_path": ["yny", "yyn", "", "nn"],
+        }
+    )
+    assert metrics_table.path_counts(table, "a") == [2, 1, 1]
+    assert metrics_table.path_counts(table, "b") == [0, 0]
+    assert metrics_table.path_counts(table, "c") == []
+
+
 def test_a_generator_that_misses_the_held_out_hours_is_refused(evaluated, tiny_pipeline, tmp_path):
     real = load_series(tiny_pipeline["series"])
     short = real.sel(time=slice(None, "1975-12-31"))

@@ -65,13 +65,13 @@ def test_readme_counts_of_metrics_within_the_floor_are_the_tables():
     start = README.index("<!-- within table")
     end = README.index("<!-- end of within table")
     rows = [line.strip("|").split("|") for line in README[start:end].splitlines() if line.startswith("| `")]
-    shown = {cells[0].strip().strip("`"): [int(c) for c in cells[1:]] for cells in rows}
+    shown = {cells[0].strip().strip("`"): [int(c) for c in cells[1:3]] for cells in rows}
+    by_path = {cells[0].strip().strip("`"): [c.strip() for c in cells[3:5]] for cells in rows}
     for i, dataset in enumerate(DATASETS):
-        lines = [
-            line
-            for line in (ROOT / "figures" / dataset / "metrics.md").read_text(encoding="utf-8").splitlines()
-            if line.startswith("|")
-        ]
+        text = (ROOT / "figures" / dataset / "metrics.md").read_text(encoding="utf-8")
+        for name, counts in _per_path_counts(text).items():
+            assert by_path[name][i] == counts, (dataset, name)
+        lines = [line for line in text.splitlines() if line.startswith("|")]
         header = [c.strip() for c in lines[0].strip("|").split("|")]
         body = [
             [c.strip() for c in line.replace("\\|", "¦").strip("|").split("|")] for line in lines[2:]
@@ -80,6 +80,14 @@ def test_readme_counts_of_metrics_within_the_floor_are_the_tables():
             if column >= 4:
                 counted = sum("✓" in row[column] for row in body)
                 assert shown[name][i] == counted, (dataset, name)
+
+
+def _per_path_counts(metrics_md: str) -> dict[str, str]:
+    """Generator → its counts within the floor path by path ("15, 16, 14, 15, 15"), from the
+    line that the evaluate rule's table (metrics_table.metrics_markdown) ends with."""
+    line = next(x for x in metrics_md.splitlines() if x.startswith("Within the floor path by path"))
+    parts = line.split("): ", 1)[1].rstrip(".").split("; ")
+    return dict(part.split(" ", 1) for part in parts)
 
 
 def test_citation_file_names_the_article_the_data_and_the_software():
@@ -114,7 +122,7 @@ def test_the_beyond_the_article_table_is_the_metric_tables():
         "lag-1 slope, daily",
         "lag-1 slope, monthly",
     ]
-    for record, generator, within, accuracy, marks in rows:
+    for record, generator, within, accuracy, marks, paths in rows:
         text = (
             ROOT / "figures" / ("greenway" if record.startswith("Greenway") else "surrogate") / "metrics.md"
         ).read_text()
@@ -123,6 +131,7 @@ def test_the_beyond_the_article_table_is_the_metric_tables():
         column = header.index(generator.strip("`"))
         body = [[c.strip() for c in line.strip("|").split("|")] for line in table[2:]]
         assert int(within) == sum("✓" in row[column] for row in body), (record, generator)
+        assert paths == _per_path_counts(text)[generator.strip("`")], (record, generator)
         found = re.search(rf"{generator.strip('`')} accuracy ([0-9.]+) \[([0-9.]+), ([0-9.]+)\]", text)
         assert accuracy == "{:.2f} [{:.2f}, {:.2f}]".format(*map(float, found.groups())), (record, generator)
         expected = []

@@ -3,9 +3,11 @@
 ``metrics.csv`` is tidy: one row per metric and generator, with the columns :data:`COLUMNS`
 (the metric's family, label and unit from :mod:`seasonal_vae.evaluation.metric_info`, the
 value, the noise floor's median and 95th percentile, their ratio, whether the value is within
-the floor, the spread over paths or seeds, and for the classifier the raw scores).
-:func:`metrics_markdown` is its Markdown table (one column per generator) and
-:func:`summary` counts, per generator, the metrics within the floor.
+the floor, whether each generated path's value is (``within_by_path``: one ``y`` or ``n`` per
+path), the spread over paths or seeds, and for the classifier the raw scores).
+:func:`metrics_markdown` is its Markdown table (one column per generator, then the counts path
+by path, :func:`path_counts`) and :func:`summary` counts, per generator, the metrics within the
+floor.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ COLUMNS = (
     "floor_p95",
     "ratio",
     "within_floor",
+    "within_by_path",
     "n_floor",
     "spread_low",
     "spread_high",
@@ -66,6 +69,10 @@ def assemble(rows: list[dict], floor: pd.DataFrame) -> pd.DataFrame:
     table["within_floor"] = (table["value"] <= table["floor_p95"]).where(
         table["floor_p95"].notna() & table["value"].notna()
     )
+    table["within_by_path"] = [
+        by_path(values, p95)
+        for values, p95 in zip(table.get("path_values", [None] * len(table)), table["floor_p95"])
+    ]
     table["n_floor"] = table["n_floor"].fillna(0).astype(int)
     for column in COLUMNS:
         if column not in table:
@@ -77,6 +84,32 @@ def assemble(rows: list[dict], floor: pd.DataFrame) -> pd.DataFrame:
         ["_m", "_g"]
     )
     return table[list(COLUMNS)].reset_index(drop=True)
+
+
+def by_path(values, p95) -> str:
+    """Whether each path's value is within the floor (at or below its 95th percentile): one
+    character per path, ``y`` or ``n`` (``-`` where the value is missing), the column
+    ``within_by_path``. Empty for a metric judged on path 0 only (the classifier) or without a
+    floor."""
+    if not isinstance(values, (list, tuple, np.ndarray)) or not len(values) or not np.isfinite(p95):
+        return ""
+    return "".join(
+        "-" if not np.isfinite(v) else "y" if v <= p95 else "n" for v in np.asarray(values, dtype=float)
+    )
+
+
+def path_counts(table: pd.DataFrame, generator: str) -> list[int]:
+    """For one generator, the number of metrics within the floor in each of its paths, of the
+    metrics that are judged path by path (``within_by_path``; path 0's count is the table's
+    count less the classifier's)."""
+    marks = [
+        str(m)
+        for m in table.loc[table["generator"] == generator, "within_by_path"]
+        if isinstance(m, str) and m
+    ]
+    if not marks:
+        return []
+    return [sum(m[k] == "y" for m in marks) for k in range(min(len(m) for m in marks))]
 
 
 def _num(value: float) -> str:
@@ -126,6 +159,13 @@ def metrics_markdown(table: pd.DataFrame, holdout_years=None, n_splits: int | No
         floor = f"{_num(first['floor_median'])} ({_num(first['floor_p95'])})"
         label = str(first["label"]).replace("|", "\\|")
         lines.append(f"| {family} | {label} | {first['unit']} | {floor} | " + " | ".join(cells) + " |")
+    per_path = {g: path_counts(table, g) for g in gens}
+    if any(len(c) > 1 for c in per_path.values()):
+        judged = sum(bool(m) for m in table.loc[table["generator"] == gens[0], "within_by_path"].fillna(""))
+        lines.append(
+            f"\nWithin the floor path by path (the {judged} metrics computed on every path; path 0 is the "
+            "table's): " + "; ".join(f"{g} {', '.join(map(str, c))}" for g, c in per_path.items() if c) + "."
+        )
     clf = table[table["metric"] == "classifier_accuracy"]
     if not clf.empty:
         parts = []

@@ -221,6 +221,7 @@ def evaluate_generator(
                 "spread_low": np.nanmin(values) if spread else np.nan,
                 "spread_high": np.nanmax(values) if spread else np.nan,
                 "spread": f"min-max over {n_paths} paths" if n_paths > 1 else "",
+                "path_values": values,  # judged path by path too (metrics_table.assemble)
             }
         )
     return rows, paths.isel(path=0, drop=True)
