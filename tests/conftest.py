@@ -23,6 +23,13 @@ SMALL_BUILD_MODULES = frozenset(
     f"tests/workflow/test_{name}.py" for name in ("notebooks", "report", "sites_workflow", "workflow")
 )
 SLURM_MODULE = "tests/workflow/test_slurm.py"
+#: Modules that join the small build's unit of work without reading it, to balance the two
+#: workers: the other worker ends with the Slurm test (2.5 minutes), and with the rerun tests
+#: (1.7 minutes of killed and resumed trainings) on it too, the small build's worker sat idle
+#: for its last 2 minutes (a timeline of the suite, each test's start and end per worker, 5
+#: December 2026: 10 min 7 s before the move, 9 min 39 s after, the workers then ending 24 s
+#: apart).
+SMALL_BUILD_WORKER_TOO = frozenset({"tests/workflow/test_reruns.py"})
 
 #: The tiny pipeline's settings: three surrogate years, one held out, a small model and a few
 #: epochs. It learns little; it exists so that figures, metrics and applications run on a
@@ -115,19 +122,21 @@ def pytest_collection_modifyitems(config, items):
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     """``--dist load`` (pyproject.toml: ``-n 2``), except that the tests of
-    ``SMALL_BUILD_MODULES`` form one unit of work, handed out first (the largest unit): one
-    worker builds the small build while the other runs the tests in their order, the Slurm
-    test near the end (by then the small build it compares with is there; started beside
-    the small build, it waited minutes for it). xdist's own ``--dist loadgroup`` would group by
-    marks, but it does not group under pytest 9.2 (pytest-dev/pytest-xdist#1386: the group
-    goes into a node id field that pytest no longer reads)."""
+    ``SMALL_BUILD_MODULES`` (and ``SMALL_BUILD_WORKER_TOO``) form one unit of work, handed out
+    first (the largest unit): one worker builds the small build while the other runs the tests
+    in their order, the Slurm test near the end (by then the small build it compares with is
+    there; started beside the small build, it waited minutes for it). xdist's own ``--dist
+    loadgroup`` would group by marks, but it does not group under pytest 9.2
+    (pytest-dev/pytest-xdist#1386: the group goes into a node id field that pytest no longer
+    reads)."""
     if config.getvalue("dist") != "load":
         return None
     from xdist.scheduler import LoadScopeScheduling
 
     class SmallBuildScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return "small build" if nodeid.split("::")[0] in SMALL_BUILD_MODULES else nodeid
+            module = nodeid.split("::")[0]
+            return "small build" if module in SMALL_BUILD_MODULES | SMALL_BUILD_WORKER_TOO else nodeid
 
     return SmallBuildScheduling(config, log)
 
