@@ -15,7 +15,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from seasonal_vae.model import ar_noise, latent_chain
+from seasonal_vae.model import ar_noise, latent_chain, latent_marginals
 
 
 def optimal_noise_log_var(x, x_hat) -> float:
@@ -120,14 +120,22 @@ class ClosedFormUpdates(keras.callbacks.Callback):
     :meth:`update` with the default ``iterations`` converges fully (after training).
 
     The ``var1`` latent memory is fitted whole (:func:`~seasonal_vae.model.latent_chain.fit_var1`)
-    when ``full_chain`` is set, else held to its diagonal (``training.latent_memory_fit``)."""
+    when ``full_chain`` is set, else held to its diagonal (``training.latent_memory_fit``).
+    With ``marginals`` set (after training), a model's Johnson SU latent marginals are fitted
+    too, and its chain on their normal scores (:meth:`fit_marginals`)."""
 
     def __init__(
-        self, data, noise: bool = True, prior: bool = True, batch: int = 256, full_chain: bool = True
+        self,
+        data,
+        noise: bool = True,
+        prior: bool = True,
+        batch: int = 256,
+        full_chain: bool = True,
+        marginals: bool = False,
     ):
         super().__init__()
         self.data, self.noise, self.prior, self.batch = data, noise, prior, batch
-        self.full_chain = full_chain
+        self.full_chain, self.marginals = full_chain, marginals
         self._forward, self._traced_for = None, None
         self.epoch, self._warm = 0, False
 
@@ -166,7 +174,9 @@ class ClosedFormUpdates(keras.callbacks.Callback):
             dense.kernel.assign(kernel)
             if bias is not None:
                 dense.bias.assign(bias)
-        if self.prior and model.latent_memory != "none":
+        if self.marginals and model.latent_marginals == "johnson_su":
+            self.fit_marginals(model)
+        elif self.prior and model.latent_memory != "none":
             mean, log_var = (np.asarray(m, dtype="float64") for m in model.prior(features))
             if model.latent_memory == "ar1":
                 a = latent_chain.fit_ar1(z_mean, mean, log_var)
@@ -179,6 +189,35 @@ class ClosedFormUpdates(keras.callbacks.Callback):
                 weights = (model.latent_var_a, model.latent_corr_chol, model.latent_innov_chol)
                 for weight, value in zip(weights, fitted):
                     weight.assign(np.asarray(value, dtype="float32"))
+
+    def fit_marginals(self, model, n_epochs: int = 8) -> None:
+        """Fit the Johnson SU marginals (:func:`seasonal_vae.model.latent_marginals.fit`) to the
+        whitened posterior samples of the last ``n_epochs`` epochs' training windows (one
+        seeded draw per window and epoch), then the latent chain to their normal scores: the
+        ``var1`` chain whole (:func:`~seasonal_vae.model.latent_chain.fit_var1`), the ``ar1``
+        chain's diagonal (:func:`~seasonal_vae.model.latent_chain.fit_ar1`)."""
+        u, features = [], []
+        for epoch in range(max(0, self.epoch - n_epochs + 1), self.epoch + 1):
+            x, f = self.data.epoch(epoch)
+            z_mean, z_log_var, _ = self._passes(model, x)
+            eps = np.random.default_rng([epoch, 7]).standard_normal(z_mean.shape)
+            z = z_mean + np.exp(0.5 * z_log_var.astype("float64")) * eps
+            u.append(latent_chain.whiten(z, *model.prior(f)))
+            features.append(f)
+        u, features = np.concatenate(u), np.concatenate(features)
+        table = latent_marginals.fit(u, features)
+        model.latent_shape_table.assign(table)
+        model.latent_marginals_in_loss = True
+        scores = np.asarray(latent_marginals.to_scores(u, latent_marginals.params_at(table, features)))
+        zeros = np.zeros_like(scores)
+        if model.latent_memory == "ar1":
+            a = latent_chain.fit_ar1(scores, zeros, zeros)
+            model.latent_ar_raw.assign(np.arctanh(a).astype("float32"))
+        elif model.latent_memory == "var1":  # the scores are samples: no posterior variance to add
+            fitted = latent_chain.fit_var1(scores, np.full_like(scores, -30.0), zeros, zeros)
+            weights = (model.latent_var_a, model.latent_corr_chol, model.latent_innov_chol)
+            for weight, value in zip(weights, fitted):
+                weight.assign(np.asarray(value, dtype="float32"))
 
     def on_epoch_begin(self, epoch, logs=None):
         # the first epoch of a fit converges fully from the initial weights; later ones take a

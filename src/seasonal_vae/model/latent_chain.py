@@ -22,19 +22,32 @@ theorem). Two kinds (``model.latent_memory``):
 
 The KL of each step is taken given the posterior's sample of the step before
 (:func:`chain_kl`); generation draws the chain ancestrally (:func:`draw`, :func:`next_step`).
+
+With Johnson SU marginals (``model.latent_marginals``, :mod:`latent_marginals`) the chain runs
+on the normal scores ``n = T⁻¹(u)`` instead of ``u`` (a Gaussian copula): the functions below
+take the transform's parameters per step as ``shape`` (``None``: Gaussian marginals), and
+:func:`shaped_chain_kl` estimates the KL, which then has no closed form.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import tensorflow as tf
+
+from seasonal_vae.model import latent_marginals
 
 #: The smallest eigenvalue the innovation covariance Q may have: the fit shrinks A until it holds.
 MIN_INNOVATION_EIGENVALUE = 1e-3
 
 
 def transition(model) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
-    """``(A, chol R, chol Q)`` of a model with latent memory, float32 ``(L, L)`` each."""
+    """``(A, chol R, chol Q)`` of a model's latent chain, float32 ``(L, L)`` each (without
+    latent memory: ``A = 0`` and ``R = Q = I``, independent steps)."""
+    if model.latent_memory == "none":
+        eye = tf.eye(model.latent_dim)
+        return tf.zeros_like(eye), eye, eye
     if model.latent_memory == "ar1":
         a = tf.convert_to_tensor(model.latent_ar)
         return tf.linalg.diag(a), tf.eye(model.latent_dim), tf.linalg.diag(tf.sqrt(1.0 - a * a))
@@ -91,25 +104,41 @@ def whiten(z, prior_mean, prior_log_var) -> np.ndarray:
     return (z - mean) / np.exp(0.5 * np.asarray(prior_log_var, dtype="float64"))
 
 
-def first_step(mean, log_var, eps, r_chol) -> np.ndarray:
+def _to_u(n, shape):
+    """Whitened latents from normal scores (numpy): ``n`` itself for Gaussian marginals."""
+    return n if shape is None else np.asarray(latent_marginals.from_scores(n, shape))
+
+
+def _to_n(u, shape):
+    """Normal scores of whitened latents (numpy): ``u`` itself for Gaussian marginals."""
+    return u if shape is None else np.asarray(latent_marginals.to_scores(u, shape))
+
+
+def first_step(mean, log_var, eps, r_chol, shape=None) -> np.ndarray:
     """``z_1`` from its stationary distribution given standard normal ``eps`` (arrays
-    ``(…, L)``, numpy): ``m_1 + e^{s_1/2} chol(R) ε``."""
-    return mean + np.exp(0.5 * log_var) * (eps @ r_chol.T)
+    ``(…, L)``, numpy): ``m_1 + e^{s_1/2} T(chol(R) ε)``, ``T`` the marginal transform of
+    ``shape`` (``(…, L, 4)``; None: the identity)."""
+    return mean + np.exp(0.5 * log_var) * _to_u(eps @ r_chol.T, shape)
 
 
-def next_step(mean_before, log_var_before, z_before, mean, log_var, eps, a, q_chol) -> np.ndarray:
+def next_step(
+    mean_before, log_var_before, z_before, mean, log_var, eps, a, q_chol, shape_before=None, shape=None
+) -> np.ndarray:
     """``z_k`` given ``z_{k−1}`` and standard normal ``eps`` (arrays ``(…, L)``, numpy):
-    ``m_k + e^{s_k/2} (A u_{k−1} + chol(Q) ε)``."""
+    ``m_k + e^{s_k/2} T_k(A n_{k−1} + chol(Q) ε)`` with ``n_{k−1} = T_{k−1}⁻¹(u_{k−1})``."""
     u_before = (z_before - mean_before) / np.exp(0.5 * log_var_before)
-    return mean + np.exp(0.5 * log_var) * (u_before @ a.T + eps @ q_chol.T)
+    n = _to_n(u_before, shape_before) @ a.T + eps @ q_chol.T
+    return mean + np.exp(0.5 * log_var) * _to_u(n, shape)
 
 
-def draw(prior_mean, prior_log_var, eps, a, r_chol, q_chol) -> np.ndarray:
+def draw(prior_mean, prior_log_var, eps, a, r_chol, q_chol, shape=None) -> np.ndarray:
     """Latent paths ``(n, k, L)`` drawn ancestrally from the chain given standard normal
-    ``eps`` ``(n, k, L)`` and the prior's moments ``(1 or n, k, L)`` (numpy)."""
+    ``eps`` ``(n, k, L)`` and the prior's moments ``(1 or n, k, L)`` (numpy); ``shape``
+    ``(1 or n, k, L, 4)``: the marginal transform's parameters per step, or None."""
     a, r_chol, q_chol = (np.asarray(m, dtype="float32") for m in (a, r_chol, q_chol))
     z = np.empty(np.broadcast_shapes(np.shape(eps), np.shape(prior_mean)), dtype="float32")
-    z[:, 0] = first_step(prior_mean[:, 0], prior_log_var[:, 0], eps[:, 0], r_chol)
+    step_shape = (lambda k: None) if shape is None else (lambda k: shape[:, k])
+    z[:, 0] = first_step(prior_mean[:, 0], prior_log_var[:, 0], eps[:, 0], r_chol, step_shape(0))
     for k in range(1, z.shape[1]):
         z[:, k] = next_step(
             prior_mean[:, k - 1],
@@ -120,8 +149,37 @@ def draw(prior_mean, prior_log_var, eps, a, r_chol, q_chol) -> np.ndarray:
             eps[:, k],
             a,
             q_chol,
+            step_shape(k - 1),
+            step_shape(k),
         )
     return z
+
+
+def _log_normal(x, chol):
+    """``log N(x | 0, C)`` over the last axis for ``C = chol cholᵀ``."""
+    inverse = tf.linalg.triangular_solve(chol, tf.eye(tf.shape(chol)[0], dtype=chol.dtype))
+    whitened = _times_transposed(x, inverse)
+    size = tf.cast(tf.shape(chol)[0], x.dtype)
+    log_det = 2.0 * tf.reduce_sum(tf.math.log(tf.linalg.diag_part(chol)))
+    return -0.5 * (size * math.log(2.0 * math.pi) + log_det + tf.reduce_sum(tf.square(whitened), -1))
+
+
+def shaped_chain_kl(mean_q, log_var_q, prior_mean, prior_log_var, z, a, r_chol, q_chol, shape):
+    """Σ_k KL(q(z_k) ‖ p(z_k | z_{k−1})) per window ``(N,)`` for the chain on Johnson SU normal
+    scores, estimated with the posterior's sample ``z``: ``Σ_k [−H(q_k) − log p(z_k | z_{k−1})]``,
+    the entropy in closed form, ``log p`` the normal density of the scores ``n_k`` given
+    ``A n_{k−1}`` (the first step: its stationary N(0, R)) plus ``Σ log dn/dz``. Unbiased for
+    the KL of :func:`chain_kl`'s conditionals; ``shape`` ``(N, k, L, 4)``."""
+    dtype = mean_q.dtype
+    prior_mean, prior_log_var = tf.cast(prior_mean, dtype), tf.cast(prior_log_var, dtype)
+    a, r_chol, q_chol, shape = (tf.cast(m, dtype) for m in (a, r_chol, q_chol, shape))
+    u = (tf.cast(z, dtype) - prior_mean) / tf.exp(0.5 * prior_log_var)
+    n = latent_marginals.to_scores(u, shape)
+    log_jacobian = latent_marginals.log_derivative(u, shape) - 0.5 * prior_log_var
+    log_p = tf.reduce_sum(log_jacobian, axis=[1, 2]) + _log_normal(n[:, 0], r_chol)
+    log_p += tf.reduce_sum(_log_normal(n[:, 1:] - _times_transposed(n[:, :-1], a), q_chol), axis=-1)
+    entropy = 0.5 * tf.reduce_sum(math.log(2.0 * math.pi) + 1.0 + log_var_q, axis=[1, 2])
+    return -entropy - log_p
 
 
 def fit_ar1(z_mean, prior_mean, prior_log_var) -> np.ndarray:

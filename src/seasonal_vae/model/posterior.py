@@ -77,6 +77,9 @@ class Posterior:
     x, mask, log_scale
         The windows (standard units), where they were observed, and for a model with the AR
         residual its ``log s_t``, ``(N, 96k)``: what the extended model's draws continue from.
+    prior_shape
+        For a model with Johnson SU latent marginals, their parameters at the same steps,
+        ``(N, k, L, 4)``; None otherwise.
     """
 
     mean: np.ndarray
@@ -87,6 +90,7 @@ class Posterior:
     x: np.ndarray | None = None
     mask: np.ndarray | None = None
     log_scale: np.ndarray | None = None
+    prior_shape: np.ndarray | None = None
 
 
 def encode(model: SeasonalVAE, x: np.ndarray, batch: int = 256) -> tuple[np.ndarray, np.ndarray]:
@@ -130,6 +134,8 @@ def fit_posterior(
     k = _n_steps(length)
     features = window_features(model, starts, k)
     prior_mean, prior_log_var = (np.asarray(a, dtype="float32") for a in model.prior(features))
+    shape = model.latent_shape(features.astype("float32"))
+    shape = None if shape is None else np.asarray(shape, dtype="float32")
     # the AR residual's scale per hour (an empty placeholder for white noise)
     ar = model.noise_kind == "ar"
     log_s = np.asarray(model.noise_log_scale(features.astype("float32"), length)) if ar else np.zeros(0)
@@ -138,7 +144,7 @@ def fit_posterior(
     seen = mask.reshape(n, k, HOURS_PER_LATENT_STEP).any(axis=-1)[..., None]
     mean0 = np.where(seen, enc_mean, prior_mean).astype("float32")
     log_var0 = np.where(seen, enc_log_var, prior_log_var).astype("float32")
-    kept = {"x": x, "mask": mask, "log_scale": log_s if log_s.size else None}
+    kept = {"x": x, "mask": mask, "log_scale": log_s if log_s.size else None, "prior_shape": shape}
     if n_steps <= 0:
         return Posterior(mean0, log_var0, prior_mean, prior_log_var, np.empty(0), **kept)
     mean, log_var, losses = _adam(
@@ -153,11 +159,12 @@ def fit_posterior(
         tf.constant(float(learning_rate)),
         tf.constant(int(seed), tf.int64),
         tf.constant(log_s),
+        tf.constant(np.zeros(0, "float32") if shape is None else shape),
     )
     return Posterior(mean.numpy(), log_var.numpy(), prior_mean, prior_log_var, losses.numpy(), **kept)
 
 
-def _negative_elbo(model, x, mask, mean, log_var, prior_mean, prior_log_var, eps, log_s):
+def _negative_elbo(model, x, mask, mean, log_var, prior_mean, prior_log_var, eps, log_s, shape):
     """Per-window negative observed-data ELBO (one Monte Carlo draw), ``(N,)``.
 
     The extended model's parts enter as in training: the AR residual's likelihood of the
@@ -172,11 +179,12 @@ def _negative_elbo(model, x, mask, mean, log_var, prior_mean, prior_log_var, eps
         noise_log_var = tf.cast(model.noise_log_var, tf.float32)
         nll = 0.5 * (LOG_2PI + noise_log_var + tf.square(x - x_hat) / tf.exp(noise_log_var))
         nll_sum = tf.reduce_sum(nll * mask, axis=1)
-    return nll_sum + model.latent_kl(mean, log_var, z, prior_mean, prior_log_var)
+    shape = shape if model.latent_marginals_in_loss else None  # else an empty placeholder
+    return nll_sum + model.latent_kl(mean, log_var, z, prior_mean, prior_log_var, shape)
 
 
 @tf.function(reduce_retracing=True)
-def _adam(model, x, mask, mean0, log_var0, prior_mean, prior_log_var, n_steps, lr0, seed, log_s):
+def _adam(model, x, mask, mean0, log_var0, prior_mean, prior_log_var, n_steps, lr0, seed, log_s, shape):
     """Adam on (mean, log_var) with a cosine-decaying rate; returns them and the loss curve."""
     beta1, beta2, epsilon = 0.9, 0.999, 1e-8
     mean, log_var = tf.identity(mean0), tf.identity(log_var0)
@@ -190,7 +198,9 @@ def _adam(model, x, mask, mean0, log_var0, prior_mean, prior_log_var, n_steps, l
         eps = tf.random.stateless_normal(tf.shape(mean0), seed=tf.stack([seed, tf.cast(step, tf.int64)]))
         with tf.GradientTape() as tape:
             tape.watch([mean, log_var])
-            per_window = _negative_elbo(model, x, mask, mean, log_var, prior_mean, prior_log_var, eps, log_s)
+            per_window = _negative_elbo(
+                model, x, mask, mean, log_var, prior_mean, prior_log_var, eps, log_s, shape
+            )
             loss = tf.reduce_sum(per_window)
         g_mean, g_log_var = tape.gradient(loss, [mean, log_var])
         lr = lr0 * (0.1 + 0.45 * (1.0 + tf.cos(math.pi * t / total)))
@@ -279,6 +289,7 @@ def _ancestral_tail(model: SeasonalVAE, posterior: Posterior, z: np.ndarray, rng
     last = np.where(seen.any(axis=1), k - 1 - np.argmax(seen[:, ::-1], axis=1), -1)
     a, r_chol, q_chol = (np.asarray(m, dtype="float32") for m in latent_chain.transition(model))
     m, log_var = posterior.prior_mean[:, None], posterior.prior_log_var[:, None]
+    shape = None if posterior.prior_shape is None else posterior.prior_shape[:, None]
     eps = rng.standard_normal(z.shape).astype("float32")
     z = z.copy()
     for step in range(k):
@@ -286,11 +297,21 @@ def _ancestral_tail(model: SeasonalVAE, posterior: Posterior, z: np.ndarray, rng
         if not tail.any():
             continue
         if step == 0:
-            draw = latent_chain.first_step(m[:, :, 0], log_var[:, :, 0], eps[:, :, 0], r_chol)
+            first = None if shape is None else shape[:, :, 0]
+            draw = latent_chain.first_step(m[:, :, 0], log_var[:, :, 0], eps[:, :, 0], r_chol, first)
         else:
             before, now = (slice(None), slice(None), step - 1), (slice(None), slice(None), step)
             draw = latent_chain.next_step(
-                m[before], log_var[before], z[before], m[now], log_var[now], eps[now], a, q_chol
+                m[before],
+                log_var[before],
+                z[before],
+                m[now],
+                log_var[now],
+                eps[now],
+                a,
+                q_chol,
+                None if shape is None else shape[before],
+                None if shape is None else shape[now],
             )
         z[tail, :, step] = draw[tail]
     return z

@@ -90,6 +90,8 @@ def generate(
         [grid_start.to_datetime64()], n_steps, model.fourier_degree, HOURS_PER_LATENT_STEP, model.theta_anchor
     )
     prior_mean, prior_log_var = (np.asarray(a) for a in model.prior(features))
+    shape = model.latent_shape(features)  # the Johnson SU marginals' parameters, or None
+    shape = None if shape is None else np.asarray(shape)
     rng = np.random.default_rng(seed)
     sigma = model.noise_sigma
     log_scale = None
@@ -100,7 +102,7 @@ def generate(
     for first in range(0, n_paths, batch_paths):
         n = min(batch_paths, n_paths - first)
         eps = rng.standard_normal((n,) + prior_mean.shape[1:]).astype("float32")
-        z = draw_latent(model, prior_mean, prior_log_var, eps)
+        z = draw_latent(model, prior_mean, prior_log_var, eps, shape)
         x = np.asarray(model.decoder(z, training=False))[:, lead : lead + n_hours]
         if noise and log_scale is not None:
             residual = ar_noise.simulate(pacf, np.repeat(log_scale, n, axis=0), rng)
@@ -125,13 +127,14 @@ def generate(
     return da
 
 
-def draw_latent(model: SeasonalVAE, prior_mean, prior_log_var, eps) -> np.ndarray:
+def draw_latent(model: SeasonalVAE, prior_mean, prior_log_var, eps, shape=None) -> np.ndarray:
     """Latent paths ``(n, k, L)`` from the prior given standard normal draws ``eps``: each step
     on its own (the article), or ancestrally along the chain of the latent memory
-    (:func:`seasonal_vae.model.latent_chain.draw`)."""
-    if model.latent_memory == "none":
+    (:func:`seasonal_vae.model.latent_chain.draw`), through the Johnson SU marginals of
+    ``shape`` (:meth:`~seasonal_vae.model.vae.SeasonalVAE.latent_shape`) where given."""
+    if model.latent_memory == "none" and shape is None:
         return prior_mean + np.exp(0.5 * prior_log_var) * eps
-    return latent_chain.draw(prior_mean, prior_log_var, eps, *latent_chain.transition(model))
+    return latent_chain.draw(prior_mean, prior_log_var, eps, *latent_chain.transition(model), shape)
 
 
 def climate_description(model: SeasonalVAE, retrend: str | int) -> str:

@@ -175,6 +175,12 @@ def train(
         windows and settings resumes from it; a damaged or foreign one is discarded.
     """
     mcfg, wcfg, tcfg = config["model"], config["windows"], config["training"]
+    if mcfg["latent_marginals"] == "johnson_su" and not tcfg["prior_closed_form"]:
+        raise ConfigError(
+            "training.prior_closed_form",
+            "the Johnson SU latent marginals are fitted in closed form after training",
+            "set training.prior_closed_form: true, or use model.latent_marginals: gaussian",
+        )
     if mcfg["latent_memory"] == "var1" and not tcfg["prior_closed_form"]:
         raise ConfigError(
             "training.prior_closed_form",
@@ -212,6 +218,7 @@ def train(
         noise=mcfg["noise"],
         noise_order=mcfg["noise_order"],
         latent_memory=mcfg["latent_memory"],
+        latent_marginals=mcfg["latent_marginals"],
         data_mean=ds.attrs["data_mean"],
         data_std=ds.attrs["data_std"],
         trend_rate_per_decade=ds.attrs["trend_rate_per_decade"],
@@ -227,6 +234,7 @@ def train(
     after = model.noise_kind == "ar" and tcfg["ar_noise_fit"] == "after"
     if after:  # encoder and decoder against white noise; the AR residual fitted to theirs
         model.ar_noise_in_loss = False
+    model.latent_marginals_in_loss = False  # Gaussian marginals until they are fitted, after
     if model.noise_kind == "ar" and (closed_form.noise or after):
         model.noise_pacf_raw.trainable = model.noise_scale_weights.trainable = False
     if closed_form.noise:  # set by the closed form, not by gradient steps
@@ -261,13 +269,14 @@ def train(
     )
     model.set_weights(checkpoints.best_weights)
     closed_form.full_chain = True  # var1 fitted whole to the best encoder (latent_memory_fit: after)
+    closed_form.marginals = True  # and Johnson SU latent marginals, with the chain on their scores
     if closed_form.noise or closed_form.prior:  # the optimum for the best encoder and decoder
         closed_form.update(model)
     if after:  # the AR residual of the best reconstruction; the validation ELBO is then its own
         model.ar_noise_in_loss = True
-        closed_form.noise = True
+        closed_form.noise, closed_form.prior, closed_form.marginals = True, False, False  # set above
         closed_form.update(model)
-        model.test_function = None  # traced with the white-noise loss: trace again
+    model.test_function = None  # traced with the white-noise loss, Gaussian marginals: trace again
     val = model.evaluate(val_data, verbose=0, return_dict=True)
     log.info(
         "best model: validation loss %.4f (reconstruction %.4f, KL %.4f), noise σ %.4f "

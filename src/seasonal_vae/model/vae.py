@@ -34,7 +34,11 @@ default, so that the article's model has exactly the article's weights):
   so that m(θ) and exp(s(θ)) stay each step's marginal mean and variance: ``"ar1"`` a stable
   diagonal ``A = tanh(α)`` (each latent feature its own AR(1)), ``"var1"`` a full ``A`` with
   latent features correlated within and across steps (set in closed form by training); the KL
-  of each step is taken given the posterior's sample of ``z_{k−1}``.
+  of each step is taken given the posterior's sample of ``z_{k−1}``;
+* ``latent_marginals="johnson_su"``: each latent feature's whitened coordinate is a Johnson SU
+  transform of a normal score, its four parameters depending on the time of year, so that the
+  prior can be skewed like the encoder's aggregate posterior (:mod:`seasonal_vae.model.latent_marginals`;
+  fitted after training, the latent chain then runs on the normal scores).
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ from keras import layers, ops
 
 from seasonal_vae.core.calendar import HOURS_PER_LATENT_STEP
 from seasonal_vae.model import ar_noise, latent_chain
+from seasonal_vae.model.latent_marginals import N_COEFFICIENTS, params_at, table_initializer
 
 STRIDES = (3, 2, 2, 2, 2, 2)  # one unit per 3 h, then 6 h, 12 h, 1 day, 2 days, 4 days
 assert math.prod(STRIDES) == HOURS_PER_LATENT_STEP  # 96 hours per latent step
@@ -192,15 +197,25 @@ class SeasonalVAE(keras.Model):
         noise="white",
         noise_order=3,
         latent_memory="none",
+        latent_marginals="gaussian",
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if noise not in ("white", "ar") or latent_memory not in ("none", "ar1", "var1"):
+        if (
+            noise not in ("white", "ar")
+            or latent_memory not in ("none", "ar1", "var1")
+            or latent_marginals not in ("gaussian", "johnson_su")
+        ):
             raise ValueError(
-                f"noise must be 'white' or 'ar' and latent_memory 'none', 'ar1' or 'var1', "
-                f"not {noise!r} and {latent_memory!r}"
+                f"noise must be 'white' or 'ar', latent_memory 'none', 'ar1' or 'var1' and "
+                f"latent_marginals 'gaussian' or 'johnson_su', not {noise!r}, {latent_memory!r} "
+                f"and {latent_marginals!r}"
             )
         self.noise_kind, self.noise_order, self.latent_memory = noise, int(noise_order), latent_memory
+        self.latent_marginals = latent_marginals
+        # With Johnson SU marginals, the KL uses them unless training switches them off until
+        # they are fitted, after the encoder and decoder (seasonal_vae.model.train).
+        self.latent_marginals_in_loss = latent_marginals == "johnson_su"
         # With noise "ar", the loss uses the AR likelihood unless training switches it off to
         # fit the AR residual after the encoder and decoder (seasonal_vae.model.train).
         self.ar_noise_in_loss = noise == "ar"
@@ -233,6 +248,13 @@ class SeasonalVAE(keras.Model):
                     ("latent_innov_chol", "identity"),
                 )
             )
+        if latent_marginals == "johnson_su":  # Fourier coefficients of (γ, δ, ξ, λ) per feature
+            self.latent_shape_table = self.add_weight(
+                name="latent_shape_table",
+                shape=(latent_dim, 4, N_COEFFICIENTS),
+                initializer=table_initializer,
+                trainable=False,
+            )
         self.trackers = {
             name: keras.metrics.Mean(name=name) for name in ("loss", "reconstruction", "kl", "noise_sigma")
         }
@@ -258,13 +280,26 @@ class SeasonalVAE(keras.Model):
             nll = ar_noise.ar_nll(x - x_hat, self.noise_log_scale(features, ops.shape(x)[1]), self.noise_pacf)
         else:
             nll = gaussian_nll(x, x_hat, self.noise_log_var)
-        kl = self.latent_kl(z_mean, z_log_var, z, prior_mean, prior_log_var)
+        kl = self.latent_kl(z_mean, z_log_var, z, prior_mean, prior_log_var, self.latent_shape(features))
         return ops.mean(nll) / length, ops.mean(kl) / length
 
-    def latent_kl(self, z_mean, z_log_var, z, prior_mean, prior_log_var):
+    def latent_shape(self, features):
+        """The Johnson SU parameters ``(…, k, L, 4)`` of each latent step's marginals, or None
+        (Gaussian marginals, or not yet fitted: ``latent_marginals_in_loss`` off)."""
+        if not self.latent_marginals_in_loss:
+            return None
+        return params_at(self.latent_shape_table, features)
+
+    def latent_kl(self, z_mean, z_log_var, z, prior_mean, prior_log_var, shape=None):
         """KL(q(z | x) ‖ p(z | θ)) per window ``(N,)``: of two diagonal Gaussians (the article),
         or with latent memory the chain's, each step given the posterior's sample ``z`` of
-        the step before (:func:`seasonal_vae.model.latent_chain.chain_kl`)."""
+        the step before (:func:`seasonal_vae.model.latent_chain.chain_kl`); with Johnson SU
+        marginals (``shape`` from :meth:`latent_shape`) estimated with the sample ``z``
+        (:func:`seasonal_vae.model.latent_chain.shaped_chain_kl`)."""
+        if shape is not None:
+            return latent_chain.shaped_chain_kl(
+                z_mean, z_log_var, prior_mean, prior_log_var, z, *latent_chain.transition(self), shape
+            )
         if self.latent_memory == "none":
             return kl_diagonal_gaussians(z_mean, z_log_var, prior_mean, prior_log_var)
         return latent_chain.chain_kl(
@@ -327,6 +362,7 @@ class SeasonalVAE(keras.Model):
             "noise": self.noise_kind,
             "noise_order": self.noise_order,
             "latent_memory": self.latent_memory,
+            "latent_marginals": self.latent_marginals,
         }
 
     @property
