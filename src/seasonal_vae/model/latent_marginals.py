@@ -100,8 +100,9 @@ def log_derivative(u, params):
 
 
 def _negative_log_likelihood(coefficients, u, g):
-    """−Σ log p(u) of one latent feature and its gradient with respect to the ``(4, P)``
-    coefficients (flattened), for whitened values ``u`` ``(N,)`` and design ``g`` ``(N, P)``."""
+    """−Σ log p(u) − N log √(2π) of one latent feature (the negative log-likelihood up to its
+    constant) and its gradient with respect to the ``(4, P)`` coefficients (flattened), for
+    whitened values ``u`` ``(N,)`` and design ``g`` ``(N, P)``."""
     w = coefficients.reshape(4, -1)
     raw = g @ w.T
     gamma, logistic, xi, lam = raw[:, 0], 1.0 / (1.0 + np.exp(-raw[:, 1])), raw[:, 2], np.exp(raw[:, 3])
