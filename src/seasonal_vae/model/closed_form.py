@@ -11,11 +11,16 @@ decoder.
 
 from __future__ import annotations
 
+import logging
+import time
+
 import keras
 import numpy as np
 import tensorflow as tf
 
 from seasonal_vae.model import ar_noise, latent_chain, latent_marginals
+
+log = logging.getLogger(__name__)
 
 
 def optimal_noise_log_var(x, x_hat) -> float:
@@ -196,7 +201,7 @@ class ClosedFormUpdates(keras.callbacks.Callback):
         seeded draw per window and epoch), then the latent chain to their normal scores: the
         ``var1`` chain whole (:func:`~seasonal_vae.model.latent_chain.fit_var1`), the ``ar1``
         chain's diagonal (:func:`~seasonal_vae.model.latent_chain.fit_ar1`)."""
-        u, features = [], []
+        began, u, features = time.perf_counter(), [], []
         for epoch in range(max(0, self.epoch - n_epochs + 1), self.epoch + 1):
             x, f = self.data.epoch(epoch)
             z_mean, z_log_var, _ = self._passes(model, x)
@@ -206,6 +211,11 @@ class ClosedFormUpdates(keras.callbacks.Callback):
             features.append(f)
         u, features = np.concatenate(u), np.concatenate(features)
         table = latent_marginals.fit(u, features)
+        log.info(
+            "Johnson SU latent marginals fitted to %d latent steps in %.1f s",
+            len(u.reshape(-1, u.shape[-1])),
+            time.perf_counter() - began,
+        )
         model.latent_shape_table.assign(table)
         model.latent_marginals_in_loss = True
         scores = np.asarray(latent_marginals.to_scores(u, latent_marginals.params_at(table, features)))
