@@ -105,13 +105,21 @@ def whiten(z, prior_mean, prior_log_var) -> np.ndarray:
 
 
 def _to_u(n, shape):
-    """Whitened latents from normal scores (numpy): ``n`` itself for Gaussian marginals."""
-    return n if shape is None else np.asarray(latent_marginals.from_scores(n, shape))
+    """Whitened latents from normal scores (numpy, :func:`latent_marginals.from_scores`):
+    ``n`` itself for Gaussian marginals (``shape`` None)."""
+    if shape is None:
+        return n
+    gamma, delta, xi, lam = np.moveaxis(np.asarray(shape), -1, 0)
+    return xi + lam * np.sinh((n - gamma) / delta)
 
 
 def _to_n(u, shape):
-    """Normal scores of whitened latents (numpy): ``u`` itself for Gaussian marginals."""
-    return u if shape is None else np.asarray(latent_marginals.to_scores(u, shape))
+    """Normal scores of whitened latents (numpy, :func:`latent_marginals.to_scores`): ``u``
+    itself for Gaussian marginals."""
+    if shape is None:
+        return u
+    gamma, delta, xi, lam = np.moveaxis(np.asarray(shape), -1, 0)
+    return gamma + delta * np.arcsinh((u - xi) / lam)
 
 
 def first_step(mean, log_var, eps, r_chol, shape=None) -> np.ndarray:
@@ -134,11 +142,19 @@ def next_step(
 def draw(prior_mean, prior_log_var, eps, a, r_chol, q_chol, shape=None) -> np.ndarray:
     """Latent paths ``(n, k, L)`` drawn ancestrally from the chain given standard normal
     ``eps`` ``(n, k, L)`` and the prior's moments ``(1 or n, k, L)`` (numpy); ``shape``
-    ``(1 or n, k, L, 4)``: the marginal transform's parameters per step, or None."""
+    ``(1 or n, k, L, 4)``: the marginal transform's parameters per step, or None. With the
+    transform the chain runs on the normal scores and each step is transformed once at the end
+    (the scores of a drawn step are the step's own, so nothing is transformed back)."""
     a, r_chol, q_chol = (np.asarray(m, dtype="float32") for m in (a, r_chol, q_chol))
     z = np.empty(np.broadcast_shapes(np.shape(eps), np.shape(prior_mean)), dtype="float32")
-    step_shape = (lambda k: None) if shape is None else (lambda k: shape[:, k])
-    z[:, 0] = first_step(prior_mean[:, 0], prior_log_var[:, 0], eps[:, 0], r_chol, step_shape(0))
+    if shape is not None:
+        scores = np.empty_like(z)
+        scores[:, 0] = eps[:, 0] @ r_chol.T
+        for k in range(1, z.shape[1]):
+            scores[:, k] = scores[:, k - 1] @ a.T + eps[:, k] @ q_chol.T
+        z[...] = prior_mean + np.exp(0.5 * prior_log_var) * _to_u(scores, shape)
+        return z
+    z[:, 0] = first_step(prior_mean[:, 0], prior_log_var[:, 0], eps[:, 0], r_chol)
     for k in range(1, z.shape[1]):
         z[:, k] = next_step(
             prior_mean[:, k - 1],
@@ -149,8 +165,6 @@ def draw(prior_mean, prior_log_var, eps, a, r_chol, q_chol, shape=None) -> np.nd
             eps[:, k],
             a,
             q_chol,
-            step_shape(k - 1),
-            step_shape(k),
         )
     return z
 
