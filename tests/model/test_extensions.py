@@ -41,14 +41,18 @@ def test_exact_likelihood_is_the_multivariate_normal(pacf, heteroscedastic):
 @settings(max_examples=50, deadline=None)
 @given(raw=st_h.lists(st_h.floats(-6, 6), min_size=1, max_size=6))
 def test_every_parameter_value_is_a_stationary_process(raw):
-    """PACFs through tanh lie in (−1, 1): the AR polynomial's roots lie outside the unit circle."""
+    """PACFs through tanh lie in (−1, 1): the AR polynomial's roots lie outside the unit circle
+    (the companion matrix's eigenvalues inside it). With partial autocorrelations of 0.999 a root
+    lies closer to the circle than ``eigvals`` resolves (it returned a modulus of exactly 1.0 for
+    [0.995, 0.999, 0.999, 0.995, 0.999], failing this test once in CI), so the bound allows
+    rounding error and no more: an explosive coefficient gives a modulus well above 1."""
     pacf = np.tanh(np.asarray(raw))
     pacf = np.clip(pacf, -0.999, 0.999)  # float64 tanh of ±6 is 1 − 1e-5: still inside
     coefficients, variances = ar_noise.levinson_durbin(pacf)
     phi = np.asarray(coefficients[-1])
     companion = np.zeros((len(phi), len(phi)))
     companion[0], companion[1:, :-1] = phi, np.eye(len(phi) - 1)
-    assert np.all(np.abs(np.linalg.eigvals(companion)) < 1.0)  # the roots lie outside the unit circle
+    assert np.all(np.abs(np.linalg.eigvals(companion)) < 1.0 + 1e-6)
     assert all(v > 0 for v in variances)
 
 
