@@ -42,8 +42,8 @@ N_COEFFICIENTS = 1 + 2 * DEGREE
 #: likelihood (10⁸ fits as well as 10).
 MAX_DELTA = 20.0
 #: L-BFGS iterations of a fit at most: the likelihood's ridge near the normal makes the last
-#: digits slow (up to 3,000 iterations, 30 s, for one feature of the 40 training years); 500
-#: come within 0.002 nats per value of the converged optimum on the bundled records.
+#: digits slow (up to 3,000 iterations, 30 s, for one feature of the surrogate's 40 training
+#: years); 500 came within 0.001 nats per value of the converged optimum on every feature there.
 MAX_ITERATIONS = 500
 
 
