@@ -118,6 +118,18 @@ def optimal_prior_weights(features, z_mean, z_log_var, kernel, bias=None, iterat
     return weights.astype("float32"), None
 
 
+def _set_ar1(model, a) -> None:
+    """The ``ar1`` chain's coefficients ``a`` into the model (through arctanh, as it stores them)."""
+    model.latent_ar_raw.assign(np.arctanh(a).astype("float32"))
+
+
+def _set_var1(model, fitted) -> None:
+    """The ``var1`` chain's ``(A, chol R, chol Q)`` into the model."""
+    weights = (model.latent_var_a, model.latent_corr_chol, model.latent_innov_chol)
+    for weight, value in zip(weights, fitted):
+        weight.assign(np.asarray(value, dtype="float32"))
+
+
 class ClosedFormUpdates(keras.callbacks.Callback):
     """At the start of every epoch, set σ² to its closed-form optimum and move the seasonal
     prior towards its optimum (two rounds of :func:`optimal_prior_weights` from the last
@@ -184,16 +196,11 @@ class ClosedFormUpdates(keras.callbacks.Callback):
         elif self.prior and model.latent_memory != "none":
             mean, log_var = (np.asarray(m, dtype="float64") for m in model.prior(features))
             if model.latent_memory == "ar1":
-                a = latent_chain.fit_ar1(z_mean, mean, log_var)
-                model.latent_ar_raw.assign(np.arctanh(a).astype("float32"))
-            else:  # var1: whole, or held to its diagonal (the ar1 chain in var1's weights)
-                if self.full_chain:
-                    fitted = latent_chain.fit_var1(z_mean, z_log_var, mean, log_var)
-                else:
-                    fitted = latent_chain.diagonal(latent_chain.fit_ar1(z_mean, mean, log_var))
-                weights = (model.latent_var_a, model.latent_corr_chol, model.latent_innov_chol)
-                for weight, value in zip(weights, fitted):
-                    weight.assign(np.asarray(value, dtype="float32"))
+                _set_ar1(model, latent_chain.fit_ar1(z_mean, mean, log_var))
+            elif self.full_chain:
+                _set_var1(model, latent_chain.fit_var1(z_mean, z_log_var, mean, log_var))
+            else:  # var1 held to its diagonal (the ar1 chain in var1's weights)
+                _set_var1(model, latent_chain.diagonal(latent_chain.fit_ar1(z_mean, mean, log_var)))
 
     def fit_marginals(self, model, n_epochs: int = 8) -> None:
         """Fit the Johnson SU marginals (:func:`seasonal_vae.model.latent_marginals.fit`) to the
@@ -221,13 +228,9 @@ class ClosedFormUpdates(keras.callbacks.Callback):
         scores = np.asarray(latent_marginals.to_scores(u, latent_marginals.params_at(table, features)))
         zeros = np.zeros_like(scores)
         if model.latent_memory == "ar1":
-            a = latent_chain.fit_ar1(scores, zeros, zeros)
-            model.latent_ar_raw.assign(np.arctanh(a).astype("float32"))
+            _set_ar1(model, latent_chain.fit_ar1(scores, zeros, zeros))
         elif model.latent_memory == "var1":  # the scores are samples: no posterior variance to add
-            fitted = latent_chain.fit_var1(scores, np.full_like(scores, -30.0), zeros, zeros)
-            weights = (model.latent_var_a, model.latent_corr_chol, model.latent_innov_chol)
-            for weight, value in zip(weights, fitted):
-                weight.assign(np.asarray(value, dtype="float32"))
+            _set_var1(model, latent_chain.fit_var1(scores, np.full_like(scores, -30.0), zeros, zeros))
 
     def on_epoch_begin(self, epoch, logs=None):
         # the first epoch of a fit converges fully from the initial weights; later ones take a

@@ -107,19 +107,13 @@ def whiten(z, prior_mean, prior_log_var) -> np.ndarray:
 def _to_u(n, shape):
     """Whitened latents from normal scores (numpy, :func:`latent_marginals.from_scores`):
     ``n`` itself for Gaussian marginals (``shape`` None)."""
-    if shape is None:
-        return n
-    gamma, delta, xi, lam = np.moveaxis(np.asarray(shape), -1, 0)
-    return xi + lam * np.sinh((n - gamma) / delta)
+    return n if shape is None else latent_marginals.from_scores(n, np.asarray(shape), sinh=np.sinh)
 
 
 def _to_n(u, shape):
     """Normal scores of whitened latents (numpy, :func:`latent_marginals.to_scores`): ``u``
     itself for Gaussian marginals."""
-    if shape is None:
-        return u
-    gamma, delta, xi, lam = np.moveaxis(np.asarray(shape), -1, 0)
-    return gamma + delta * np.arcsinh((u - xi) / lam)
+    return u if shape is None else latent_marginals.to_scores(u, np.asarray(shape), arcsinh=np.arcsinh)
 
 
 def first_step(mean, log_var, eps, r_chol, shape=None) -> np.ndarray:

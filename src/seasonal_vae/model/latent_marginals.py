@@ -80,16 +80,18 @@ def _split(params):
     return params[..., 0], params[..., 1], params[..., 2], params[..., 3]
 
 
-def to_scores(u, params):
-    """Normal scores ``n = γ + δ asinh((u − ξ)/λ)`` of whitened latents ``u`` ``(…, L)``."""
+def to_scores(u, params, arcsinh=ops.arcsinh):
+    """Normal scores ``n = γ + δ asinh((u − ξ)/λ)`` of whitened latents ``u`` ``(…, L)``
+    (``arcsinh=numpy.arcsinh``: in numpy, for numpy arrays, without TensorFlow's per-call cost)."""
     gamma, delta, xi, lam = _split(params)
-    return gamma + delta * ops.arcsinh((u - xi) / lam)
+    return gamma + delta * arcsinh((u - xi) / lam)
 
 
-def from_scores(n, params):
-    """Whitened latents ``u = ξ + λ sinh((n − γ)/δ)`` of normal scores ``n`` ``(…, L)``."""
+def from_scores(n, params, sinh=ops.sinh):
+    """Whitened latents ``u = ξ + λ sinh((n − γ)/δ)`` of normal scores ``n`` ``(…, L)``
+    (``sinh=numpy.sinh``: in numpy, as :func:`to_scores`)."""
     gamma, delta, xi, lam = _split(params)
-    return xi + lam * ops.sinh((n - gamma) / delta)
+    return xi + lam * sinh((n - gamma) / delta)
 
 
 def log_derivative(u, params):
