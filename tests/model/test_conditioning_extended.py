@@ -105,8 +105,8 @@ def test_the_residual_continued_into_a_gap_is_the_gaussian_conditional():
     np.testing.assert_allclose(np.cov(out[:, u].T), conditional, atol=0.03 * np.abs(conditional).max())
 
 
-def _extended(a=0.8):
-    model = extended_vae(latent_dim=2, noise_order=3)
+def _extended(a=0.8, **kwargs):
+    model = extended_vae(latent_dim=2, noise_order=3, **kwargs)
     model.latent_ar_raw.assign(np.full(2, np.arctanh(a), dtype="float32"))
     model.noise_pacf_raw.assign(np.arctanh(PACF).astype("float32"))
     return model
@@ -144,10 +144,15 @@ def test_the_latent_steps_after_the_observed_ones_follow_the_ar1_prior():
         np.testing.assert_allclose(latents[:, step].var(axis=0), expected_var, rtol=0.05)
 
 
-def test_gap_filling_and_forecasting_with_the_extended_model():
-    """The whole conditioning runs on the extended model: finite, reproducible, observed
-    hours kept, and the drawn noise continues the observed residual's texture."""
-    model = _extended(0.9)
+@pytest.mark.parametrize("innovations", ["gaussian", "johnson_su"])
+def test_gap_filling_and_forecasting_with_the_extended_model(innovations):
+    """The whole conditioning runs on the extended model (normal or skewed innovations):
+    finite, reproducible, observed hours kept, and the drawn noise continues the observed
+    residual's texture."""
+    model = _extended(0.9, noise_innovations=innovations)
+    if innovations == "johnson_su":  # skewed: γ = 1.5, δ = 1.2
+        model.noise_shape_table[0, 0].assign(1.5)
+        model.noise_shape_table[1, 0].assign(float(np.log(1.2 / (20 - 1.2))))
     k = 4
     rng = np.random.default_rng(5)
     hours = np.arange(96 * k)
@@ -168,6 +173,8 @@ def test_gap_filling_and_forecasting_with_the_extended_model():
         np.broadcast_to(adjusted[:, None], members.shape)[~np.broadcast_to(~mask[:, None], members.shape)],
     )
     assert np.isfinite(post.loss).all() and post.log_scale.shape == (3, 96 * k)
+    if innovations == "johnson_su":
+        assert post.noise_shape.shape == (3, 96 * k, 4)
     fitted = fit_posterior(model, (adjusted - 75) / 18, mask, starts, 0, 0.1)
     assert fitted.mean.shape == (3, k, 2)
 

@@ -204,16 +204,20 @@ def test_a_johnson_su_model_trains_saves_loads_and_samples(tiny_pipeline, tmp_pa
             "noise": "ar",
             "latent_memory": "var1",
             "latent_marginals": "johnson_su",
+            "noise_innovations": "johnson_su",
         },
         "training": {**cfg["training"], "epochs": 3, "patience": 3},
     }
     model = train(tiny_pipeline["windows"], tmp_path / "m.keras", tmp_path / "h.csv", run)
-    start = np.asarray(latent_marginals.table_initializer(model.latent_shape_table.shape, "float32"))
-    assert not np.allclose(model.latent_shape_table.numpy(), start)
-    assert model.latent_marginals_in_loss
+    for table in (model.latent_shape_table, model.noise_shape_table):  # both fitted
+        start = np.asarray(latent_marginals.table_initializer(table.shape, "float32"))
+        assert not np.allclose(table.numpy(), start)
+    assert model.latent_marginals_in_loss and model.noise_innovations_in_loss
     loaded = load_model(tmp_path / "m.keras")
     assert loaded.latent_marginals == "johnson_su" and loaded.latent_marginals_in_loss
-    np.testing.assert_array_equal(loaded.latent_shape_table.numpy(), model.latent_shape_table.numpy())
+    assert loaded.noise_innovations == "johnson_su" and loaded.noise_innovations_in_loss
+    for a, b in zip(loaded.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
     for k_hours in (96, 1000):
         a = generate(loaded, "2001-01-01", k_hours, n_paths=2, noise=True, seed=3)
         b = generate(model, "2001-01-01", k_hours, n_paths=2, noise=True, seed=3)

@@ -29,15 +29,27 @@ def optimal_noise_log_var(x, x_hat) -> float:
     return float(np.log(np.mean(np.square(residual))))
 
 
-def optimal_ar_noise(model, x, x_hat, features) -> None:
+def optimal_ar_noise(model, x, x_hat, features, innovations: bool = False) -> None:
     """Set the AR residual's scale and partial autocorrelations to their closed-form estimates
-    given the reconstruction (:func:`seasonal_vae.model.ar_noise.fit`)."""
+    given the reconstruction (:func:`seasonal_vae.model.ar_noise.fit`); with ``innovations``,
+    a model's Johnson SU innovations too, by maximum likelihood on the residual whitened with
+    those estimates (:func:`seasonal_vae.model.ar_noise.fit_innovations`)."""
     residual = np.asarray(x, dtype="float64") - np.asarray(x_hat, dtype="float64")
     scale_features = np.asarray(ar_noise.scale_features(residual.shape[1], features))
     bias, weights, pacf = ar_noise.fit(residual, scale_features, model.noise_order)
     model.noise_log_var.assign(bias)
     model.noise_scale_weights.assign(weights.astype("float32"))
     model.noise_pacf_raw.assign(np.arctanh(pacf).astype("float32"))
+    if innovations and model.noise_innovations == "johnson_su":
+        began = time.perf_counter()
+        table = ar_noise.fit_innovations(residual, scale_features, bias, weights, pacf)
+        model.noise_shape_table.assign(table)
+        model.noise_innovations_in_loss = True
+        log.info(
+            "Johnson SU innovations of the AR residual fitted to %d hours in %.1f s",
+            residual.size,
+            time.perf_counter() - began,
+        )
 
 
 def _log_var_objective(f, b, r) -> np.ndarray:
@@ -139,7 +151,9 @@ class ClosedFormUpdates(keras.callbacks.Callback):
     The ``var1`` latent memory is fitted whole (:func:`~seasonal_vae.model.latent_chain.fit_var1`)
     when ``full_chain`` is set, else held to its diagonal (``training.latent_memory_fit``).
     With ``marginals`` set (after training), a model's Johnson SU latent marginals are fitted
-    too, and its chain on their normal scores (:meth:`fit_marginals`)."""
+    too, and its chain on their normal scores (:meth:`fit_marginals`); with ``innovations``
+    set (after training), the AR residual's Johnson SU innovations with the AR residual
+    (:func:`optimal_ar_noise`)."""
 
     def __init__(
         self,
@@ -149,10 +163,11 @@ class ClosedFormUpdates(keras.callbacks.Callback):
         batch: int = 256,
         full_chain: bool = True,
         marginals: bool = False,
+        innovations: bool = False,
     ):
         super().__init__()
         self.data, self.noise, self.prior, self.batch = data, noise, prior, batch
-        self.full_chain, self.marginals = full_chain, marginals
+        self.full_chain, self.marginals, self.innovations = full_chain, marginals, innovations
         self._forward, self._traced_for = None, None
         self.epoch, self._warm = 0, False
 
@@ -179,7 +194,7 @@ class ClosedFormUpdates(keras.callbacks.Callback):
         z_mean, z_log_var, x_hat = self._passes(model, x)
         if self.noise:
             if model.ar_noise_in_loss:
-                optimal_ar_noise(model, x, x_hat, features)
+                optimal_ar_noise(model, x, x_hat, features, innovations=self.innovations)
             else:
                 model.noise_log_var.assign(optimal_noise_log_var(x, x_hat))
         if self.prior and model.prior_kind != "standard":

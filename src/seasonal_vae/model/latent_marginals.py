@@ -30,8 +30,12 @@ closed form and is estimated with the posterior's sample
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from keras import ops
+
+LOG_2PI = math.log(2.0 * math.pi)
 
 #: Degree of the Fourier series of θ that each of the four parameters is.
 DEGREE = 2
@@ -48,12 +52,12 @@ MAX_ITERATIONS = 500
 
 
 def table_initializer(shape, dtype=None):
-    """An ``(L, 4, N_COEFFICIENTS)`` table whose transform is close to the identity
+    """An ``(L, 4, N_COEFFICIENTS)`` table (or any ``(…, 4, P)`` one) whose transform is close to the identity
     (``γ = ξ = 0``, ``δ = λ ≈ 20``: ``n`` within 1 % of ``u`` for ``|u| < 4``) at every θ (a
     Keras initializer): the value before the fit."""
-    table = np.zeros(shape, dtype="float64")
-    table[:, 1, 0] = 10.0  # δ = 20 · logistic(10)
-    table[:, 3, 0] = np.log(MAX_DELTA / (1.0 + np.exp(-10.0)))  # λ = δ
+    table = np.zeros(shape, dtype="float64")  # (…, 4, P): any leading shape
+    table[..., 1, 0] = 10.0  # δ = 20 · logistic(10)
+    table[..., 3, 0] = np.log(MAX_DELTA / (1.0 + np.exp(-10.0)))  # λ = δ
     return ops.cast(table, dtype or "float32")
 
 
@@ -71,7 +75,20 @@ def params_at(table, features):
     """The parameters ``(γ, δ, ξ, λ)`` ``(…, L, 4)`` at each step's θ, from the coefficient table
     ``(L, 4, N_COEFFICIENTS)`` and the steps' Fourier features ``(…, 2d)``."""
     table = ops.convert_to_tensor(table)
-    raw = ops.tensordot(design(ops.cast(features, table.dtype)), table, axes=[[-1], [2]])
+    return _constrained(ops.tensordot(design(ops.cast(features, table.dtype)), table, axes=[[-1], [2]]))
+
+
+def params_of_design(table, g):
+    """The parameters ``(γ, δ, ξ, λ)`` ``(…, 4)`` of one series from its coefficient table
+    ``(4, P)`` and any design ``g`` ``(…, P)`` (the AR residual's innovations take hour-of-day
+    and season features: :mod:`seasonal_vae.model.ar_noise`)."""
+    table = ops.convert_to_tensor(table)
+    return _constrained(ops.tensordot(ops.cast(g, table.dtype), table, axes=[[-1], [1]]))
+
+
+def _constrained(raw):
+    """``(γ, δ, ξ, λ)`` from the unconstrained linear predictors ``(…, 4)``: δ through the
+    bounded logistic, λ through the exponential."""
     gamma, delta, xi, lam = raw[..., 0], raw[..., 1], raw[..., 2], raw[..., 3]
     return ops.stack([gamma, MAX_DELTA * ops.sigmoid(delta), xi, ops.exp(lam)], axis=-1)
 
@@ -92,6 +109,13 @@ def from_scores(n, params, sinh=ops.sinh):
     (``sinh=numpy.sinh``: in numpy, as :func:`to_scores`)."""
     gamma, delta, xi, lam = _split(params)
     return xi + lam * sinh((n - gamma) / delta)
+
+
+def log_density(u, params):
+    """``log p(u)`` of the Johnson SU with these parameters, elementwise ``(…)``: the normal
+    log-density of the score ``n`` plus :func:`log_derivative`."""
+    n = to_scores(u, params)
+    return log_derivative(u, params) - 0.5 * (LOG_2PI + n * n)
 
 
 def log_derivative(u, params):
@@ -121,30 +145,35 @@ def _negative_log_likelihood(coefficients, u, g):
     return value, (per_point.T @ g).ravel()
 
 
-def fit(u: np.ndarray, features: np.ndarray) -> np.ndarray:
-    """The ``(L, 4, N_COEFFICIENTS)`` coefficient table from whitened latents ``u`` ``(…, L)``
-    and their steps' Fourier features ``(…, 2d)``, by maximum likelihood per latent feature
-    (L-BFGS with the exact gradient, at most :data:`MAX_ITERATIONS` iterations), starting from
-    the one Johnson SU fit of all steps (``scipy.stats.johnsonsu.fit``, δ held at
-    0.95 · :data:`MAX_DELTA` if it would exceed it)."""
+def fit_one(u: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """The ``(4, P)`` coefficients of one series' Johnson SU parameters, linear in the design
+    ``g`` ``(N, P)`` (first column the constant), from its values ``u`` ``(N,)``, by maximum
+    likelihood (L-BFGS with the exact gradient, at most :data:`MAX_ITERATIONS` iterations),
+    starting from the one Johnson SU fit of all values (``scipy.stats.johnsonsu.fit``, δ held
+    at 0.95 · :data:`MAX_DELTA` if it would exceed it: a near-normal sample)."""
     from scipy import optimize, stats
 
+    u, g = np.asarray(u, dtype="float64"), np.asarray(g, dtype="float64")
+    gamma, delta, xi, lam = stats.johnsonsu.fit(u)
+    if not 0.0 < delta <= 0.95 * MAX_DELTA:
+        gamma, delta, xi, lam = stats.johnsonsu.fit(u, fb=0.95 * MAX_DELTA)
+    start = np.zeros((4, g.shape[1]))
+    start[:, 0] = gamma, np.log(delta / (MAX_DELTA - delta)), xi, np.log(lam)
+    result = optimize.minimize(
+        _negative_log_likelihood,
+        start.ravel(),
+        args=(u, g),
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": MAX_ITERATIONS},
+    )
+    return result.x.reshape(4, -1)
+
+
+def fit(u: np.ndarray, features: np.ndarray) -> np.ndarray:
+    """The ``(L, 4, N_COEFFICIENTS)`` coefficient table from whitened latents ``u`` ``(…, L)``
+    and their steps' Fourier features ``(…, 2d)``: :func:`fit_one` per latent feature, on
+    the Fourier series of θ (:func:`design`)."""
     u = np.asarray(u, dtype="float64").reshape(-1, np.shape(u)[-1])
     g = np.asarray(design(np.asarray(features, dtype="float64").reshape(len(u), -1)), dtype="float64")
-    table = np.zeros((u.shape[1], 4, N_COEFFICIENTS))
-    for j in range(u.shape[1]):
-        gamma, delta, xi, lam = stats.johnsonsu.fit(u[:, j])
-        if delta > 0.95 * MAX_DELTA:
-            gamma, delta, xi, lam = stats.johnsonsu.fit(u[:, j], fb=0.95 * MAX_DELTA)
-        start = np.zeros((4, N_COEFFICIENTS))
-        start[:, 0] = gamma, np.log(delta / (MAX_DELTA - delta)), xi, np.log(lam)
-        result = optimize.minimize(
-            _negative_log_likelihood,
-            start.ravel(),
-            args=(u[:, j], g),
-            jac=True,
-            method="L-BFGS-B",
-            options={"maxiter": MAX_ITERATIONS},
-        )
-        table[j] = result.x.reshape(4, -1)
-    return table.astype("float32")
+    return np.stack([fit_one(u[:, j], g) for j in range(u.shape[1])]).astype("float32")

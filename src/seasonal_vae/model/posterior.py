@@ -80,6 +80,9 @@ class Posterior:
     prior_shape
         For a model with Johnson SU latent marginals, their parameters at the same steps,
         ``(N, k, L, 4)``; None otherwise.
+    noise_shape
+        For a model with Johnson SU innovations of the AR residual, their parameters per hour,
+        ``(N, 96k, 4)``; None otherwise.
     """
 
     mean: np.ndarray
@@ -91,6 +94,7 @@ class Posterior:
     mask: np.ndarray | None = None
     log_scale: np.ndarray | None = None
     prior_shape: np.ndarray | None = None
+    noise_shape: np.ndarray | None = None
 
 
 def encode(model: SeasonalVAE, x: np.ndarray, batch: int = 256) -> tuple[np.ndarray, np.ndarray]:
@@ -140,11 +144,19 @@ def fit_posterior(
     ar = model.noise_kind == "ar"
     log_s = np.asarray(model.noise_log_scale(features.astype("float32"), length)) if ar else np.zeros(0)
     log_s = log_s.astype("float32")
+    noise_shape = model.noise_shape(features.astype("float32"), length) if ar else None
+    noise_shape = None if noise_shape is None else np.asarray(noise_shape, dtype="float32")
     enc_mean, enc_log_var = encode(model, interpolate_gaps(x, mask))
     seen = mask.reshape(n, k, HOURS_PER_LATENT_STEP).any(axis=-1)[..., None]
     mean0 = np.where(seen, enc_mean, prior_mean).astype("float32")
     log_var0 = np.where(seen, enc_log_var, prior_log_var).astype("float32")
-    kept = {"x": x, "mask": mask, "log_scale": log_s if log_s.size else None, "prior_shape": shape}
+    kept = {
+        "x": x,
+        "mask": mask,
+        "log_scale": log_s if log_s.size else None,
+        "prior_shape": shape,
+        "noise_shape": noise_shape,
+    }
     if n_steps <= 0:
         return Posterior(mean0, log_var0, prior_mean, prior_log_var, np.empty(0), **kept)
     mean, log_var, losses = _adam(
@@ -160,11 +172,12 @@ def fit_posterior(
         tf.constant(int(seed), tf.int64),
         tf.constant(log_s),
         tf.constant(np.zeros(0, "float32") if shape is None else shape),
+        tf.constant(np.zeros(0, "float32") if noise_shape is None else noise_shape),
     )
     return Posterior(mean.numpy(), log_var.numpy(), prior_mean, prior_log_var, losses.numpy(), **kept)
 
 
-def _negative_elbo(model, x, mask, mean, log_var, prior_mean, prior_log_var, eps, log_s, shape):
+def _negative_elbo(model, x, mask, mean, log_var, prior_mean, prior_log_var, eps, log_s, shape, noise_shape):
     """Per-window negative observed-data ELBO (one Monte Carlo draw), ``(N,)``.
 
     The extended model's parts enter as in training: the AR residual's likelihood of the
@@ -174,7 +187,8 @@ def _negative_elbo(model, x, mask, mean, log_var, prior_mean, prior_log_var, eps
     z = mean + tf.exp(0.5 * log_var) * eps
     x_hat = model.decoder(z, training=False)
     if model.noise_kind == "ar":
-        nll_sum = ar_noise.ar_nll_observed(x - x_hat, log_s, model.noise_pacf, mask)
+        noise_shape = noise_shape if model.noise_innovations_in_loss else None  # or a placeholder
+        nll_sum = ar_noise.ar_nll_observed(x - x_hat, log_s, model.noise_pacf, mask, noise_shape)
     else:
         noise_log_var = tf.cast(model.noise_log_var, tf.float32)
         nll = 0.5 * (LOG_2PI + noise_log_var + tf.square(x - x_hat) / tf.exp(noise_log_var))
@@ -184,7 +198,9 @@ def _negative_elbo(model, x, mask, mean, log_var, prior_mean, prior_log_var, eps
 
 
 @tf.function(reduce_retracing=True)
-def _adam(model, x, mask, mean0, log_var0, prior_mean, prior_log_var, n_steps, lr0, seed, log_s, shape):
+def _adam(
+    model, x, mask, mean0, log_var0, prior_mean, prior_log_var, n_steps, lr0, seed, log_s, shape, noise_shape
+):
     """Adam on (mean, log_var) with a cosine-decaying rate; returns them and the loss curve."""
     beta1, beta2, epsilon = 0.9, 0.999, 1e-8
     mean, log_var = tf.identity(mean0), tf.identity(log_var0)
@@ -199,7 +215,7 @@ def _adam(model, x, mask, mean0, log_var0, prior_mean, prior_log_var, n_steps, l
         with tf.GradientTape() as tape:
             tape.watch([mean, log_var])
             per_window = _negative_elbo(
-                model, x, mask, mean, log_var, prior_mean, prior_log_var, eps, log_s, shape
+                model, x, mask, mean, log_var, prior_mean, prior_log_var, eps, log_s, shape, noise_shape
             )
             loss = tf.reduce_sum(per_window)
         g_mean, g_log_var = tape.gradient(loss, [mean, log_var])
@@ -265,7 +281,11 @@ def sample_posterior(
                 mask = np.repeat(posterior.mask[rows], n_members, axis=0)
                 residual = np.repeat(posterior.x[rows], n_members, axis=0) - out.reshape(len(mask), -1)
                 log_s = np.repeat(posterior.log_scale[rows], n_members, axis=0).astype("float64")
-                e = ar_noise.continue_residual(np.asarray(model.noise_pacf), log_s, residual, mask, rng)
+                shape = None
+                if posterior.noise_shape is not None:
+                    shape = np.repeat(posterior.noise_shape[rows], n_members, axis=0)
+                pacf = np.asarray(model.noise_pacf)
+                e = ar_noise.continue_residual(pacf, log_s, residual, mask, rng, shape)
                 out += np.where(mask, 0.0, e).reshape(out.shape)
             elif noise:
                 out += model.noise_sigma * rng.standard_normal(out.shape)

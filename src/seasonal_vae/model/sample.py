@@ -98,6 +98,8 @@ def generate(
     if noise and model.noise_kind == "ar":  # the hour × season scale of the AR residual
         log_scale = np.asarray(model.noise_log_scale(features, n_steps * HOURS_PER_LATENT_STEP))
         pacf = np.asarray(model.noise_pacf, dtype="float64")
+        noise_shape = model.noise_shape(features, n_steps * HOURS_PER_LATENT_STEP)  # or None
+        noise_shape = None if noise_shape is None else np.asarray(noise_shape, dtype="float64")
     paths = np.empty((n_paths, n_hours), dtype="float32")
     for first in range(0, n_paths, batch_paths):
         n = min(batch_paths, n_paths - first)
@@ -105,7 +107,7 @@ def generate(
         z = draw_latent(model, prior_mean, prior_log_var, eps, shape)
         x = np.asarray(model.decoder(z, training=False))[:, lead : lead + n_hours]
         if noise and log_scale is not None:
-            residual = ar_noise.simulate(pacf, np.repeat(log_scale, n, axis=0), rng)
+            residual = ar_noise.simulate(pacf, np.repeat(log_scale, n, axis=0), rng, noise_shape)
             x = x + residual[:, lead : lead + n_hours].astype("float32")
         elif noise:
             x = x + sigma * rng.standard_normal(x.shape).astype("float32")

@@ -219,6 +219,7 @@ def train(
         noise_order=mcfg["noise_order"],
         latent_memory=mcfg["latent_memory"],
         latent_marginals=mcfg["latent_marginals"],
+        noise_innovations=mcfg["noise_innovations"],
         data_mean=ds.attrs["data_mean"],
         data_std=ds.attrs["data_std"],
         trend_rate_per_decade=ds.attrs["trend_rate_per_decade"],
@@ -235,6 +236,7 @@ def train(
     if after:  # encoder and decoder against white noise; the AR residual fitted to theirs
         model.ar_noise_in_loss = False
     model.latent_marginals_in_loss = False  # Gaussian marginals until they are fitted, after
+    model.noise_innovations_in_loss = False  # and normal innovations (fitted with the AR residual)
     if model.noise_kind == "ar" and (closed_form.noise or after):
         model.noise_pacf_raw.trainable = model.noise_scale_weights.trainable = False
     if closed_form.noise:  # set by the closed form, not by gradient steps
@@ -270,6 +272,7 @@ def train(
     model.set_weights(checkpoints.best_weights)
     closed_form.full_chain = True  # var1 fitted whole to the best encoder (latent_memory_fit: after)
     closed_form.marginals = True  # and Johnson SU latent marginals, with the chain on their scores
+    closed_form.innovations = True  # and Johnson SU innovations, with the AR residual
     if closed_form.noise or closed_form.prior:  # the optimum for the best encoder and decoder
         closed_form.update(model)
     if after:  # the AR residual of the best reconstruction; the validation ELBO is then its own
@@ -277,6 +280,11 @@ def train(
         closed_form.noise, closed_form.prior, closed_form.marginals = True, False, False  # set above
         closed_form.update(model)
     model.test_function = None  # traced with the white-noise loss, Gaussian marginals: trace again
+    if model.noise_innovations_in_loss:  # the innovations' own gain on the validation windows
+        model.noise_innovations_in_loss = False
+        normal = model.evaluate(val_data, verbose=0, return_dict=True)
+        model.noise_innovations_in_loss, model.test_function = True, None
+        log.info("validation reconstruction with normal innovations: %.4f", normal["reconstruction"])
     val = model.evaluate(val_data, verbose=0, return_dict=True)
     log.info(
         "best model: validation loss %.4f (reconstruction %.4f, KL %.4f), noise σ %.4f "

@@ -29,6 +29,8 @@ default, so that the article's model has exactly the article's weights):
   (:mod:`seasonal_vae.model.ar_noise`) with exact likelihood, its scale depending on the hour
   of day and the season; ``noise_log_var`` is then the scale's log-variance bias (training
   fits it to the residuals of the trained reconstruction, ``training.ar_noise_fit``);
+  ``noise_innovations="johnson_su"`` makes its innovations skewed and heavy-tailed, their
+  shape depending on the hour of day and the season (fitted after training);
 * ``latent_memory``: the prior carries memory across 96-hour steps as a stationary Gaussian
   VAR(1) chain in the prior's whitened coordinates (:mod:`seasonal_vae.model.latent_chain`),
   so that m(θ) and exp(s(θ)) stay each step's marginal mean and variance: ``"ar1"`` a stable
@@ -198,6 +200,7 @@ class SeasonalVAE(keras.Model):
         noise_order=3,
         latent_memory="none",
         latent_marginals="gaussian",
+        noise_innovations="gaussian",
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -211,6 +214,12 @@ class SeasonalVAE(keras.Model):
                 f"latent_marginals 'gaussian' or 'johnson_su', not {noise!r}, {latent_memory!r} "
                 f"and {latent_marginals!r}"
             )
+        known = noise_innovations in ("gaussian", "johnson_su")
+        if not known or (noise_innovations != "gaussian" and noise != "ar"):
+            raise ValueError(
+                f"noise_innovations must be 'gaussian' or 'johnson_su' (the latter with noise 'ar'), "
+                f"not {noise_innovations!r} with noise {noise!r}"
+            )
         self.noise_kind, self.noise_order, self.latent_memory = noise, int(noise_order), latent_memory
         self.latent_marginals = latent_marginals
         # With Johnson SU marginals, the KL uses them unless training switches them off until
@@ -219,6 +228,10 @@ class SeasonalVAE(keras.Model):
         # With noise "ar", the loss uses the AR likelihood unless training switches it off to
         # fit the AR residual after the encoder and decoder (seasonal_vae.model.train).
         self.ar_noise_in_loss = noise == "ar"
+        # With Johnson SU innovations, the AR likelihood uses them unless training switches
+        # them off until they are fitted, after the AR residual (seasonal_vae.model.train).
+        self.noise_innovations = noise_innovations
+        self.noise_innovations_in_loss = noise_innovations == "johnson_su"
         self.filters, self.latent_dim, self.fourier_degree = filters, latent_dim, fourier_degree
         self.prior_kind, self.theta_anchor, self.seed = prior, theta_anchor, seed
         self.data_mean, self.data_std = float(data_mean), float(data_std)
@@ -234,6 +247,13 @@ class SeasonalVAE(keras.Model):
             )
             self.noise_scale_weights = self.add_weight(
                 name="noise_scale_weights", shape=(ar_noise.N_SCALE_FEATURES,), initializer="zeros"
+            )
+        if noise_innovations == "johnson_su":  # coefficients of (γ, δ, ξ, λ) on [1, scale features]
+            self.noise_shape_table = self.add_weight(
+                name="noise_shape_table",
+                shape=(4, ar_noise.N_INNOVATION_COEFFICIENTS),
+                initializer=table_initializer,
+                trainable=False,
             )
         if latent_memory == "ar1":  # A = diag(tanh(α)), |a| < 1: a stable AR(1) across steps
             self.latent_ar_raw = self.add_weight(
@@ -277,7 +297,9 @@ class SeasonalVAE(keras.Model):
         prior_mean, prior_log_var = self.prior(features, training=training)
         length = ops.cast(ops.shape(x)[1], x_hat.dtype)
         if self.ar_noise_in_loss:
-            nll = ar_noise.ar_nll(x - x_hat, self.noise_log_scale(features, ops.shape(x)[1]), self.noise_pacf)
+            n_hours = ops.shape(x)[1]
+            log_s, shape = self.noise_log_scale(features, n_hours), self.noise_shape(features, n_hours)
+            nll = ar_noise.ar_nll(x - x_hat, log_s, self.noise_pacf, shape)
         else:
             nll = gaussian_nll(x, x_hat, self.noise_log_var)
         kl = self.latent_kl(z_mean, z_log_var, z, prior_mean, prior_log_var, self.latent_shape(features))
@@ -321,6 +343,14 @@ class SeasonalVAE(keras.Model):
         f = ar_noise.scale_features(n_hours, features)
         return ar_noise.log_scale(self.noise_log_var, self.noise_scale_weights, f)
 
+    def noise_shape(self, features, n_hours):
+        """The Johnson SU parameters ``(N, T, 4)`` of the AR residual's innovations per hour, or
+        None (normal innovations, or not yet fitted: ``noise_innovations_in_loss`` off)."""
+        if self.noise_innovations != "johnson_su" or not self.noise_innovations_in_loss:
+            return None
+        f = ar_noise.scale_features(n_hours, features)
+        return ar_noise.innovation_params(self.noise_shape_table, f)
+
     def _update(self, reconstruction, kl):
         values = {
             "loss": reconstruction + kl,
@@ -363,6 +393,7 @@ class SeasonalVAE(keras.Model):
             "noise_order": self.noise_order,
             "latent_memory": self.latent_memory,
             "latent_marginals": self.latent_marginals,
+            "noise_innovations": self.noise_innovations,
         }
 
     @property
