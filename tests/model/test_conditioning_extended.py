@@ -11,10 +11,9 @@ import tensorflow as tf
 from builders import extended_vae
 from scipy.linalg import toeplitz
 
-from seasonal_vae.model import ar_noise
+from seasonal_vae.model import ar_noise, latent_chain
 from seasonal_vae.model.posterior import (
     Posterior,
-    _ancestral_tail,
     _decode,
     condition,
     fit_posterior,
@@ -135,7 +134,8 @@ def test_the_latent_steps_after_the_observed_ones_follow_the_ar1_prior():
     )
     draws = np.random.default_rng(0).standard_normal((1, members, k, 2)).astype("float32")
     q = mean[:, None] + np.exp(0.5 * log_var)[:, None] * draws  # z ~ q, as sample_posterior draws it
-    latents = _ancestral_tail(model, post, q, np.random.default_rng(1))[0]
+    seen = post.mask.reshape(1, k, 96).any(axis=-1)
+    latents = latent_chain.ancestral_tail(model, q, seen, m, s, None, np.random.default_rng(1))[0]
     np.testing.assert_allclose(latents[:, :2].mean(axis=0), mean[0, :2], atol=0.01)  # q where observed
     for j, step in enumerate(range(2, k), start=1):
         expected_mean = 0.5 + a**j * (mean[0, 1] - 0.5)

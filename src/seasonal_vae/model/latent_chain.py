@@ -21,7 +21,8 @@ theorem). Two kinds (``model.latent_memory``):
   the day-to-day persistence within a 96-hour step is lost (README, "Beyond the article").
 
 The KL of each step is taken given the posterior's sample of the step before
-(:func:`chain_kl`); generation draws the chain ancestrally (:func:`draw`, :func:`next_step`).
+(:func:`chain_kl`); generation draws the chain ancestrally (:func:`draw`, :func:`next_step`), and
+so do gap filling and forecasting after the last observed step (:func:`ancestral_tail`).
 
 With Johnson SU marginals (``model.latent_marginals``, :mod:`latent_marginals`) the chain runs
 on the normal scores ``n = T⁻¹(u)`` instead of ``u`` (a Gaussian copula): the functions below
@@ -160,6 +161,43 @@ def draw(prior_mean, prior_log_var, eps, a, r_chol, q_chol, shape=None) -> np.nd
             a,
             q_chol,
         )
+    return z
+
+
+def ancestral_tail(model, z, seen, prior_mean, prior_log_var, shape, rng) -> np.ndarray:
+    """``z`` ``(N, M, k, L)`` (M draws of each window's posterior) with the steps after each
+    window's last observed step (``seen`` ``(N, k)``: the steps with an observed hour) redrawn
+    from the model's chain given the step before; the prior's moments ``(N, k, L)`` and
+    marginals' parameters ``(N, k, L, 4)`` or None at the same steps (numpy)."""
+    n, _, k, _ = z.shape
+    last = np.where(seen.any(axis=1), k - 1 - np.argmax(seen[:, ::-1], axis=1), -1)
+    a, r_chol, q_chol = (np.asarray(m, dtype="float32") for m in transition(model))
+    m, log_var = prior_mean[:, None], prior_log_var[:, None]
+    shape = None if shape is None else shape[:, None]
+    eps = rng.standard_normal(z.shape).astype("float32")
+    z = z.copy()
+    for step in range(k):
+        tail = step > last  # the windows for which this step lies after the observed hours
+        if not tail.any():
+            continue
+        if step == 0:
+            first = None if shape is None else shape[:, :, 0]
+            draw = first_step(m[:, :, 0], log_var[:, :, 0], eps[:, :, 0], r_chol, first)
+        else:
+            before, now = (slice(None), slice(None), step - 1), (slice(None), slice(None), step)
+            draw = next_step(
+                m[before],
+                log_var[before],
+                z[before],
+                m[now],
+                log_var[now],
+                eps[now],
+                a,
+                q_chol,
+                None if shape is None else shape[before],
+                None if shape is None else shape[now],
+            )
+        z[tail, :, step] = draw[tail]
     return z
 
 

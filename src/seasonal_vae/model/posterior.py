@@ -150,13 +150,9 @@ def fit_posterior(
     seen = mask.reshape(n, k, HOURS_PER_LATENT_STEP).any(axis=-1)[..., None]
     mean0 = np.where(seen, enc_mean, prior_mean).astype("float32")
     log_var0 = np.where(seen, enc_log_var, prior_log_var).astype("float32")
-    kept = {
-        "x": x,
-        "mask": mask,
-        "log_scale": log_s if log_s.size else None,
-        "prior_shape": shape,
-        "noise_shape": noise_shape,
-    }
+    kept = dict(
+        x=x, mask=mask, log_scale=log_s if log_s.size else None, prior_shape=shape, noise_shape=noise_shape
+    )
     if n_steps <= 0:
         return Posterior(mean0, log_var0, prior_mean, prior_log_var, np.empty(0), **kept)
     mean, log_var, losses = _adam(
@@ -266,7 +262,9 @@ def sample_posterior(
     eps = rng.standard_normal((n, n_members, k, dim)).astype("float32")
     z = posterior.mean[:, None] + np.exp(0.5 * posterior.log_var)[:, None] * eps
     if model.latent_memory != "none" and posterior.mask is not None:
-        z = _ancestral_tail(model, posterior, z, rng)
+        seen = posterior.mask.reshape(n, k, HOURS_PER_LATENT_STEP).any(axis=-1)
+        prior = posterior.prior_mean, posterior.prior_log_var, posterior.prior_shape
+        z = latent_chain.ancestral_tail(model, z, seen, *prior, rng)
     z = z.reshape(n * n_members, k, dim)
     decoded = [np.asarray(_decode(model, tf.constant(z[i : i + batch]))) for i in range(0, len(z), batch)]
     decoded = np.concatenate(decoded).reshape(n, n_members, -1)  # float32: a quarter of the memory
@@ -299,42 +297,6 @@ def _decode(model, z):
     """The decoder in a traced graph: the Keras call's numbers for the same batch, without its
     per-call cost."""
     return model.decoder(z, training=False)
-
-
-def _ancestral_tail(model: SeasonalVAE, posterior: Posterior, z: np.ndarray, rng) -> np.ndarray:
-    """``z`` ``(N, M, k, L)`` with the steps after each window's last observed step redrawn
-    from the latent memory's chain given the step before (:mod:`~seasonal_vae.model.latent_chain`)."""
-    n, _, k, _ = z.shape
-    seen = posterior.mask.reshape(n, k, HOURS_PER_LATENT_STEP).any(axis=-1)
-    last = np.where(seen.any(axis=1), k - 1 - np.argmax(seen[:, ::-1], axis=1), -1)
-    a, r_chol, q_chol = (np.asarray(m, dtype="float32") for m in latent_chain.transition(model))
-    m, log_var = posterior.prior_mean[:, None], posterior.prior_log_var[:, None]
-    shape = None if posterior.prior_shape is None else posterior.prior_shape[:, None]
-    eps = rng.standard_normal(z.shape).astype("float32")
-    z = z.copy()
-    for step in range(k):
-        tail = step > last  # the windows for which this step lies after the observed hours
-        if not tail.any():
-            continue
-        if step == 0:
-            first = None if shape is None else shape[:, :, 0]
-            draw = latent_chain.first_step(m[:, :, 0], log_var[:, :, 0], eps[:, :, 0], r_chol, first)
-        else:
-            before, now = (slice(None), slice(None), step - 1), (slice(None), slice(None), step)
-            draw = latent_chain.next_step(
-                m[before],
-                log_var[before],
-                z[before],
-                m[now],
-                log_var[now],
-                eps[now],
-                a,
-                q_chol,
-                None if shape is None else shape[before],
-                None if shape is None else shape[now],
-            )
-        z[tail, :, step] = draw[tail]
-    return z
 
 
 def condition(
