@@ -17,7 +17,7 @@ rule impute:
     log:
         P("log", step="applications/imputation"),
     params:
-        cfg=cfg("data", "applications"),
+        cfg=cfg("data", "applications", as_fitted=True),  # the article model's ensembles: q as fitted
     threads: 1
     resources:
         mem_mb=3000, runtime=30,
@@ -66,7 +66,7 @@ rule forecast:
     log:
         P("log", step="applications/forecast"),
     params:
-        cfg=cfg("data", "applications"),
+        cfg=cfg("data", "applications", as_fitted=True),  # the article model's ensembles: q as fitted
     threads: 1
     resources:
         mem_mb=3000, runtime=30,
@@ -77,7 +77,8 @@ rule forecast:
 
 # The same gap filling and forecasts with each variant of build.applications (the extended
 # model: its AR residual and its latent memory condition on the observed hours), in tables of
-# their own beside the article model's.
+# their own beside the article model's; their ensembles' spread is applications.spread (by
+# default chosen on training-year cases).
 use rule impute as impute_variant with:
     message:
         "Gap filling with the {wildcards.variant} model"
@@ -90,6 +91,8 @@ use rule impute as impute_variant with:
         markdown=report_table("variant_imputation_table"),
     log:
         P("log", step="applications/{variant}/imputation"),
+    params:
+        cfg=cfg("data", "applications"),
 
 
 use rule forecast as forecast_variant with:
@@ -104,3 +107,5 @@ use rule forecast as forecast_variant with:
         markdown=report_table("variant_forecast_table"),
     log:
         P("log", step="applications/{variant}/forecast"),
+    params:
+        cfg=cfg("data", "applications"),

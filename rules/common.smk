@@ -18,13 +18,14 @@ def cli(command, args):
             "> {log:q} 2>&1")
 
 
-def cfg(*sections, variant=False, noise=False, **keys):
+def cfg(*sections, variant=False, noise=False, as_fitted=False, **keys):
     """The given config sections of the rule's data set as inline JSON for `--config` (a
     function, so that Snakemake does not read the braces of the JSON as wildcards): a rule
     receives only the settings it uses, so that changing one knob reruns only the steps it
     affects. ``keys`` adds only the named keys of further sections, e.g.
     ``sampling=["n_paths"]``; ``variant`` sets the model section to the variant of the
-    wildcard (the config's ``models``), ``noise`` adds observation noise to samples."""
+    wildcard (the config's ``models``), ``noise`` adds observation noise to samples,
+    ``as_fitted`` sets applications.spread to 1 (the article model's ensembles: q as fitted)."""
 
     def render(wildcards):
         c = dataset_config(config, wildcards.dataset)
@@ -32,6 +33,8 @@ def cfg(*sections, variant=False, noise=False, **keys):
             c = variant_config(c, wildcards.variant)
         if noise:
             c["sampling"] = {**c["sampling"], "noise": True}
+        if as_fitted:
+            c["applications"] = {**c["applications"], "spread": 1}
         picked = {**{s: c[s] for s in sections},
                   **{s: {k: c[s][k] for k in names} for s, names in keys.items()}}
         return section_json(picked, *picked)

@@ -18,8 +18,10 @@ seasonal climate. :func:`score_forecasts` measures exactly this, by lead time, a
   that date in each training year). Its MAE is that of the plain repeated day.
 
 MAE is that of the ensemble mean for the VAE and climatology. Forecasts are issued at local
-midnight at random (seeded) dates in the held-out years; scores in °F. :func:`forecast_file`
-runs it on the pipeline's files with the settings of the configuration.
+midnight at random (seeded) dates in the held-out years; scores in °F. With
+``spread="calibrate"`` the ensemble's spread is first chosen on forecasts from training-year
+dates (:func:`seasonal_vae.applications.spread.choose_spread`). :func:`forecast_file` runs it
+on the pipeline's files with the settings of the configuration.
 """
 
 from __future__ import annotations
@@ -32,20 +34,26 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from seasonal_vae.applications.cases import context_windows, draw_issues
 from seasonal_vae.applications.results import (
     CENTRAL_90,
     EXAMPLE_MEMBERS,
     EXAMPLE_QUANTILES,
     application_settings,
     bold_best,
+    parse_spread,
     run_on_files,
     settings_attrs,
+    spread_attrs,
+    spread_note,
+    spread_summary,
 )
+from seasonal_vae.applications.spread import spread_for_forecasts
 from seasonal_vae.core.calendar import HOURS_PER_LATENT_STEP
 from seasonal_vae.core.errors import InputError
 from seasonal_vae.evaluation.scores import crps_ensemble
 from seasonal_vae.model.posterior import condition
-from seasonal_vae.model.record import Record, noise_sigma_degf, window_starts
+from seasonal_vae.model.record import Record, noise_sigma_degf
 from seasonal_vae.model.vae import SeasonalVAE
 
 log = logging.getLogger(__name__)
@@ -58,7 +66,7 @@ METHOD_LABELS = {
 }
 #: The settings of :func:`score_forecasts`, as the configuration names them
 #: (``applications.forecast.*``, else ``applications.*``).
-SETTINGS = ("n_cases", "context_days", "lead_days", "n_members", "n_steps", "learning_rate", "seed")
+SETTINGS = ("n_cases", "context_days", "lead_days", "n_members", "n_steps", "learning_rate", "seed", "spread")
 
 
 def window_hours(context_days: int, lead_days: int) -> int:
@@ -78,6 +86,7 @@ def forecast(
     learning_rate: float,
     noise: bool = True,
     seed: int = 0,
+    spread: float = 1.0,
 ) -> np.ndarray:
     """Ensemble forecasts of ``lead_hours`` after each context.
 
@@ -90,7 +99,7 @@ def forecast(
         ``(N,)`` timestamp of each context's first hour (local midnight).
     lead_hours
         Hours to forecast.
-    n_members, n_steps, learning_rate, noise, seed
+    n_members, n_steps, learning_rate, noise, seed, spread
         As for :func:`seasonal_vae.model.posterior.condition`.
 
     Returns
@@ -98,13 +107,8 @@ def forecast(
     numpy.ndarray
         ``(N, M, lead_hours)`` adjusted °F.
     """
-    context = np.asarray(context, dtype="float64")
+    values, mask = context_windows(context, lead_hours)
     n, c = context.shape
-    length = HOURS_PER_LATENT_STEP * math.ceil((c + lead_hours) / HOURS_PER_LATENT_STEP)
-    values = np.zeros((n, length))
-    values[:, :c] = np.nan_to_num(context)
-    mask = np.zeros((n, length), dtype=bool)
-    mask[:, :c] = np.isfinite(context)
     chunks, _ = condition(
         model,
         values,
@@ -115,6 +119,7 @@ def forecast(
         n_steps=n_steps,
         learning_rate=learning_rate,
         seed=seed,
+        spread=spread,
     )
     out = np.empty((n, n_members, lead_hours))
     for rows, members in chunks:  # a few windows at a time: only the lead hours are kept
@@ -163,20 +168,6 @@ def baselines(
     }
 
 
-def draw_issues(record: Record, n_cases: int, context_days: int, lead_days: int, seed: int) -> np.ndarray:
-    """Indices of forecast issue hours (local midnights) in held-out years, seeded."""
-    candidates = window_starts(record, 24 * (context_days + lead_days))
-    if candidates.size == 0:
-        raise InputError(
-            "--context-days/--lead-days",
-            f"no held-out stretch of {context_days + lead_days} days without missing values",
-            "use fewer context or lead days, or more held-out years",
-        )
-    rng = np.random.default_rng(seed)
-    chosen = rng.choice(candidates, size=n_cases, replace=candidates.size < n_cases)
-    return np.sort(chosen) + 24 * context_days
-
-
 def score_forecasts(
     model: SeasonalVAE,
     record: Record,
@@ -187,11 +178,13 @@ def score_forecasts(
     n_steps: int,
     learning_rate: float,
     seed: int,
+    spread: float | str = 1.0,
 ) -> xr.Dataset:
     """Forecast from random held-out dates with the three methods and score every lead hour.
 
     The arguments are the settings of ``applications.forecast`` and ``applications``
-    (:data:`SETTINGS`; see the schema for their meaning).
+    (:data:`SETTINGS`; see the schema for their meaning). ``spread``: the factor on q's
+    standard deviation, or ``"calibrate"`` to choose it on training-year dates (seed + 1).
 
     Returns
     -------
@@ -202,6 +195,10 @@ def score_forecasts(
     """
     lead = 24 * lead_days
     ctx = 24 * context_days
+    spread, calibration = parse_spread(spread), None
+    fit = dict(n_members=n_members, n_steps=n_steps, learning_rate=learning_rate, seed=seed)
+    if spread == "calibrate":
+        spread, calibration = spread_for_forecasts(model, record, n_cases, context_days, lead_days, **fit)
     issue = draw_issues(record, n_cases, context_days, lead_days, seed)
     idx = issue[:, None] + np.arange(-ctx, lead)[None, :]
     values = record.adjusted[idx]
@@ -219,10 +216,8 @@ def score_forecasts(
         context,
         record.times.values[issue - ctx],
         lead,
-        n_members=n_members,
-        n_steps=n_steps,
-        learning_rate=learning_rate,
-        seed=seed,
+        **fit,
+        spread=spread,
     )
     crps = np.empty((n_cases, lead, len(METHODS)))
     abs_error = np.empty_like(crps)
@@ -291,7 +286,7 @@ def score_forecasts(
             ),
             "method": np.array(METHODS),
             "quantile": np.array(EXAMPLE_QUANTILES),
-            "member": np.arange(EXAMPLE_MEMBERS),
+            "member": np.arange(min(EXAMPLE_MEMBERS, n_members)),
             "example_hour": np.arange(-shown, lead),
         },
         attrs={
@@ -306,8 +301,10 @@ def score_forecasts(
                     "n_steps": n_steps,
                     "learning_rate": learning_rate,
                     "seed": seed,
+                    "spread": spread,
                 }
             ),
+            **spread_attrs(calibration),
         },
     )
 
@@ -345,6 +342,7 @@ def summarise(ds: xr.Dataset) -> dict:
         "noise_sigma_degF": float(ds.attrs["noise_sigma_degF"]),
         "by_lead_day": rows,
         "all_leads": overall,
+        **spread_summary(ds.attrs),
         "notes": "Issued at local midnight on held-out dates; climatology = the training "
         "years' trajectories from the same date; persistence = last observed day "
         "repeated (CRPS: plus the training years' persistence errors on that date). "
@@ -370,7 +368,10 @@ def markdown(summary: dict) -> str:
     st = summary["settings"]
     return (
         f"Forecasts from {st['n_cases']} held-out dates after {st['context_days']} observed "
-        f"days (°F; VAE ensemble of {st['n_members']}; best in bold)\n\n" + head + "\n".join(lines) + "\n"
+        f"days (°F; VAE ensemble of {st['n_members']}{spread_note(summary)}; best in bold)\n\n"
+        + head
+        + "\n".join(lines)
+        + "\n"
     )
 
 

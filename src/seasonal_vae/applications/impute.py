@@ -12,8 +12,10 @@ anomaly of the observed neighbours).
 years, fills them with the three methods and scores the fill of every gap hour: MAE and RMSE
 of the ensemble mean (VAE) or the fill (baselines), CRPS of the ensemble, and the share of
 true values inside the VAE's central 90 % interval. All scores are in °F (detrending shifts
-truth and fill alike, so it cancels). :func:`impute_file` runs it on the pipeline's files with
-the settings of the configuration.
+truth and fill alike, so it cancels). With ``spread="calibrate"`` the ensemble's spread is first
+chosen on gaps cut the same way from training years
+(:func:`seasonal_vae.applications.spread.choose_spread`). :func:`impute_file` runs it on the
+pipeline's files with the settings of the configuration.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from seasonal_vae.applications.cases import draw_cases, gapped_windows
 from seasonal_vae.applications.fills import climatology_fill, linear_fill
 from seasonal_vae.applications.results import (
     CENTRAL_90,
@@ -32,15 +35,18 @@ from seasonal_vae.applications.results import (
     application_settings,
     bold_best,
     gap_label,
+    parse_spread,
     run_on_files,
     settings_attrs,
+    spread_attrs,
+    spread_note,
+    spread_summary,
 )
-from seasonal_vae.core.calendar import HOURS_PER_LATENT_STEP
-from seasonal_vae.core.errors import InputError
+from seasonal_vae.applications.spread import spread_for_imputation
 from seasonal_vae.data.climatology import lookup
 from seasonal_vae.evaluation.scores import crps_ensemble
 from seasonal_vae.model.posterior import condition
-from seasonal_vae.model.record import Record, noise_sigma_degf, training_climatology, window_starts
+from seasonal_vae.model.record import Record, noise_sigma_degf, training_climatology
 from seasonal_vae.model.vae import SeasonalVAE
 
 log = logging.getLogger(__name__)
@@ -62,6 +68,7 @@ SETTINGS = (
     "n_steps",
     "learning_rate",
     "seed",
+    "spread",
 )
 
 
@@ -76,6 +83,7 @@ def impute(
     learning_rate: float,
     noise: bool = True,
     seed: int = 0,
+    spread: float = 1.0,
 ) -> np.ndarray:
     """An ensemble of fills: ``(N, M, T)`` °F, equal to ``values`` wherever ``mask`` is True.
 
@@ -92,50 +100,9 @@ def impute(
         n_steps=n_steps,
         learning_rate=learning_rate,
         seed=seed,
+        spread=spread,
     )
     return np.concatenate([members for _, members in chunks])
-
-
-def draw_cases(
-    record: Record, gap_hours, n_cases: int, context_hours: int, margin_hours: int, seed: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Random held-out windows and gap positions.
-
-    Returns
-    -------
-    window_index : numpy.ndarray
-        ``(n_cases,)`` index of each window's first hour (local midnight) in the record; the
-        same windows serve every gap length.
-    gap_offset : numpy.ndarray
-        ``(n_gaps, n_cases)`` first gap hour within the window, at least ``margin_hours``
-        from either end.
-    """
-    if context_hours % HOURS_PER_LATENT_STEP:
-        raise InputError(
-            "--context-hours",
-            f"{context_hours} is not a multiple of 96 hours",
-            "give a multiple of 96, e.g. 768",
-        )
-    longest = max(gap_hours)
-    if context_hours < longest + 2 * margin_hours:
-        raise InputError(
-            "--context-hours",
-            f"{context_hours} h cannot hold a {longest} h gap with {margin_hours} h of data on each side",
-            f"use at least {longest + 2 * margin_hours} h, or shorter gaps",
-        )
-    candidates = window_starts(record, context_hours)
-    if candidates.size == 0:
-        raise InputError(
-            "--context-hours",
-            f"no held-out stretch of {context_hours} h without missing values",
-            "use a shorter context or more held-out years",
-        )
-    rng = np.random.default_rng(seed)
-    window_index = np.sort(rng.choice(candidates, size=n_cases, replace=candidates.size < n_cases))
-    gap_offset = np.stack(
-        [rng.integers(margin_hours, context_hours - margin_hours - g + 1, size=n_cases) for g in gap_hours]
-    )
-    return window_index, gap_offset
 
 
 def score_imputation(
@@ -149,11 +116,13 @@ def score_imputation(
     n_steps: int,
     learning_rate: float,
     seed: int,
+    spread: float | str = 1.0,
 ) -> xr.Dataset:
     """Cut gaps out of held-out windows, fill them three ways and score every case.
 
     The arguments are the settings of ``applications.imputation`` and ``applications``
-    (:data:`SETTINGS`; see the schema for their meaning).
+    (:data:`SETTINGS`; see the schema for their meaning). ``spread``: the factor on q's
+    standard deviation, or ``"calibrate"`` to choose it on training-year gaps (seed + 1).
 
     Returns
     -------
@@ -165,23 +134,19 @@ def score_imputation(
         members, in observed °F (trend put back).
     """
     gap_hours = tuple(int(g) for g in gap_hours)
+    spread, calibration = parse_spread(spread), None
+    fit = dict(n_members=n_members, n_steps=n_steps, learning_rate=learning_rate, seed=seed)
+    if spread == "calibrate":
+        cases = (gap_hours, n_cases, context_hours, margin_hours)
+        spread, calibration = spread_for_imputation(model, record, *cases, **fit)
     window_index, gap_offset = draw_cases(record, gap_hours, n_cases, context_hours, margin_hours, seed)
     hours = np.arange(context_hours)
     idx = window_index[:, None] + hours[None, :]
-    truth1 = record.adjusted[idx]
     starts1 = record.times[window_index].values
     clim_mean, _ = training_climatology(record)
-    clim1 = lookup(clim_mean, record.times.values[idx])
-
     n_gaps = len(gap_hours)
-    truth = np.tile(truth1, (n_gaps, 1))
-    clim = np.tile(clim1, (n_gaps, 1))
-    starts = np.tile(starts1, n_gaps)
-    mask = np.ones_like(truth, dtype=bool)
-    for g, length in enumerate(gap_hours):
-        for c in range(n_cases):
-            first = gap_offset[g, c]
-            mask[g * n_cases + c, first : first + length] = False
+    clim = np.tile(lookup(clim_mean, record.times.values[idx]), (n_gaps, 1))
+    truth, mask, starts = gapped_windows(record, window_index, gap_offset, gap_hours, context_hours)
 
     log.info(
         "imputation: %d gaps (%s h) in %d held-out windows of %d h; %d members, %d steps",
@@ -195,16 +160,7 @@ def score_imputation(
     # the ensemble (gaps × cases, members, hours) a few windows at a time: of each window
     # only its mean, CRPS and central 90 % range are kept, and the examples' members
     example_rows = np.arange(n_gaps) * n_cases  # one example per gap length (the first case)
-    chunks, _ = condition(
-        model,
-        truth,
-        mask,
-        starts,
-        n_members=n_members,
-        n_steps=n_steps,
-        learning_rate=learning_rate,
-        seed=seed,
-    )
+    chunks, _ = condition(model, truth, mask, starts, **fit, spread=spread)
     vae_fill, crps_vae, lo, hi = (np.empty_like(truth) for _ in range(4))
     example_members = np.empty((n_gaps, n_members, context_hours))
     for rows, members in chunks:
@@ -291,7 +247,7 @@ def score_imputation(
             "method": np.array(METHODS),
             "hour": hours,
             "quantile": np.array(EXAMPLE_QUANTILES),
-            "member": np.arange(EXAMPLE_MEMBERS),
+            "member": np.arange(min(EXAMPLE_MEMBERS, n_members)),
         },
         attrs={
             "title": "Gap filling on held-out years: VAE ensemble vs linear interpolation "
@@ -308,8 +264,10 @@ def score_imputation(
                     "n_steps": n_steps,
                     "learning_rate": learning_rate,
                     "seed": seed,
+                    "spread": spread,
                 }
             ),
+            **spread_attrs(calibration),
         },
     )
     return ds
@@ -348,6 +306,7 @@ def summarise(ds: xr.Dataset) -> dict:
         "climatology = training-year month x hour mean shifted by the mean anomaly "
         "of the 24 observed hours on each side, interpolated across the gap.",
         "gaps": rows,
+        **spread_summary(ds.attrs),
     }
 
 
@@ -370,7 +329,7 @@ def markdown(summary: dict) -> str:
     st = summary["settings"]
     return (
         f"Gap filling on held-out years (°F; {st['n_cases']} gaps per length, VAE ensemble "
-        f"of {st['n_members']}; best in bold)\n\n" + head + "\n".join(lines) + "\n"
+        f"of {st['n_members']}{spread_note(summary)}; best in bold)\n\n" + head + "\n".join(lines) + "\n"
     )
 
 

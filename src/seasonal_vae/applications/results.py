@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import xarray as xr
 
 from seasonal_vae.core.atomic import atomic_path
@@ -58,6 +59,55 @@ def settings_attrs(settings: dict) -> dict:
         else:
             out[key] = ", ".join(str(v) for v in value)
     return out
+
+
+def parse_spread(value) -> float | str:
+    """A spread setting: a positive number, or ``"calibrate"`` (choose it on training years)."""
+    if isinstance(value, str) and value.strip().lower() == "calibrate":
+        return "calibrate"
+    try:
+        factor = float(value)
+    except (TypeError, ValueError):
+        factor = float("nan")
+    if not factor > 0 or not np.isfinite(factor):
+        raise ValueError(f"spread {value!r} is neither a positive number nor 'calibrate'")
+    return factor
+
+
+def spread_attrs(calibration: dict | None) -> dict:
+    """How :func:`~seasonal_vae.applications.spread.choose_spread` chose the ensemble's
+    spread, as netCDF attributes (none where the spread was given)."""
+    if calibration is None:
+        return {}
+    return {
+        "spread_training_windows": calibration["n_windows"],
+        "spread_grid": np.asarray(calibration["spreads"], dtype="float64"),
+        "spread_coverage_90": np.asarray(calibration["coverage_90"], dtype="float64"),
+        "spread_crps_degF": np.asarray(calibration["crps"], dtype="float64"),
+    }
+
+
+def spread_summary(attrs) -> dict:
+    """The same for the scores' JSON: ``{"spread_calibration": {...}}``, or empty."""
+    if "spread_grid" not in attrs:
+        return {}
+    return {
+        "spread_calibration": {
+            "chosen_on": f"{int(attrs['spread_training_windows'])} training-year windows",
+            "spreads": [float(v) for v in np.atleast_1d(attrs["spread_grid"])],
+            "coverage_90": [float(v) for v in np.atleast_1d(attrs["spread_coverage_90"])],
+            "crps_degF": [float(v) for v in np.atleast_1d(attrs["spread_crps_degF"])],
+        }
+    }
+
+
+def spread_note(summary: dict) -> str:
+    """The score table's words on the spread: none for q as fitted (1)."""
+    spread = float(summary["settings"].get("spread", 1.0))
+    if spread == 1.0:
+        return ""
+    chosen = " chosen on training years" if "spread_calibration" in summary else ""
+    return f", q's standard deviation × {spread:g}{chosen}"
 
 
 def write_results(

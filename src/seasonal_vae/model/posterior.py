@@ -242,11 +242,13 @@ def sample_posterior(
     seed: int = 0,
     batch: int = 512,
     chunk_values: int | None = None,
+    spread: float = 1.0,
 ) -> Iterator[tuple[slice, np.ndarray]]:
     """Draw ``z ~ q``, decode, optionally add the learned noise, a few windows at a time:
     ``(rows, draws)`` for consecutive slices ``rows`` of the windows, ``draws`` of shape
     ``(len(rows), M, 96k)`` in standard units (at most ``chunk_values`` values a chunk,
-    default :data:`CHUNK_VALUES`, and at least one window).
+    default :data:`CHUNK_VALUES`, and at least one window). ``spread`` multiplies q's standard
+    deviation (1: q as fitted; :mod:`seasonal_vae.applications.spread` chooses it).
 
     With the extended model's parts: the latent steps after the last observed one are drawn
     ancestrally from the latent memory's chain, starting from the draw of the last observed step (the
@@ -260,7 +262,7 @@ def sample_posterior(
     rng = np.random.default_rng(seed)
     n, k, dim = posterior.mean.shape
     eps = rng.standard_normal((n, n_members, k, dim)).astype("float32")
-    z = posterior.mean[:, None] + np.exp(0.5 * posterior.log_var)[:, None] * eps
+    z = posterior.mean[:, None] + spread * np.exp(0.5 * posterior.log_var)[:, None] * eps
     if model.latent_memory != "none" and posterior.mask is not None:
         seen = posterior.mask.reshape(n, k, HOURS_PER_LATENT_STEP).any(axis=-1)
         prior = posterior.prior_mean, posterior.prior_log_var, posterior.prior_shape
@@ -310,6 +312,7 @@ def condition(
     learning_rate: float,
     noise: bool = True,
     seed: int = 0,
+    spread: float = 1.0,
 ) -> tuple[Iterator[tuple[slice, np.ndarray]], Posterior]:
     """An ensemble of plausible complete series given the observed part of each window.
 
@@ -329,6 +332,8 @@ def condition(
         Add the learned observation noise to the unobserved values.
     seed
         Seeds both the fit and the draws.
+    spread
+        Passed to :func:`sample_posterior`.
 
     Returns
     -------
@@ -343,7 +348,9 @@ def condition(
     mask = np.asarray(mask, dtype=bool)
     adjusted = np.asarray(adjusted, dtype="float64")
     posterior = fit_posterior(model, standardise(model, adjusted), mask, starts, n_steps, learning_rate, seed)
-    draws = sample_posterior(model, posterior, n_members, noise, seed=np.random.SeedSequence([seed, 1]))
+    draws = sample_posterior(
+        model, posterior, n_members, noise, seed=np.random.SeedSequence([seed, 1]), spread=spread
+    )
     members = (
         (rows, np.where(mask[rows, None, :], adjusted[rows, None, :], to_degf(model, chunk)))
         for rows, chunk in draws

@@ -1,0 +1,131 @@
+"""The spread of the conditioned ensembles: a factor on q's standard deviation, and its choice
+on training-year cases (applications.spread)."""
+
+import json
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from seasonal_vae.applications import forecast, impute, results, spread
+from seasonal_vae.cli import main
+from seasonal_vae.core.config import load_config
+from seasonal_vae.core.errors import ConfigError
+from seasonal_vae.model import posterior
+from seasonal_vae.model.record import load_record, standardise, window_starts
+from seasonal_vae.model.train import load_model
+
+IMPUTATION = {
+    "gap_hours": (6, 48),
+    "n_cases": 4,
+    "context_hours": 384,
+    "margin_hours": 96,
+    "n_members": 8,
+    "n_steps": 10,
+    "learning_rate": 0.2,
+    "seed": 5,
+}
+FORECASTS = {"n_cases": 4, "context_days": 8, "lead_days": 3, "n_members": 8, "n_steps": 10}
+FORECASTS.update(learning_rate=0.2, seed=5)
+
+
+@pytest.fixture(scope="module")
+def model(tiny_pipeline):
+    return load_model(tiny_pipeline["model"])
+
+
+@pytest.fixture(scope="module")
+def record(tiny_pipeline):
+    return load_record(tiny_pipeline["windows"])
+
+
+@pytest.fixture(scope="module")
+def fitted(model, record):
+    """q fitted to three held-out windows of 384 h with a 48-hour gap each."""
+    starts = window_starts(record, 384)[[0, 10, 20]]
+    values = record.adjusted[starts[:, None] + np.arange(384)]
+    mask = np.ones(values.shape, dtype=bool)
+    mask[:, 150:198] = False
+    q = posterior.fit_posterior(model, standardise(model, values), mask, record.times.values[starts], 10, 0.2)
+    return q
+
+
+def _draws(model, q, **kw):
+    return np.concatenate([c for _, c in posterior.sample_posterior(model, q, 64, noise=False, seed=3, **kw)])
+
+
+def test_spread_one_is_q_as_fitted_and_draws_scale_with_it(model, fitted):
+    """spread = 1 gives the same numbers bit for bit; the members' spread around the decoded
+    posterior mean grows with the factor, and vanishes with it (the decoder is smooth)."""
+    np.testing.assert_array_equal(_draws(model, fitted, spread=1.0), _draws(model, fitted))
+    centre = np.asarray(posterior._decode(model, fitted.mean))[:, None]
+    sd = [np.abs(_draws(model, fitted, spread=s) - centre).mean() for s in (0.01, 0.02, 0.5, 1.0, 2.0)]
+    assert sd[0] < 1e-3 and sd[0] < sd[1] < sd[2] < sd[3] < sd[4]
+    # small factors act linearly on the draws (through the decoder's Jacobian): twice the factor,
+    # twice the spread
+    assert sd[1] / sd[0] == pytest.approx(2.0, rel=0.02)
+
+
+def test_parse_spread_and_the_schema_accept_numbers_and_calibrate():
+    assert results.parse_spread("calibrate") == results.parse_spread(" Calibrate ") == "calibrate"
+    assert results.parse_spread("1.5") == 1.5 and results.parse_spread(2) == 2.0
+    for bad in ("0", "-1", "nan", "inf", "wide", None):
+        with pytest.raises(ValueError, match="neither a positive number nor 'calibrate'"):
+            results.parse_spread(bad)
+    assert load_config(None)["applications"]["spread"] == "calibrate"
+    assert load_config({"applications": {"spread": 1.5}})["applications"]["spread"] == 1.5
+    for bad in (0, "wide"):
+        with pytest.raises(ConfigError, match="spread"):
+            load_config({"applications": {"spread": bad}})
+
+
+def test_choose_spread_takes_the_factor_whose_ranges_hold_closest_to_90_percent(model, record):
+    starts = window_starts(record, 384, where=record.training)[:6]
+    values = record.adjusted[starts[:, None] + np.arange(384)]
+    mask = np.ones(values.shape, dtype=bool)
+    mask[:, 120:220] = False
+    fit = {"n_members": 16, "n_steps": 10, "learning_rate": 0.2, "seed": 1}
+    chosen, calibration = spread.choose_spread(model, values, mask, record.times.values[starts], ~mask, **fit)
+    coverage = np.asarray(calibration["coverage_90"])
+    assert calibration["spreads"] == list(spread.SPREADS) and calibration["n_windows"] == 6
+    assert coverage.shape == (len(spread.SPREADS),) and ((coverage >= 0) & (coverage <= 1)).all()
+    assert chosen == spread.SPREADS[int(np.argmin(np.abs(coverage - 0.9)))]
+    assert coverage[-1] > coverage[0]  # four times q's spread holds more of the truth
+    assert np.all(np.asarray(calibration["crps"]) > 0)
+
+
+@pytest.mark.parametrize("application", ["imputation", "forecast"])
+def test_calibrated_scores_are_those_of_the_factor_chosen_on_training_years(model, record, application):
+    """Choosing the spread on training-year cases does not touch the held-out cases: their
+    scores are those of the same run with the chosen factor given; the choice is recorded."""
+    score, summarise, markdown, settings = {
+        "imputation": (impute.score_imputation, impute.summarise, impute.markdown, IMPUTATION),
+        "forecast": (forecast.score_forecasts, forecast.summarise, forecast.markdown, FORECASTS),
+    }[application]
+    calibrated = score(model, record, **settings, spread="calibrate")
+    chosen = calibrated.attrs["spread"]
+    assert chosen in spread.SPREADS and len(calibrated.attrs["spread_coverage_90"]) == len(spread.SPREADS)
+    given = score(model, record, **settings, spread=chosen)
+    xr.testing.assert_identical(calibrated.drop_attrs(), given.drop_attrs())
+    summary = summarise(calibrated)
+    assert summary["settings"]["spread"] == chosen
+    assert summary["spread_calibration"]["spreads"] == list(spread.SPREADS)
+    json.dumps(summary, allow_nan=False)
+    table = markdown(summary)
+    assert "chosen on training years" in table if chosen != 1.0 else "standard deviation" not in table
+    # given, not chosen: no calibration recorded; q as fitted: the table says nothing of it
+    assert "spread_calibration" not in summarise(given)
+    assert "standard deviation" not in markdown(summarise(score(model, record, **settings)))
+
+
+def test_cli_takes_the_spread_from_the_configuration(tiny_pipeline, tmp_path):
+    """The pipeline's article-model rules pass applications.spread = 1 (q as fitted), the
+    variants' rules the configured one; a bad value is refused, and nothing is written."""
+    p = tiny_pipeline
+    args = ["impute", str(p["model"]), str(p["windows"]), "--out", str(tmp_path / "a.nc")]
+    args += ["--json", str(tmp_path / "a.json"), "--config"]
+    small = {"n_steps": 5, "n_members": 4, "imputation": {"n_cases": 2, "gap_hours": [6]}}
+    assert main([*args, json.dumps({"applications": {**small, "spread": "wide"}})]) == 2
+    assert not list(tmp_path.iterdir())
+    assert main([*args, json.dumps({"applications": {**small, "spread": 2.5}})]) == 0
+    assert json.loads((tmp_path / "a.json").read_text())["settings"]["spread"] == 2.5
