@@ -79,19 +79,28 @@ def test_parse_spread_and_the_schema_accept_numbers_and_calibrate():
             load_config({"applications": {"spread": bad}})
 
 
-def test_choose_spread_takes_the_factor_whose_ranges_hold_closest_to_90_percent(model, record):
+def test_choose_spread_takes_a_factor_calibrated_row_by_row_then_the_sharpest(model, record):
     starts = window_starts(record, 384, where=record.training)[:6]
     values = record.adjusted[starts[:, None] + np.arange(384)]
     mask = np.ones(values.shape, dtype=bool)
     mask[:, 120:220] = False
+    rows = np.where(mask, -1, (np.arange(384) >= 170).astype(int))  # two rows: the gap's halves
     fit = {"n_members": 16, "n_steps": 10, "learning_rate": 0.2, "seed": 1}
-    chosen, calibration = spread.choose_spread(model, values, mask, record.times.values[starts], ~mask, **fit)
-    coverage = np.asarray(calibration["coverage_90"])
+    chosen, calibration = spread.choose_spread(model, values, mask, record.times.values[starts], rows, **fit)
+    coverage, crps = np.asarray(calibration["coverage_90"]), np.asarray(calibration["crps"])
     assert calibration["spreads"] == list(spread.SPREADS) and calibration["n_windows"] == 6
-    assert coverage.shape == (len(spread.SPREADS),) and ((coverage >= 0) & (coverage <= 1)).all()
-    assert chosen == spread.SPREADS[int(np.argmin(np.abs(coverage - 0.9)))]
-    assert coverage[-1] > coverage[0]  # four times q's spread holds more of the truth
-    assert np.all(np.asarray(calibration["crps"]) > 0)
+    assert coverage.shape == (len(spread.SPREADS), 2) and ((coverage >= 0) & (coverage <= 1)).all()
+    assert coverage[-1].mean() > coverage[0].mean()  # five times q's spread holds more of the truth
+    assert (crps > 0).all()
+    # the rule, restated: least mean shortfall from the 85-95 % band, then the lowest CRPS
+    shortfall = np.maximum(0, np.maximum(0.85 - coverage, coverage - 0.95)).mean(axis=1)
+    best = [i for i in range(len(crps)) if shortfall[i] <= shortfall.min() + 1e-12]
+    assert chosen == spread.SPREADS[min(best, key=lambda i: crps[i])]
+    # the rows: hours outside them (-1) are not scored
+    _, one_row = spread.choose_spread(
+        model, values, mask, record.times.values[starts], np.where(rows == 1, 0, -1), **fit
+    )
+    np.testing.assert_allclose(np.asarray(one_row["coverage_90"])[:, 0], coverage[:, 1])
 
 
 @pytest.mark.parametrize("application", ["imputation", "forecast"])
@@ -104,12 +113,15 @@ def test_calibrated_scores_are_those_of_the_factor_chosen_on_training_years(mode
     }[application]
     calibrated = score(model, record, **settings, spread="calibrate")
     chosen = calibrated.attrs["spread"]
-    assert chosen in spread.SPREADS and len(calibrated.attrs["spread_coverage_90"]) == len(spread.SPREADS)
+    n_rows = 2 if application == "imputation" else 3  # the table's rows: gap lengths, lead days
+    assert chosen in spread.SPREADS
+    assert len(calibrated.attrs["spread_coverage_90"]) == n_rows * len(spread.SPREADS)
     given = score(model, record, **settings, spread=chosen)
     xr.testing.assert_identical(calibrated.drop_attrs(), given.drop_attrs())
     summary = summarise(calibrated)
     assert summary["settings"]["spread"] == chosen
     assert summary["spread_calibration"]["spreads"] == list(spread.SPREADS)
+    assert np.shape(summary["spread_calibration"]["coverage_90_by_row"]) == (len(spread.SPREADS), n_rows)
     json.dumps(summary, allow_nan=False)
     table = markdown(summary)
     assert "chosen on training years" in table if chosen != 1.0 else "standard deviation" not in table

@@ -76,27 +76,31 @@ def parse_spread(value) -> float | str:
 
 def spread_attrs(calibration: dict | None) -> dict:
     """How :func:`~seasonal_vae.applications.spread.choose_spread` chose the ensemble's
-    spread, as netCDF attributes (none where the spread was given)."""
+    spread, as netCDF attributes (none where the spread was given); the rows' coverage per
+    factor one after the other."""
     if calibration is None:
         return {}
     return {
         "spread_training_windows": calibration["n_windows"],
         "spread_grid": np.asarray(calibration["spreads"], dtype="float64"),
-        "spread_coverage_90": np.asarray(calibration["coverage_90"], dtype="float64"),
+        "spread_coverage_90": np.asarray(calibration["coverage_90"], dtype="float64").ravel(),
         "spread_crps_degF": np.asarray(calibration["crps"], dtype="float64"),
     }
 
 
 def spread_summary(attrs) -> dict:
-    """The same for the scores' JSON: ``{"spread_calibration": {...}}``, or empty."""
+    """The same for the scores' JSON: ``{"spread_calibration": {...}}`` (coverage: a list of
+    the table's rows per factor), or empty."""
     if "spread_grid" not in attrs:
         return {}
+    grid = np.atleast_1d(attrs["spread_grid"])
+    coverage = np.atleast_1d(attrs["spread_coverage_90"]).reshape(len(grid), -1)
     return {
         "spread_calibration": {
             "chosen_on": f"{int(attrs['spread_training_windows'])} training-year windows",
-            "spreads": [float(v) for v in np.atleast_1d(attrs["spread_grid"])],
-            "coverage_90": [float(v) for v in np.atleast_1d(attrs["spread_coverage_90"])],
-            "crps_degF": [float(v) for v in np.atleast_1d(attrs["spread_crps_degF"])],
+            "spreads": grid.tolist(),
+            "coverage_90_by_row": coverage.tolist(),
+            "crps_degF": np.atleast_1d(attrs["spread_crps_degF"]).tolist(),
         }
     }
 
