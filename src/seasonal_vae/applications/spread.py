@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 #: The factors on q's standard deviation that :func:`choose_spread` tries.
 SPREADS = (1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0)
-#: The shares of the truth that a calibrated central 90 % range holds (the issue's target).
+#: The shares of the truth that a calibrated central 90 % range holds (the calibration target).
 BAND = (0.85, 0.95)
 
 
