@@ -42,15 +42,6 @@ def cfg(*sections, variant=False, noise=False, as_fitted=False, **keys):
     return render
 
 
-def training_priority(wildcards):
-    """A training's scheduling priority: its record's length in years (the longer the record,
-    the longer the training), above every other job's 0. A free core then takes the next
-    training, longest first, before the samples, applications and figures of one that finished:
-    every other job waits on some training, so they fill the cores after and between them."""
-    data = dataset_config(config, wildcards.dataset)["data"]
-    return data["last_year"] - data["first_year"] + 1
-
-
 def main(key):
     """Path ``key``, of the main model (config build.main, the article's) where it depends on
     the model variant: the model the figures and applications use."""

@@ -24,7 +24,6 @@ rule train:
     # runs at once took 35 s where one after the other took 52 s (60 epochs each), with the
     # same weights (TensorFlow's deterministic kernels do not depend on the scheduling)
     threads: max(1, workflow.cores // 2)
-    priority: training_priority  # the longest trainings first, before anything else
     # gpu: a scheduler places training on a GPU node (profiles/slurm says how to turn it off);
     # a local run ignores it, and TensorFlow trains on the CPU where no GPU is visible
     resources:
