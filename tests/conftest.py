@@ -102,6 +102,22 @@ def tiny_pipeline(tmp_path_factory):
     return p
 
 
+@pytest.fixture(scope="session")
+def tiny_model(tiny_pipeline):
+    """The tiny pipeline's trained model (seasonal prior), loaded once (read-only)."""
+    from seasonal_vae.model.train import load_model
+
+    return load_model(tiny_pipeline["model"])
+
+
+@pytest.fixture(scope="session")
+def tiny_record(tiny_pipeline):
+    """The tiny pipeline's record (its windows file: adjusted series and split), loaded once."""
+    from seasonal_vae.model.record import load_record
+
+    return load_record(tiny_pipeline["windows"])
+
+
 def pytest_collection_modifyitems(config, items):
     strays = [
         item.nodeid

@@ -12,18 +12,18 @@ import xarray as xr
 from seasonal_vae.applications import anomaly, detectors, faults, fills, forecast, impute
 from seasonal_vae.cli import main
 from seasonal_vae.model import posterior
-from seasonal_vae.model.record import load_record, training_climatology, window_starts
-from seasonal_vae.model.train import load_model, train
+from seasonal_vae.model.record import training_climatology, window_starts
+from seasonal_vae.model.train import train
 
 
 @pytest.fixture(scope="module")
-def model(tiny_pipeline):
-    return load_model(tiny_pipeline["model"])
+def model(tiny_model):  # the conftest's tiny trained model, by this module's shorter name
+    return tiny_model
 
 
 @pytest.fixture(scope="module")
-def record(tiny_pipeline):
-    return load_record(tiny_pipeline["windows"])
+def record(tiny_record):
+    return tiny_record
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,7 @@ from seasonal_vae.cli import main
 from seasonal_vae.core.config import load_config
 from seasonal_vae.core.errors import ConfigError
 from seasonal_vae.model import posterior
-from seasonal_vae.model.record import load_record, standardise, window_starts
-from seasonal_vae.model.train import load_model
+from seasonal_vae.model.record import standardise, window_starts
 
 IMPUTATION = {
     "gap_hours": (6, 48),
@@ -30,36 +29,26 @@ FORECASTS.update(learning_rate=0.2, seed=5)
 
 
 @pytest.fixture(scope="module")
-def model(tiny_pipeline):
-    return load_model(tiny_pipeline["model"])
-
-
-@pytest.fixture(scope="module")
-def record(tiny_pipeline):
-    return load_record(tiny_pipeline["windows"])
-
-
-@pytest.fixture(scope="module")
-def fitted(model, record):
+def fitted(tiny_model, tiny_record):
     """q fitted to three held-out windows of 384 h with a 48-hour gap each."""
-    starts = window_starts(record, 384)[[0, 10, 20]]
-    values = record.adjusted[starts[:, None] + np.arange(384)]
+    starts = window_starts(tiny_record, 384)[[0, 10, 20]]
+    values = tiny_record.adjusted[starts[:, None] + np.arange(384)]
     mask = np.ones(values.shape, dtype=bool)
     mask[:, 150:198] = False
-    q = posterior.fit_posterior(model, standardise(model, values), mask, record.times.values[starts], 10, 0.2)
-    return q
+    x = standardise(tiny_model, values)
+    return posterior.fit_posterior(tiny_model, x, mask, tiny_record.times.values[starts], 10, 0.2)
 
 
 def _draws(model, q, **kw):
     return np.concatenate([c for _, c in posterior.sample_posterior(model, q, 64, noise=False, seed=3, **kw)])
 
 
-def test_spread_one_is_q_as_fitted_and_draws_scale_with_it(model, fitted):
+def test_spread_one_is_q_as_fitted_and_draws_scale_with_it(tiny_model, fitted):
     """spread = 1 gives the same numbers bit for bit; the members' spread around the decoded
     posterior mean grows with the factor, and vanishes with it (the decoder is smooth)."""
-    np.testing.assert_array_equal(_draws(model, fitted, spread=1.0), _draws(model, fitted))
-    centre = np.asarray(posterior._decode(model, fitted.mean))[:, None]
-    sd = [np.abs(_draws(model, fitted, spread=s) - centre).mean() for s in (0.01, 0.02, 0.5, 1.0, 2.0)]
+    np.testing.assert_array_equal(_draws(tiny_model, fitted, spread=1.0), _draws(tiny_model, fitted))
+    centre = np.asarray(posterior._decode(tiny_model, fitted.mean))[:, None]
+    sd = [np.abs(_draws(tiny_model, fitted, spread=s) - centre).mean() for s in (0.01, 0.02, 0.5, 1.0, 2.0)]
     assert sd[0] < 1e-3 and sd[0] < sd[1] < sd[2] < sd[3] < sd[4]
     # small factors act linearly on the draws (through the decoder's Jacobian): twice the factor,
     # twice the spread
@@ -79,14 +68,15 @@ def test_parse_spread_and_the_schema_accept_numbers_and_calibrate():
             load_config({"applications": {"spread": bad}})
 
 
-def test_choose_spread_takes_a_factor_calibrated_row_by_row_then_the_sharpest(model, record):
-    starts = window_starts(record, 384, where=record.training)[:6]
-    values = record.adjusted[starts[:, None] + np.arange(384)]
+def test_choose_spread_takes_a_factor_calibrated_row_by_row_then_the_sharpest(tiny_model, tiny_record):
+    starts = window_starts(tiny_record, 384, where=tiny_record.training)[:6]
+    values = tiny_record.adjusted[starts[:, None] + np.arange(384)]
     mask = np.ones(values.shape, dtype=bool)
     mask[:, 120:220] = False
     rows = np.where(mask, -1, (np.arange(384) >= 170).astype(int))  # two rows: the gap's halves
     fit = {"n_members": 16, "n_steps": 10, "learning_rate": 0.2, "seed": 1}
-    chosen, calibration = spread.choose_spread(model, values, mask, record.times.values[starts], rows, **fit)
+    times = tiny_record.times.values[starts]
+    chosen, calibration = spread.choose_spread(tiny_model, values, mask, times, rows, **fit)
     coverage, crps = np.asarray(calibration["coverage_90"]), np.asarray(calibration["crps"])
     assert calibration["spreads"] == list(spread.SPREADS) and calibration["n_windows"] == 6
     assert coverage.shape == (len(spread.SPREADS), 2) and ((coverage >= 0) & (coverage <= 1)).all()
@@ -97,26 +87,26 @@ def test_choose_spread_takes_a_factor_calibrated_row_by_row_then_the_sharpest(mo
     best = [i for i in range(len(crps)) if shortfall[i] <= shortfall.min() + 1e-12]
     assert chosen == spread.SPREADS[min(best, key=lambda i: crps[i])]
     # the rows: hours outside them (-1) are not scored
-    _, one_row = spread.choose_spread(
-        model, values, mask, record.times.values[starts], np.where(rows == 1, 0, -1), **fit
-    )
+    _, one_row = spread.choose_spread(tiny_model, values, mask, times, np.where(rows == 1, 0, -1), **fit)
     np.testing.assert_allclose(np.asarray(one_row["coverage_90"])[:, 0], coverage[:, 1])
 
 
 @pytest.mark.parametrize("application", ["imputation", "forecast"])
-def test_calibrated_scores_are_those_of_the_factor_chosen_on_training_years(model, record, application):
+def test_calibrated_scores_are_those_of_the_factor_chosen_on_training_years(
+    tiny_model, tiny_record, application
+):
     """Choosing the spread on training-year cases does not touch the held-out cases: their
     scores are those of the same run with the chosen factor given; the choice is recorded."""
     score, summarise, markdown, settings = {
         "imputation": (impute.score_imputation, impute.summarise, impute.markdown, IMPUTATION),
         "forecast": (forecast.score_forecasts, forecast.summarise, forecast.markdown, FORECASTS),
     }[application]
-    calibrated = score(model, record, **settings, spread="calibrate")
+    calibrated = score(tiny_model, tiny_record, **settings, spread="calibrate")
     chosen = calibrated.attrs["spread"]
     n_rows = 2 if application == "imputation" else 3  # the table's rows: gap lengths, lead days
     assert chosen in spread.SPREADS
     assert len(calibrated.attrs["spread_coverage_90"]) == n_rows * len(spread.SPREADS)
-    given = score(model, record, **settings, spread=chosen)
+    given = score(tiny_model, tiny_record, **settings, spread=chosen)
     xr.testing.assert_identical(calibrated.drop_attrs(), given.drop_attrs())
     summary = summarise(calibrated)
     assert summary["settings"]["spread"] == chosen
@@ -127,7 +117,7 @@ def test_calibrated_scores_are_those_of_the_factor_chosen_on_training_years(mode
     assert "chosen on training years" in table if chosen != 1.0 else "standard deviation" not in table
     # given, not chosen: no calibration recorded; q as fitted: the table says nothing of it
     assert "spread_calibration" not in summarise(given)
-    assert "standard deviation" not in markdown(summarise(score(model, record, **settings)))
+    assert "standard deviation" not in markdown(summarise(score(tiny_model, tiny_record, **settings)))
 
 
 def test_cli_takes_the_spread_from_the_configuration(tiny_pipeline, tmp_path):

@@ -21,13 +21,6 @@ from seasonal_vae.figures.registry import FIGURES, get, plot_figure, write_figur
 NAMES = ("conv_matrix", "strides", "free_time_axis", "prior", "graphical_model", "training")
 
 
-@pytest.fixture(scope="module")
-def tiny_model(tiny_pipeline):
-    from seasonal_vae.model.train import load_model
-
-    return load_model(tiny_pipeline["model"])
-
-
 def _paths(tiny_pipeline, prefix: str = "") -> dict:
     return {
         "model": tiny_pipeline[prefix + "model"],
