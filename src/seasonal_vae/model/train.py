@@ -150,9 +150,9 @@ class WindowDataset(keras.utils.PyDataset):
         """Epoch 0's windows as a finite ``tf.data`` dataset of batches ``((x, features),)``: the
         validation windows, which ``fit`` and ``evaluate`` then read in one traced call per
         epoch, as the training batches. Handed over from Python a batch at a time as a
-        ``PyDataset``, the surrogate's 2 validation batches cost 0.056 s per epoch of ``fit``,
-        0.043 s this way, with the same losses (the surrogate's 40-epoch history identical to the
-        last digit; a test)."""
+        ``PyDataset``, the surrogate's 2 validation batches cost 0.030 s per epoch of ``fit``,
+        0.013 s this way (benchmarks/README.md), with the same losses (the surrogate's 40-epoch
+        history identical to the last digit; a test)."""
         x, features = self.epoch(0)
         return (
             tf.data.Dataset.from_tensor_slices((x, features))
